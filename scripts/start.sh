@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# README command 1: run Archipelago locally on the embedded defaults.
+#   - bootstraps the toolchain and dependencies (scripts/bootstrap.sh)
+#   - builds (once, cached) and starts the local "dev" cluster (scripts/cluster/cluster.sh)
+#   - starts Backstage: frontend on http://localhost:3000, backend on http://localhost:7007,
+#     SQLite in memory, guest sign-in, configured for the local cluster
+# Ctrl-C stops everything this command started. A cluster that was already running is left up.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bootstrap.sh
+source "$here/bootstrap.sh"
+cd "$ARCHIPELAGO_ROOT"
+cluster="${ARCHIPELAGO_CLUSTER:-dev}"
+
+started_cluster=""
+if ! scripts/cluster/cluster.sh status --name "$cluster" >/dev/null 2>&1; then
+  started_cluster=1
+fi
+scripts/cluster/cluster.sh up --name "$cluster"
+
+backstage_pid=""
+cleanup() {
+  trap - INT TERM EXIT
+  if [ -n "$backstage_pid" ]; then
+    kill -TERM -- "-$backstage_pid" 2>/dev/null || kill -TERM "$backstage_pid" 2>/dev/null || true
+    wait "$backstage_pid" 2>/dev/null || true
+  fi
+  if [ -n "$started_cluster" ]; then scripts/cluster/cluster.sh down --name "$cluster" || true; fi
+}
+trap cleanup INT TERM EXIT
+
+cat <<MSG
+
+  Archipelago is starting (the first frontend build takes a minute or two):
+    app:        http://localhost:3000
+    backend:    http://localhost:7007
+    cluster:    $(scripts/cluster/cluster.sh kubeconfig --name "$cluster")  (KUBECONFIG for kubectl)
+  Press Ctrl-C to stop.
+
+MSG
+set -m
+yarn start --config "$ARCHIPELAGO_ROOT/app-config.yaml" \
+  --config "$ARCHIPELAGO_ROOT/.local/app-config.cluster-$cluster.yaml" \
+  ${ARCHIPELAGO_EXTRA_CONFIG:+--config "$ARCHIPELAGO_EXTRA_CONFIG"} &
+backstage_pid=$!
+set +m
+wait "$backstage_pid"
