@@ -109,5 +109,5 @@ build_kwok
 build_etcd
 build_kube
 complete || { echo "build.sh: build finished but binaries are missing in $bin" >&2; exit 1; }
-for b in "${want[@]}"; do log "$b: $("$bin/$b" --version 2>/dev/null | head -1 || true)"; done
+for b in "${want[@]}"; do log "$b: $( { "$bin/$b" --version 2>/dev/null || "$bin/$b" version --client 2>/dev/null; } | head -1)"; done
 echo "$bin"

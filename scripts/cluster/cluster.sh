@@ -260,7 +260,7 @@ up() {
   fi
   "$BIN/kwokctl" --name "$cluster" get kubeconfig > "$kubeconfig.tmp" && mv "$kubeconfig.tmp" "$kubeconfig"
   chmod 600 "$kubeconfig"
-  { node_manifests; cat "$here/manifests/storage.yaml"; pv_manifests; } | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
+  { node_manifests; echo "---"; cat "$here/manifests/storage.yaml"; pv_manifests; } | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
   kc wait --for=condition=Ready node -l type=kwok --timeout=90s >/dev/null
   kc wait --for=jsonpath='{.metadata.name}' serviceaccount/default -n default --timeout=60s >/dev/null 2>&1 || true
   write_app_config

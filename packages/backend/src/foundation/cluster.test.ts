@@ -244,7 +244,10 @@ describe('local cluster (kube-apiserver + etcd + kwok)', () => {
     expect(node.metadata?.labels?.branch).toBe('dev');
 
     const job = await waitFor('the job to complete', async () => {
-      const j = await batch.readNamespacedJob({ name: 'migrate', namespace: ns });
+      const j = await batch.readNamespacedJob({
+        name: 'migrate',
+        namespace: ns,
+      });
       return j.status?.succeeded === 1 ? j : undefined;
     });
     expect(job.status?.conditions?.some(c => c.type === 'Complete')).toBe(true);
@@ -279,14 +282,13 @@ describe('local cluster (kube-apiserver + etcd + kwok)', () => {
           cb();
         },
       });
-      await new Promise<void>((resolve, reject) => {
-        new Log(kc)
-          .log(ns, name, 'web', sink, err => (err ? reject(err) : resolve()), {
-            follow: false,
-            tailLines: 20,
-          })
-          .catch(reject);
+      // client-node pipes the response into the sink; 'finish' marks the end of the lines.
+      const finished = new Promise(resolve => sink.on('finish', resolve));
+      await new Log(kc).log(ns, name, 'web', sink, {
+        follow: false,
+        tailLines: 20,
       });
+      await finished;
       return text.trim().length > 0 ? text : undefined;
     });
     expect(logs).toMatch(/players=|GET \/healthz|queue size|registered|cron/);
@@ -339,7 +341,9 @@ describe('local cluster (kube-apiserver + etcd + kwok)', () => {
       return waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
     });
     expect(isReady(failing)).toBe(false);
-    expect(failing.status?.containerStatuses?.[0]?.restartCount).toBeGreaterThan(0);
+    expect(
+      failing.status?.containerStatuses?.[0]?.restartCount,
+    ).toBeGreaterThan(0);
     expect(
       failing.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode,
     ).toBe(1);
@@ -361,6 +365,8 @@ describe('local cluster (kube-apiserver + etcd + kwok)', () => {
 function isReady(pod: V1Pod): boolean {
   return (
     pod.status?.phase === 'Running' &&
-    !!pod.status.conditions?.some(c => c.type === 'Ready' && c.status === 'True')
+    !!pod.status.conditions?.some(
+      c => c.type === 'Ready' && c.status === 'True',
+    )
   );
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# README command 2: run every test on this machine.
+#   - bootstraps the toolchain and dependencies (scripts/bootstrap.sh)
+#   - starts what the tests need: the local "test" cluster and PostgreSQL on a loopback port
+#   - runs lint, prettier, type check, unit and integration tests (Jest), and the browser
+#     end-to-end tests (Playwright driving Debian's Chromium against the running app)
+#   - stops what it started, even when a test fails
+#   - exits non-zero on any failure and ends with a line "N passed, N failed"
+# Reports land in .local/test-results/ (git-ignored); screenshots in .local/test-results/e2e/.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bootstrap.sh
+source "$here/bootstrap.sh" || { echo "bootstrap failed"; echo "0 passed, 1 failed"; exit 1; }
+set +e
+cd "$ARCHIPELAGO_ROOT"
+out="$ARCHIPELAGO_ROOT/.local/test-results"
+rm -rf "$out"; mkdir -p "$out"
+export CI="${CI:-}"
+T0=$SECONDS
+
+passed=0; failed=0; summary=()
+record() { # record <name> <passed> <failed> <seconds>
+  passed=$((passed + $2)); failed=$((failed + $3))
+  summary+=("$(printf '%-28s %5s passed %5s failed %5ss' "$1" "$2" "$3" "$4")")
+}
+check() { # check <name> <command...>: a whole command counts as one check
+  local name="$1" t=$SECONDS; shift
+  echo; echo "=== $name: $*"
+  if "$@"; then record "$name" 1 0 $((SECONDS - t)); else record "$name" 0 1 $((SECONDS - t)); fi
+}
+
+# --- services -----------------------------------------------------------------------------
+started_cluster=""; started_pg=""; backend_pid=""
+cleanup() {
+  if [ -n "$backend_pid" ]; then kill -TERM -- "-$backend_pid" 2>/dev/null || kill "$backend_pid" 2>/dev/null; wait "$backend_pid" 2>/dev/null; fi
+  if [ -n "$started_pg" ]; then scripts/postgres.sh stop; fi
+  if [ -n "$started_cluster" ]; then scripts/cluster/cluster.sh reset --name test >/dev/null 2>&1; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! scripts/cluster/cluster.sh status --name test >/dev/null 2>&1; then
+  started_cluster=1
+  scripts/cluster/cluster.sh reset --name test >/dev/null 2>&1
+fi
+echo "=== starting the test cluster (log: .local/test-results/cluster.log)"
+scripts/cluster/cluster.sh up --name test > "$out/cluster.log" 2>&1 &
+cluster_job=$!
+
+if ! psql "$(scripts/postgres.sh url)" -c 'select 1' >/dev/null 2>&1; then started_pg=1; fi
+pg_url="$(scripts/postgres.sh start)" || { echo "PostgreSQL did not start"; pg_url=""; }
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="$pg_url"
+export ARCHIPELAGO_REQUIRE_POSTGRES=1
+
+# --- static checks (while the cluster starts) ------------------------------------------------
+check "lint" yarn backstage-cli repo lint --max-warnings 0
+check "prettier" yarn prettier --check --loglevel warn .
+check "typescript" yarn tsc --incremental false --noEmit
+
+# --- unit and integration tests ---------------------------------------------------------------
+t=$SECONDS
+wait "$cluster_job"; cluster_rc=$?
+cat "$out/cluster.log"
+record "test cluster up" $((cluster_rc == 0 ? 1 : 0)) $((cluster_rc == 0 ? 0 : 1)) $((SECONDS - t))
+export ARCHIPELAGO_TEST_KUBECONFIG="$ARCHIPELAGO_ROOT/.local/kubeconfig-test.yaml"
+export ARCHIPELAGO_TEST_APP_CONFIG="$ARCHIPELAGO_ROOT/.local/app-config.cluster-test.yaml"
+
+echo; echo "=== jest: unit and integration tests"
+t=$SECONDS
+CI=true yarn backstage-cli repo test --json --outputFile="$out/jest.json"
+jest_rc=$?
+if [ -f "$out/jest.json" ]; then
+  read -r jp jf < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites)' "$out/jest.json")
+  # A suite that failed to run at all still fails the stage.
+  if [ "$jest_rc" -ne 0 ] && [ "$jf" -eq 0 ]; then jf=1; fi
+  record "jest" "$jp" "$jf" $((SECONDS - t))
+else
+  record "jest (no report)" 0 1 $((SECONDS - t))
+fi
+
+# --- browser end-to-end ---------------------------------------------------------------------
+e2e() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "installing Debian's chromium for the browser tests"
+    { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || return 1
+  fi
+  echo; echo "=== building the frontend for the end-to-end run"
+  yarn workspace app build > "$out/app-build.log" 2>&1 || { tail -40 "$out/app-build.log"; return 1; }
+  echo "=== starting the backend on http://localhost:7107 (log: .local/test-results/backend.log)"
+  set -m
+  (cd packages/backend && exec yarn start --config ../../app-config.yaml --config ../../app-config.e2e.yaml \
+    --config "$ARCHIPELAGO_TEST_APP_CONFIG") > "$out/backend.log" 2>&1 &
+  backend_pid=$!
+  set +m
+  local i
+  for i in $(seq 1 180); do
+    curl -sf http://localhost:7107/.backstage/health/v1/readiness >/dev/null 2>&1 && break
+    kill -0 "$backend_pid" 2>/dev/null || { tail -40 "$out/backend.log"; return 1; }
+    sleep 1
+  done
+  ARCHIPELAGO_E2E_URL=http://localhost:7107 yarn playwright test
+}
+t=$SECONDS
+e2e; e2e_rc=$?
+if [ -f "$out/playwright.json" ]; then
+  read -r ep ef < <(node -e 'const s=require(process.argv[1]).stats;console.log(s.expected + s.flaky, s.unexpected)' "$out/playwright.json")
+  if [ "$e2e_rc" -ne 0 ] && [ "$ef" -eq 0 ]; then ef=1; fi
+  record "playwright" "$ep" "$ef" $((SECONDS - t))
+else
+  record "playwright (did not run)" 0 1 $((SECONDS - t))
+fi
+
+# --- summary ----------------------------------------------------------------------------------
+echo
+echo "=== summary ($((SECONDS - T0))s)"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
