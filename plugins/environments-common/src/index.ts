@@ -1,0 +1,14 @@
+/**
+ * Common parts of Archipelago's environments plugins: the spec schema, types, permissions,
+ * labels and the REST API client.
+ *
+ * @packageDocumentation
+ */
+export * from './spec/primitives';
+export * from './spec/schema';
+export * from './spec/operations';
+export * from './spec/validation';
+export * from './types';
+export * from './labels';
+export * from './permissions';
+export * from './client/EnvironmentsClient';

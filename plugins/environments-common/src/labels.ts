@@ -1,0 +1,27 @@
+/** Labels and annotations that mark what Archipelago owns. Ownership is never guessed. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'archipelago';
+export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
+export const NAME_LABEL = 'app.kubernetes.io/name';
+export const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+export const VERSION_LABEL_K8S = 'app.kubernetes.io/version';
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+export const ENVIRONMENT_LABEL = 'archipelago.dev/environment';
+export const SERVICE_LABEL = 'archipelago.dev/service';
+export const SERVER_TYPE_LABEL = 'archipelago.dev/server-type';
+export const VERSION_LABEL = 'archipelago.dev/version';
+export const REVISION_LABEL = 'archipelago.dev/revision';
+export const FALLBACK_LABEL = 'archipelago.dev/fallback';
+export const OWNER_ANNOTATION = 'archipelago.dev/owner';
+export const BASE_ANNOTATION = 'archipelago.dev/base';
+export const PURPOSE_LABEL = 'archipelago.dev/purpose';
+export const STOPPED_REPLICAS_ANNOTATION =
+  'archipelago.dev/replicas-when-started';
+export const RESTARTED_AT_ANNOTATION = 'archipelago.dev/restarted-at';
+
+/** The catalog annotation holding a component's service definition (YAML). */
+export const SERVICE_DEFINITION_ANNOTATION =
+  'archipelago.dev/service-definition';
+
+/** The label selector for everything Archipelago manages in a cluster. */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { LIMITS, duration, image, serviceName, version } from './primitives';
+
+const serviceList = z
+  .array(serviceName)
+  .min(1, 'must name at least one service, or be left out to mean all')
+  .max(LIMITS.services)
+  .optional();
+
+/** The body of POST /environments/:name/operations. */
+export const operationRequestSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('deploy'),
+      services: z
+        .array(
+          z
+            .object({
+              name: serviceName,
+              version: version.optional(),
+              image: image.optional(),
+            })
+            .strict()
+            .refine(s => s.version || s.image, 'needs a version or an image'),
+        )
+        .min(1, 'must name at least one service')
+        .max(LIMITS.services),
+    })
+    .strict(),
+  z.object({ type: z.literal('stop'), services: serviceList }).strict(),
+  z.object({ type: z.literal('start'), services: serviceList }).strict(),
+  z.object({ type: z.literal('restart'), services: serviceList }).strict(),
+  z
+    .object({ type: z.literal('rollback'), revision: z.number().int().min(1) })
+    .strict(),
+  z.object({ type: z.literal('extend'), ttl: duration }).strict(),
+]);
+export type OperationRequest = z.infer<typeof operationRequestSchema>;

@@ -1,0 +1,299 @@
+/*
+ * The environment spec: what a person (or a template) asks for. It is the complete form of
+ * seed 000's environment description JSON, and it can be as short as that JSON, because each
+ * service's details come from its service definition in the catalog.
+ */
+import { z } from 'zod';
+import {
+  LIMITS,
+  absolutePath,
+  cpuQuantity,
+  cronSchedule,
+  duration,
+  entityRef,
+  envVarName,
+  environmentName,
+  hostname,
+  image,
+  imageRepository,
+  ipv4,
+  labelKey,
+  labelValue,
+  memoryQuantity,
+  portName,
+  serviceName,
+  storageQuantity,
+  version,
+} from './primitives';
+
+/** How a service runs, after seed 003. */
+export const WORKLOAD_KINDS = [
+  'http',
+  'socket',
+  'backend',
+  'cron',
+  'job',
+] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+export const PURPOSES = ['feature', 'integration', 'perf', 'sandbox'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+const port = z
+  .object({
+    name: portName,
+    port: z.number().int().min(1).max(65535),
+    protocol: z.enum(['TCP', 'UDP']).optional(),
+  })
+  .strict();
+
+const probe = z
+  .object({
+    http: z
+      .object({
+        path: z.string().max(1024).regex(/^\//, 'must start with "/"'),
+        port: z.union([z.number().int().min(1).max(65535), portName]),
+      })
+      .strict()
+      .optional(),
+    tcp: z
+      .object({ port: z.union([z.number().int().min(1).max(65535), portName]) })
+      .strict()
+      .optional(),
+    exec: z
+      .object({
+        command: z.array(z.string().max(1024)).min(1).max(LIMITS.commandArgs),
+      })
+      .strict()
+      .optional(),
+    initialDelaySeconds: z.number().int().min(0).max(600).optional(),
+    periodSeconds: z.number().int().min(1).max(300).optional(),
+    timeoutSeconds: z.number().int().min(1).max(120).optional(),
+    failureThreshold: z.number().int().min(1).max(100).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const handlers = [p.http, p.tcp, p.exec].filter(Boolean).length;
+    if (handlers !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must have exactly one of http, tcp or exec',
+      });
+    }
+  });
+
+const resourceAmounts = z
+  .object({ cpu: cpuQuantity.optional(), memory: memoryQuantity.optional() })
+  .strict();
+
+const resources = z
+  .object({
+    requests: resourceAmounts.optional(),
+    limits: resourceAmounts.optional(),
+  })
+  .strict();
+
+const volume = z
+  .object({
+    name: portName.describe('volume name'),
+    mountPath: absolutePath,
+    /**
+     * persistent: a claim of its own (one per replica for socket/backend services).
+     * code: an existing shared claim with the service's code, mounted instead of rebuilding
+     *   the image (seed 002). Read-only unless readOnly is false.
+     * scratch: an emptyDir.
+     */
+    type: z.enum(['persistent', 'code', 'scratch']),
+    size: storageQuantity.optional(),
+    claimName: z
+      .string()
+      .max(63)
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        'must be a PersistentVolumeClaim name',
+      )
+      .optional(),
+    readOnly: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.type === 'code' && !v.claimName) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['claimName'],
+        message: 'is required for a code volume',
+      });
+    }
+    if (v.type !== 'code' && v.claimName) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['claimName'],
+        message: 'is only for code volumes',
+      });
+    }
+  });
+
+const configFile = z
+  .object({ path: absolutePath, content: z.string() })
+  .strict();
+
+const hostAlias = z
+  .object({ ip: ipv4, hostnames: z.array(hostname).min(1).max(20) })
+  .strict();
+
+const ingress = z
+  .object({
+    host: hostname,
+    path: z.string().max(1024).regex(/^\//, 'must start with "/"').optional(),
+  })
+  .strict();
+
+/**
+ * The settings a service definition provides and an environment request may override.
+ * Everything is optional here; required values are checked after merging (resolveServices).
+ */
+export const serviceSettingsShape = {
+  kind: z.enum(WORKLOAD_KINDS).optional(),
+  replicas: z.number().int().min(0).max(LIMITS.replicas).optional(),
+  ports: z.array(port).max(LIMITS.ports).optional(),
+  env: z
+    .record(envVarName, z.string().max(LIMITS.envValue))
+    .refine(
+      e => Object.keys(e).length <= LIMITS.envVars,
+      `must have at most ${LIMITS.envVars} variables`,
+    )
+    .optional(),
+  configFiles: z.array(configFile).max(LIMITS.configFiles).optional(),
+  resources: resources.optional(),
+  probes: z
+    .object({ readiness: probe.optional(), liveness: probe.optional() })
+    .strict()
+    .optional(),
+  dependsOn: z.array(serviceName).max(LIMITS.services).optional(),
+  command: z.array(z.string().max(4096)).max(LIMITS.commandArgs).optional(),
+  args: z.array(z.string().max(4096)).max(LIMITS.commandArgs).optional(),
+  nodeSelector: z
+    .record(labelKey.or(z.string().regex(/^[a-z0-9.\-/]+$/)), labelValue)
+    .refine(
+      s => Object.keys(s).length <= LIMITS.nodeSelector,
+      `must have at most ${LIMITS.nodeSelector} entries`,
+    )
+    .optional(),
+  hostAliases: z.array(hostAlias).max(LIMITS.hostAliases).optional(),
+  volumes: z.array(volume).max(LIMITS.volumes).optional(),
+  schedule: cronSchedule.optional(),
+  ingress: ingress.optional(),
+};
+
+/**
+ * A service definition, declared once by the service's owners next to the component in the
+ * catalog (annotation archipelago.dev/service-definition, see docs/service-definitions.md).
+ */
+export const serviceDefinitionSchema = z
+  .object({
+    image: imageRepository,
+    defaultVersion: version.optional(),
+    ...serviceSettingsShape,
+  })
+  .strict();
+export type ServiceDefinition = z.infer<typeof serviceDefinitionSchema>;
+
+/** One service in an environment request. */
+export const serviceRequestSchema = z
+  .object({
+    name: serviceName,
+    /** The catalog component the service comes from; defaults to component:default/<name>. */
+    component: entityRef(['component'], 'component').optional(),
+    version: version.optional(),
+    /** A full image reference; overrides the definition's repository and the version. */
+    image: image.optional(),
+    ...serviceSettingsShape,
+  })
+  .strict();
+export type ServiceRequest = z.infer<typeof serviceRequestSchema>;
+
+/** The environment spec, as stored in each revision. */
+export const environmentSpecSchema = z
+  .object({
+    name: environmentName,
+    title: z.string().max(LIMITS.title).optional(),
+    owner: entityRef(['user', 'group'], 'group'),
+    purpose: z.enum(PURPOSES),
+    cluster: z
+      .string()
+      .max(63)
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+        'must be the name of a configured cluster',
+      )
+      .optional(),
+    labels: z
+      .record(labelKey, labelValue)
+      .refine(
+        l => Object.keys(l).length <= LIMITS.labels,
+        `must have at most ${LIMITS.labels} labels`,
+      )
+      .optional(),
+    base: environmentName.optional(),
+    ttl: duration.optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+      .optional(),
+    services: z
+      .array(serviceRequestSchema)
+      .max(LIMITS.services, `must have at most ${LIMITS.services} services`),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (spec.ttl && spec.expiresAt) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expiresAt'],
+        message: 'cannot be given together with ttl',
+      });
+    }
+    if (spec.base && spec.base === spec.name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['base'],
+        message: 'cannot be the environment itself',
+      });
+    }
+    if (spec.services.length === 0 && !spec.base) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services'],
+        message:
+          'must list at least one service (or name a base environment to fall back to)',
+      });
+    }
+    const names = new Map<string, number>();
+    spec.services.forEach((s, i) => {
+      if (names.has(s.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'name'],
+          message: `duplicates services[${names.get(s.name)}].name "${s.name}"`,
+        });
+      }
+      names.set(s.name, i);
+    });
+    spec.services.forEach((s, i) => {
+      (s.dependsOn ?? []).forEach((d, j) => {
+        if (d === s.name) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'dependsOn', j],
+            message: 'cannot be the service itself',
+          });
+        } else if (!names.has(d) && !spec.base) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', i, 'dependsOn', j],
+            message: `"${d}" is not a service of this environment, and there is no base environment to fall back to`,
+          });
+        }
+      });
+    });
+  });
+export type EnvironmentSpec = z.infer<typeof environmentSpecSchema>;

@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import { normalizeEntityRef } from './primitives';
+import {
+  EnvironmentSpec,
+  ServiceDefinition,
+  ServiceRequest,
+  WorkloadKind,
+  environmentSpecSchema,
+  serviceDefinitionSchema,
+} from './schema';
+
+/** One problem with an input, located by its field path ("services[0].version"). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult<T> =
+  | { success: true; value: T }
+  | { success: false; errors: FieldError[] };
+
+/** Formats a path array as "services[0].ports[1].name". */
+export function formatPath(
+  path: ReadonlyArray<PropertyKey>,
+  root?: string,
+): string {
+  let out = root ?? '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(root)';
+}
+
+/** Turns zod issues into field errors with readable messages. */
+export function toFieldErrors(error: z.ZodError, root?: string): FieldError[] {
+  return error.issues.map(issue => {
+    let message = issue.message;
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        path: formatPath(issue.path, root),
+        message: `has unknown field(s): ${issue.keys.join(', ')}`,
+      };
+    }
+    if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
+      message = `must be ${issue.expected}`;
+    }
+    return { path: formatPath(issue.path, root), message };
+  });
+}
+
+/** Summarises field errors in one line: 'services[0].version: must not be empty; ...'. */
+export function describeFieldErrors(errors: FieldError[]): string {
+  return errors.map(e => `${e.path}: ${e.message}`).join('; ');
+}
+
+export function validateEnvironmentSpec(
+  input: unknown,
+): ValidationResult<EnvironmentSpec> {
+  const parsed = environmentSpecSchema.safeParse(input);
+  return parsed.success
+    ? { success: true, value: parsed.data }
+    : { success: false, errors: toFieldErrors(parsed.error) };
+}
+
+export function validateServiceDefinition(
+  input: unknown,
+  root?: string,
+): ValidationResult<ServiceDefinition> {
+  const parsed = serviceDefinitionSchema.safeParse(input);
+  return parsed.success
+    ? { success: true, value: parsed.data }
+    : { success: false, errors: toFieldErrors(parsed.error, root) };
+}
+
+/** A service with its definition merged in: everything the renderer needs. */
+export interface ResolvedService {
+  name: string;
+  component: string;
+  kind: WorkloadKind;
+  image: string;
+  version: string;
+  replicas: number;
+  ports: Array<{ name: string; port: number; protocol: 'TCP' | 'UDP' }>;
+  env: Record<string, string>;
+  configFiles: Array<{ path: string; content: string }>;
+  resources?: ServiceRequest['resources'];
+  probes?: ServiceRequest['probes'];
+  dependsOn: string[];
+  command?: string[];
+  args?: string[];
+  nodeSelector?: Record<string, string>;
+  hostAliases?: ServiceRequest['hostAliases'];
+  volumes: NonNullable<ServiceRequest['volumes']>;
+  schedule?: string;
+  ingress?: ServiceRequest['ingress'];
+}
+
+/** Looks up a component's service definition by normalised entity ref. */
+export type ServiceDefinitionLookup = (
+  componentRef: string,
+) => ServiceDefinition | undefined;
+
+const tagOf = (img: string) => {
+  const noDigest = img.split('@')[0];
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.indexOf(':', lastSlash + 1);
+  return colon >= 0 ? noDigest.slice(colon + 1) : undefined;
+};
+
+/**
+ * Merges each requested service with its definition: the request wins field by field, env
+ * and resources merge key by key. Reports, by field path, anything still missing.
+ */
+export function resolveServices(
+  spec: EnvironmentSpec,
+  lookup: ServiceDefinitionLookup,
+): ValidationResult<ResolvedService[]> {
+  const errors: FieldError[] = [];
+  const resolved: ResolvedService[] = [];
+  spec.services.forEach((req, i) => {
+    const at = (field?: string) => `services[${i}]${field ? `.${field}` : ''}`;
+    const component = normalizeEntityRef(
+      req.component ?? req.name,
+      'component',
+    );
+    const def = lookup(component);
+    let img: string | undefined;
+    let ver: string | undefined;
+    if (req.image) {
+      img = req.image;
+      ver = req.version ?? tagOf(req.image) ?? 'custom';
+    } else if (def) {
+      ver = req.version ?? def.defaultVersion;
+      if (!ver) {
+        errors.push({
+          path: at('version'),
+          message: `is required: ${component} has no defaultVersion`,
+        });
+      } else {
+        img = `${def.image}:${ver}`;
+      }
+    } else {
+      errors.push({
+        path: at(),
+        message: `has no image, and ${component} has no service definition in the catalog (annotation archipelago.dev/service-definition)`,
+      });
+      // Without an image or a definition there is nothing more to check meaningfully.
+      return;
+    }
+    const kind = req.kind ?? def?.kind ?? 'http';
+    const ports = (req.ports ?? def?.ports ?? []).map(p => ({
+      ...p,
+      protocol: p.protocol ?? ('TCP' as const),
+    }));
+    if ((kind === 'http' || kind === 'socket') && ports.length === 0) {
+      errors.push({
+        path: at('ports'),
+        message: `is required for a ${kind} service (none in the request or the definition)`,
+      });
+    }
+    const schedule = req.schedule ?? def?.schedule;
+    if (kind === 'cron' && !schedule) {
+      errors.push({
+        path: at('schedule'),
+        message: 'is required for a cron service',
+      });
+    }
+    if (kind !== 'cron' && req.schedule) {
+      errors.push({
+        path: at('schedule'),
+        message: 'is only for cron services',
+      });
+    }
+    const ingress = req.ingress ?? def?.ingress;
+    if (ingress && kind !== 'http' && kind !== 'socket') {
+      errors.push({
+        path: at('ingress'),
+        message: 'is only for http and socket services',
+      });
+    }
+    const portNames = new Set(ports.map(p => p.name));
+    if (portNames.size !== ports.length) {
+      errors.push({ path: at('ports'), message: 'must have unique names' });
+    }
+    const volumes = req.volumes ?? def?.volumes ?? [];
+    if (new Set(volumes.map(v => v.name)).size !== volumes.length) {
+      errors.push({ path: at('volumes'), message: 'must have unique names' });
+    }
+    const configFiles = req.configFiles ?? def?.configFiles ?? [];
+    const configBytes = configFiles.reduce(
+      (n, f) => n + Buffer.byteLength(f.content, 'utf8'),
+      0,
+    );
+    if (configBytes > 256 * 1024) {
+      errors.push({
+        path: at('configFiles'),
+        message: 'must total at most 256KiB',
+      });
+    }
+    if (img && ver) {
+      resolved.push({
+        name: req.name,
+        component,
+        kind,
+        image: img,
+        version: ver.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-'),
+        replicas: req.replicas ?? def?.replicas ?? 1,
+        ports,
+        env: { ...def?.env, ...req.env },
+        configFiles,
+        resources: mergeResources(def?.resources, req.resources),
+        probes: req.probes ?? def?.probes,
+        dependsOn: req.dependsOn ?? def?.dependsOn ?? [],
+        command: req.command ?? def?.command,
+        args: req.args ?? def?.args,
+        nodeSelector: req.nodeSelector ?? def?.nodeSelector,
+        hostAliases: req.hostAliases ?? def?.hostAliases,
+        volumes,
+        schedule,
+        ingress,
+      });
+    }
+  });
+  return errors.length
+    ? { success: false, errors }
+    : { success: true, value: resolved };
+}
+
+function mergeResources(
+  a: ServiceRequest['resources'],
+  b: ServiceRequest['resources'],
+): ServiceRequest['resources'] {
+  if (!a && !b) return undefined;
+  return {
+    requests: { ...a?.requests, ...b?.requests },
+    limits: { ...a?.limits, ...b?.limits },
+  };
+}

@@ -1,0 +1,203 @@
+import type { EnvironmentSpec, WorkloadKind } from './spec/schema';
+
+export type EnvironmentPhase =
+  | 'Creating'
+  | 'Ready'
+  | 'Degraded'
+  | 'Stopped'
+  | 'Failed'
+  | 'Destroying'
+  | 'Expired'
+  | 'Destroyed';
+
+export type ServiceHealth =
+  | 'Ready'
+  | 'Progressing'
+  | 'Degraded'
+  | 'Stopped'
+  | 'Failed'
+  | 'Missing';
+
+export interface ServiceStatus {
+  name: string;
+  kind: WorkloadKind;
+  version: string;
+  desiredReplicas: number;
+  readyReplicas: number;
+  pods: number;
+  health: ServiceHealth;
+  /** Why the service is not Ready, one line per cause ("web-abc: CrashLoopBackOff (exit 1)"). */
+  reasons: string[];
+}
+
+export interface EnvironmentStatus {
+  phase: EnvironmentPhase;
+  reasons: string[];
+  services: ServiceStatus[];
+  observedAt: string;
+}
+
+export interface Environment {
+  name: string;
+  title?: string;
+  owner: string;
+  purpose: EnvironmentSpec['purpose'];
+  cluster: string;
+  namespace: string;
+  base?: string;
+  labels: Record<string, string>;
+  revision: number;
+  spec: EnvironmentSpec;
+  stopped: boolean;
+  createdAt: string;
+  updatedAt: string;
+  createdBy: string;
+  expiresAt?: string;
+  destroyedAt?: string;
+  status: EnvironmentStatus;
+  /** The newest operation, so lists can show progress without another request. */
+  lastOperation?: Operation;
+}
+
+export const OPERATION_TYPES = [
+  'create',
+  'deploy',
+  'stop',
+  'start',
+  'restart',
+  'rollback',
+  'extend',
+  'destroy',
+  'expire',
+] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface OperationStep {
+  name: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface Operation {
+  id: string;
+  environment: string;
+  type: OperationType;
+  status: OperationState;
+  requestedBy: string;
+  params: Record<string, unknown>;
+  /** The revision this operation applies (for create, deploy, rollback). */
+  revision?: number;
+  steps: OperationStep[];
+  error?: string;
+  attempts: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface Revision {
+  environment: string;
+  revision: number;
+  spec: EnvironmentSpec;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface RegistryEntry {
+  environment: string;
+  service: string;
+  version: string;
+  instance: string;
+  address: string;
+  ports: Array<{ name: string; port: number }>;
+  ready: boolean;
+  node?: string;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+export interface ResolveResult {
+  environment: string;
+  service: string;
+  /** The environment whose instances answer: the environment itself or a base, recursively. */
+  answeredBy: string;
+  /** The environments asked, in order, ending with answeredBy. */
+  chain: string[];
+  /** In-cluster DNS name of the service that answers. */
+  address: string;
+  instances: RegistryEntry[];
+}
+
+export interface ContainerView {
+  name: string;
+  ready: boolean;
+  restarts: number;
+  state: 'running' | 'waiting' | 'terminated' | 'unknown';
+  reason?: string;
+  message?: string;
+}
+
+export interface PodView {
+  name: string;
+  service: string;
+  version: string;
+  phase: string;
+  ready: boolean;
+  restarts: number;
+  createdAt?: string;
+  node?: string;
+  ip?: string;
+  reason?: string;
+  containers: ContainerView[];
+}
+
+export interface TopologyNode {
+  id: string;
+  service: string;
+  /** The environment that runs it: this one, or a base it falls back to. */
+  environment: string;
+  kind?: WorkloadKind;
+  version?: string;
+  ready: number;
+  total: number;
+  health: ServiceHealth;
+  address: string;
+  fallback: boolean;
+}
+
+export interface TopologyEdge {
+  from: string;
+  to: string;
+  fallback: boolean;
+}
+
+export interface Topology {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+}
+
+export interface EnvironmentEvent {
+  type: string;
+  reason: string;
+  message: string;
+  object: { kind: string; name: string };
+  count: number;
+  lastTimestamp?: string;
+}
+
+/** The signal channel that carries an environment's changes to browsers. */
+export const environmentSignalChannel = (name: string) =>
+  `environments:${name}`;
+/** The signal channel for changes to the list of environments. */
+export const ENVIRONMENTS_SIGNAL_CHANNEL = 'environments';
+
+export interface EnvironmentSignal {
+  environment: string;
+  phase?: EnvironmentPhase;
+  operation?: { id: string; type: OperationType; status: OperationState };
+  [key: string]: unknown;
+}
