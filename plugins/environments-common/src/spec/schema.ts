@@ -98,40 +98,17 @@ const volume = z
     name: portName.describe('volume name'),
     mountPath: absolutePath,
     /**
-     * persistent: a claim of its own (one per replica for socket/backend services).
-     * code: an existing shared claim with the service's code, mounted instead of rebuilding
-     *   the image (seed 002). Read-only unless readOnly is false.
+     * persistent: a claim of its own (one per replica for socket and backend services).
+     * code: a claim shared by every service of the environment that mounts a code volume of the
+     *   same name, which CI fills with the service's code, so that a new build does not need a
+     *   new image (seed 002). Mounted read-only unless readOnly is false.
      * scratch: an emptyDir.
      */
     type: z.enum(['persistent', 'code', 'scratch']),
     size: storageQuantity.optional(),
-    claimName: z
-      .string()
-      .max(63)
-      .regex(
-        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-        'must be a PersistentVolumeClaim name',
-      )
-      .optional(),
     readOnly: z.boolean().optional(),
   })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (v.type === 'code' && !v.claimName) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['claimName'],
-        message: 'is required for a code volume',
-      });
-    }
-    if (v.type !== 'code' && v.claimName) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['claimName'],
-        message: 'is only for code volumes',
-      });
-    }
-  });
+  .strict();
 
 const configFile = z
   .object({ path: absolutePath, content: z.string() })

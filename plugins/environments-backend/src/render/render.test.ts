@@ -1,0 +1,365 @@
+import fc from 'fast-check';
+import {
+  ENVIRONMENT_LABEL,
+  MANAGED_BY_LABEL,
+  REVISION_LABEL,
+  SERVICE_LABEL,
+  WORKLOAD_KINDS,
+} from '@archipelago/plugin-environments-common';
+import { Manifest, manifestKey, renderEnvironment } from './render';
+import { renderInput } from './testFixtures';
+
+const find = (objs: Manifest[], kind: string, name: string) => {
+  const o = objs.find(m => m.kind === kind && m.metadata.name === name);
+  if (!o)
+    throw new Error(
+      `no ${kind} ${name} in ${objs.map(manifestKey).join(', ')}`,
+    );
+  return o as any;
+};
+
+const base = {
+  name: 'feat-login',
+  owner: 'group:default/backend',
+  purpose: 'feature',
+};
+
+describe('renderEnvironment', () => {
+  it('renders the namespace, quota, limits and isolation of a minimal environment', () => {
+    const objs = renderEnvironment(
+      renderInput({ ...base, services: [{ name: 'global', version: '1.0' }] }),
+    );
+    const ns = find(objs, 'Namespace', 'env-feat-login');
+    expect(ns.metadata.labels).toMatchObject({
+      [MANAGED_BY_LABEL]: 'archipelago',
+      [ENVIRONMENT_LABEL]: 'feat-login',
+      'archipelago.dev/purpose': 'feature',
+    });
+    expect(ns.metadata.annotations['archipelago.dev/owner']).toBe(
+      'group:default/backend',
+    );
+    expect(
+      find(objs, 'ResourceQuota', 'environment-quota').spec.hard,
+    ).toMatchObject({ 'requests.cpu': '8', pods: '50' });
+    expect(
+      find(objs, 'LimitRange', 'environment-defaults').spec.limits[0]
+        .defaultRequest,
+    ).toEqual({ cpu: '100m', memory: '128Mi' });
+    const np = find(objs, 'NetworkPolicy', 'environment-isolation');
+    expect(np.spec.ingress[0].from).toEqual(
+      expect.arrayContaining([
+        { podSelector: {} },
+        {
+          namespaceSelector: {
+            matchLabels: { 'archipelago.dev/base': 'feat-login' },
+          },
+        },
+        {
+          namespaceSelector: {
+            matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+          },
+        },
+      ]),
+    );
+  });
+
+  it('renders an http service as a Deployment, a Service and an optional Ingress', () => {
+    const objs = renderEnvironment(
+      renderInput({
+        ...base,
+        services: [
+          {
+            name: 'global',
+            version: '1.0',
+            replicas: 3,
+            ingress: { host: 'global.dev.local' },
+          },
+        ],
+      }),
+    );
+    const deploy = find(objs, 'Deployment', 'global');
+    expect(deploy.spec.replicas).toBe(3);
+    expect(deploy.spec.selector.matchLabels).toEqual({
+      [ENVIRONMENT_LABEL]: 'feat-login',
+      [SERVICE_LABEL]: 'global',
+    });
+    const container = deploy.spec.template.spec.containers[0];
+    expect(container.image).toBe('registry.local/studio/global:1.0');
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'SERVER_ID',
+          valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+        },
+        {
+          name: 'SERVER_TYPE',
+          valueFrom: {
+            fieldRef: {
+              fieldPath: "metadata.labels['archipelago.dev/server-type']",
+            },
+          },
+        },
+        {
+          name: 'VERSION',
+          valueFrom: {
+            fieldRef: {
+              fieldPath: "metadata.labels['archipelago.dev/version']",
+            },
+          },
+        },
+        { name: 'LOG_LEVEL', value: 'info' },
+      ]),
+    );
+    expect(
+      deploy.spec.template.metadata.labels['archipelago.dev/version'],
+    ).toBe('1.0');
+    const svc = find(objs, 'Service', 'global');
+    expect(svc.spec.clusterIP).toBeUndefined();
+    expect(svc.spec.ports).toEqual([
+      { name: 'http', port: 20001, targetPort: 'http', protocol: 'TCP' },
+    ]);
+    const ing = find(objs, 'Ingress', 'global');
+    expect(ing.spec.rules[0]).toMatchObject({ host: 'global.dev.local' });
+  });
+
+  it('renders a socket service as a StatefulSet with a headless Service and a shared code volume', () => {
+    const objs = renderEnvironment(
+      renderInput({
+        ...base,
+        services: [{ name: 'game', version: '20210422', replicas: 2 }],
+      }),
+    );
+    const sts = find(objs, 'StatefulSet', 'game');
+    expect(sts.spec).toMatchObject({ replicas: 2, serviceName: 'game' });
+    const pod = sts.spec.template.spec;
+    expect(pod.containers[0].readinessProbe).toEqual({
+      tcpSocket: { port: 'game' },
+      periodSeconds: 5,
+    });
+    expect(pod.containers[0].volumeMounts).toEqual([
+      { name: 'vol-code', mountPath: '/home/server', readOnly: true },
+    ]);
+    expect(pod.volumes).toEqual([
+      {
+        name: 'vol-code',
+        persistentVolumeClaim: { claimName: 'code-code', readOnly: true },
+      },
+    ]);
+    expect(
+      find(objs, 'PersistentVolumeClaim', 'code-code').spec.accessModes,
+    ).toEqual(['ReadWriteMany']);
+    expect(find(objs, 'Service', 'game').spec.clusterIP).toBe('None');
+  });
+
+  it('renders a backend service as a StatefulSet with volumeClaimTemplates and no exposure', () => {
+    const objs = renderEnvironment(
+      renderInput({ ...base, services: [{ name: 'matching', version: '3' }] }),
+    );
+    const sts = find(objs, 'StatefulSet', 'matching');
+    expect(
+      sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage,
+    ).toBe('2Gi');
+    expect(objs.some(o => o.kind === 'Ingress')).toBe(false);
+  });
+
+  it('renders cron services as CronJobs with history limits, suspended when stopped', () => {
+    const running = find(
+      renderEnvironment(
+        renderInput({ ...base, services: [{ name: 'ticker', version: '1' }] }),
+      ),
+      'CronJob',
+      'ticker',
+    );
+    expect(running.spec).toMatchObject({
+      schedule: '*/5 * * * *',
+      suspend: false,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+    });
+    const stopped = find(
+      renderEnvironment(
+        renderInput(
+          { ...base, services: [{ name: 'ticker', version: '1' }] },
+          { stopped: ['ticker'] },
+        ),
+      ),
+      'CronJob',
+      'ticker',
+    );
+    expect(stopped.spec.suspend).toBe(true);
+  });
+
+  it('names Jobs after their template, so a new version is a new Job', () => {
+    const v1 = renderEnvironment(
+      renderInput({ ...base, services: [{ name: 'migrate', version: '1' }] }),
+    ).find(o => o.kind === 'Job')!;
+    const v2 = renderEnvironment(
+      renderInput({ ...base, services: [{ name: 'migrate', version: '2' }] }),
+    ).find(o => o.kind === 'Job')!;
+    expect(v1.metadata.name).toMatch(/^migrate-[0-9a-f]{8}$/);
+    expect(v1.metadata.name).not.toBe(v2.metadata.name);
+  });
+
+  it('scales stopped services to zero and rolls pods on restart', () => {
+    const input = renderInput(
+      { ...base, services: [{ name: 'global', version: '1' }] },
+      {
+        stopped: ['global'],
+        restartedAt: { global: '2026-11-22T10:00:00Z' },
+      },
+    );
+    const deploy = find(renderEnvironment(input), 'Deployment', 'global');
+    expect(deploy.spec.replicas).toBe(0);
+    expect(
+      deploy.spec.template.metadata.annotations['archipelago.dev/restarted-at'],
+    ).toBe('2026-11-22T10:00:00Z');
+  });
+
+  it('falls back to the base for services it does not run, through ExternalName Services', () => {
+    const objs = renderEnvironment(
+      renderInput(
+        {
+          ...base,
+          base: 'integration',
+          services: [{ name: 'global', version: '1', dependsOn: ['matching'] }],
+        },
+        {
+          fallbacks: [
+            {
+              service: 'global',
+              environment: 'integration',
+              namespace: 'env-integration',
+            },
+            {
+              service: 'matching',
+              environment: 'integration',
+              namespace: 'env-integration',
+            },
+          ],
+          baseNamespace: 'env-integration',
+        },
+      ),
+    );
+    const fb = find(objs, 'Service', 'matching');
+    expect(fb.spec).toEqual({
+      type: 'ExternalName',
+      externalName: 'matching.env-integration.svc.cluster.local',
+    });
+    expect(fb.metadata.labels['archipelago.dev/fallback']).toBe('integration');
+    expect(find(objs, 'Service', 'global').spec.type).toBe('ClusterIP');
+    const discovery = JSON.parse(
+      find(objs, 'ConfigMap', 'archipelago-discovery').data['services.json'],
+    );
+    expect(discovery).toEqual({
+      global: {
+        environment: 'feat-login',
+        address: 'global.env-feat-login.svc.cluster.local',
+      },
+      matching: {
+        environment: 'integration',
+        address: 'matching.env-integration.svc.cluster.local',
+      },
+    });
+    expect(
+      find(objs, 'Namespace', 'env-feat-login').metadata.labels[
+        'archipelago.dev/base'
+      ],
+    ).toBe('integration');
+  });
+
+  it('mounts config files from a ConfigMap and rolls pods when they change', () => {
+    const render = (content: string) =>
+      renderEnvironment(
+        renderInput({
+          ...base,
+          services: [
+            {
+              name: 'global',
+              version: '1',
+              configFiles: [{ path: '/etc/game/server.toml', content }],
+            },
+          ],
+        }),
+      );
+    const a = render('a = 1');
+    expect(find(a, 'ConfigMap', 'global-config').data).toEqual({
+      'etc_game_server.toml': 'a = 1',
+    });
+    const mount = find(a, 'Deployment', 'global').spec.template.spec
+      .containers[0].volumeMounts[0];
+    expect(mount).toEqual({
+      name: 'config-files',
+      mountPath: '/etc/game/server.toml',
+      subPath: 'etc_game_server.toml',
+      readOnly: true,
+    });
+    const checksum = (objs: Manifest[]) =>
+      find(objs, 'Deployment', 'global').spec.template.metadata.annotations[
+        'archipelago.dev/config-checksum'
+      ];
+    expect(checksum(a)).not.toBe(checksum(render('a = 2')));
+  });
+
+  it('is pure: the same input renders the same objects', () => {
+    const input = renderInput({
+      ...base,
+      services: [
+        { name: 'game', version: '1' },
+        { name: 'global', version: '2' },
+      ],
+    });
+    expect(renderEnvironment(input)).toEqual(
+      renderEnvironment(structuredClone(input)),
+    );
+  });
+
+  it('labels every object with the environment and revision, and names are unique (property)', () => {
+    const serviceArb = fc.record({
+      name: fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/),
+      kind: fc.constantFrom(...WORKLOAD_KINDS),
+      replicas: fc.integer({ min: 0, max: 5 }),
+      version: fc.stringMatching(/^[0-9][0-9.]{0,6}[0-9]$/),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(serviceArb, {
+          selector: s => s.name,
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.integer({ min: 1, max: 1000 }),
+        (services, revision) => {
+          const spec = {
+            ...base,
+            services: services.map(s => ({
+              name: s.name,
+              image: `registry.local/studio/${s.name}:${s.version}`,
+              kind: s.kind,
+              replicas: s.replicas,
+              ports:
+                s.kind === 'http' || s.kind === 'socket'
+                  ? [{ name: 'main', port: 8080 }]
+                  : undefined,
+              schedule: s.kind === 'cron' ? '*/5 * * * *' : undefined,
+            })),
+          };
+          const objs = renderEnvironment(renderInput(spec, { revision }));
+          const keys = objs.map(manifestKey);
+          expect(new Set(keys).size).toBe(keys.length);
+          for (const o of objs) {
+            expect(o.metadata.labels[MANAGED_BY_LABEL]).toBe('archipelago');
+            expect(o.metadata.labels[ENVIRONMENT_LABEL]).toBe('feat-login');
+            expect(o.metadata.labels[REVISION_LABEL]).toBe(String(revision));
+            if (o.kind !== 'Namespace')
+              expect(o.metadata.namespace).toBe('env-feat-login');
+          }
+          const workloads = objs.filter(o =>
+            ['Deployment', 'StatefulSet', 'CronJob', 'Job'].includes(o.kind),
+          );
+          expect(workloads).toHaveLength(services.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
