@@ -1,0 +1,277 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { EnvironmentSpec } from '@archipelago/plugin-environments-common';
+import { EnvironmentStore } from './EnvironmentStore';
+
+jest.setTimeout(60_000);
+
+const ids: TestDatabaseId[] = ['SQLITE_3', 'POSTGRES_15'];
+const databases = TestDatabases.create({ ids, disableDocker: true });
+
+const spec = (name: string, version = '1'): EnvironmentSpec => ({
+  name,
+  owner: 'group:default/backend',
+  purpose: 'feature',
+  services: [{ name: 'game', version }],
+});
+
+describe('EnvironmentStore', () => {
+  it('runs on PostgreSQL as well as SQLite in the full test run', () => {
+    const required: TestDatabaseId[] =
+      process.env.ARCHIPELAGO_REQUIRE_POSTGRES === '1' ? ids : ['SQLITE_3'];
+    expect(databases.eachSupportedId().map(([id]) => id)).toEqual(
+      expect.arrayContaining(required),
+    );
+  });
+
+  describe.each(databases.eachSupportedId())('on %p', databaseId => {
+    let store: EnvironmentStore;
+    beforeEach(async () => {
+      store = await EnvironmentStore.create(await databases.init(databaseId));
+    });
+
+    it('creates an environment with revision 1 and a pending create operation, and refuses a taken name', async () => {
+      const { environment, operation } = await store.createEnvironment({
+        spec: spec('feat-a'),
+        cluster: 'local',
+        namespace: 'env-feat-a',
+        createdBy: 'user:default/guest',
+      });
+      expect(environment).toMatchObject({
+        name: 'feat-a',
+        revision: 1,
+        stopped: [],
+        namespace: 'env-feat-a',
+      });
+      expect(operation).toMatchObject({
+        type: 'create',
+        status: 'pending',
+        revision: 1,
+        requestedBy: 'user:default/guest',
+      });
+      await expect(
+        store.createEnvironment({
+          spec: spec('feat-a'),
+          cluster: 'local',
+          namespace: 'env-feat-a',
+          createdBy: 'x',
+        }),
+      ).rejects.toThrow(/already exists/);
+      expect(await store.listRevisions(environment.id)).toHaveLength(1);
+    });
+
+    it('records immutable revisions for spec changes and frees the name after destroy', async () => {
+      const { environment } = await store.createEnvironment({
+        spec: spec('feat-b'),
+        cluster: 'local',
+        namespace: 'env-feat-b',
+        createdBy: 'u',
+      });
+      const deploy = await store.requestOperation(
+        'feat-b',
+        { type: 'deploy', requestedBy: 'u', params: {} },
+        { spec: spec('feat-b', '2') },
+      );
+      expect(deploy.revision).toBe(2);
+      const revisions = await store.listRevisions(environment.id);
+      expect(
+        revisions.map(r => [r.revision, r.spec.services[0].version]),
+      ).toEqual([
+        [2, '2'],
+        [1, '1'],
+      ]);
+
+      await store.requestOperation('feat-b', {
+        type: 'destroy',
+        requestedBy: 'u',
+        params: {},
+      });
+      await expect(
+        store.requestOperation(
+          'feat-b',
+          { type: 'stop', requestedBy: 'u', params: {} },
+          { stopped: ['game'] },
+        ),
+      ).rejects.toThrow(/being destroyed/);
+      await store.markDestroyed(environment.id, 'destroy');
+      const again = await store.createEnvironment({
+        spec: spec('feat-b'),
+        cluster: 'local',
+        namespace: 'env-feat-b',
+        createdBy: 'u',
+      });
+      expect(again.environment.id).not.toBe(environment.id);
+      expect((await store.getEnvironment('feat-b'))?.id).toBe(
+        again.environment.id,
+      );
+    });
+
+    it('hands each operation to exactly one of many concurrent workers, one at a time per environment', async () => {
+      for (const name of ['e1', 'e2', 'e3']) {
+        await store.createEnvironment({
+          spec: spec(name),
+          cluster: 'local',
+          namespace: `env-${name}`,
+          createdBy: 'u',
+        });
+        await store.requestOperation(
+          name,
+          { type: 'restart', requestedBy: 'u', params: {} },
+          { restartedAt: { game: 'now' } },
+        );
+      }
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          store.claimNext(`w${i}`, { leaseMs: 60_000, maxPerCluster: 10 }),
+        ),
+      );
+      const claimed = claims.filter(Boolean).map(c => c!);
+      // Three environments, each with create then restart: only the three creates can run.
+      expect(claimed.map(c => c.type).sort()).toEqual([
+        'create',
+        'create',
+        'create',
+      ]);
+      expect(new Set(claimed.map(c => c.id)).size).toBe(3);
+      expect(
+        await store.claimNext('late', { leaseMs: 60_000, maxPerCluster: 10 }),
+      ).toBeUndefined();
+
+      await store.finishOperation(claimed[0].id, claimed[0].lockedBy!, {
+        status: 'succeeded',
+        steps: [],
+      });
+      const next = await store.claimNext('w9', {
+        leaseMs: 60_000,
+        maxPerCluster: 10,
+      });
+      expect(next).toMatchObject({
+        type: 'restart',
+        environment: claimed[0].environment,
+      });
+    });
+
+    it('caps concurrency per cluster', async () => {
+      for (const name of ['c1', 'c2', 'c3']) {
+        await store.createEnvironment({
+          spec: spec(name),
+          cluster: 'local',
+          namespace: `env-${name}`,
+          createdBy: 'u',
+        });
+      }
+      const a = await store.claimNext('a', {
+        leaseMs: 60_000,
+        maxPerCluster: 2,
+      });
+      const b = await store.claimNext('b', {
+        leaseMs: 60_000,
+        maxPerCluster: 2,
+      });
+      const c = await store.claimNext('c', {
+        leaseMs: 60_000,
+        maxPerCluster: 2,
+      });
+      expect([a, b].every(Boolean)).toBe(true);
+      expect(c).toBeUndefined();
+    });
+
+    it('lets another worker take over when a worker dies with the lease, and fences the dead one', async () => {
+      await store.createEnvironment({
+        spec: spec('r1'),
+        cluster: 'local',
+        namespace: 'env-r1',
+        createdBy: 'u',
+      });
+      const first = await store.claimNext('dead', {
+        leaseMs: 1,
+        maxPerCluster: 5,
+      });
+      await new Promise(r => setTimeout(r, 20));
+      const second = await store.claimNext('alive', {
+        leaseMs: 60_000,
+        maxPerCluster: 5,
+      });
+      expect(second?.id).toBe(first?.id);
+      expect(second?.attempts).toBe(2);
+      expect(await store.renewLease(first!.id, 'dead', 60_000)).toBe(false);
+      expect(
+        await store.finishOperation(first!.id, 'dead', {
+          status: 'succeeded',
+          steps: [],
+        }),
+      ).toBe(false);
+      expect(
+        await store.finishOperation(first!.id, 'alive', {
+          status: 'succeeded',
+          steps: [],
+        }),
+      ).toBe(true);
+    });
+
+    it('retries later after a transient error', async () => {
+      await store.createEnvironment({
+        spec: spec('t1'),
+        cluster: 'local',
+        namespace: 'env-t1',
+        createdBy: 'u',
+      });
+      const op = (await store.claimNext('w', {
+        leaseMs: 60_000,
+        maxPerCluster: 5,
+      }))!;
+      await store.retryLater(op.id, 'w', 60_000, [], 'API server unavailable');
+      expect(
+        await store.claimNext('w', { leaseMs: 60_000, maxPerCluster: 5 }),
+      ).toBeUndefined();
+      expect(await store.getOperation(op.id)).toMatchObject({
+        status: 'pending',
+        error: 'API server unavailable',
+      });
+    });
+
+    it('syncs the registry and reports registrations and deregistrations', async () => {
+      const entry = {
+        environment: 'feat',
+        service: 'game',
+        instance: 'game-0',
+        version: '1',
+        address: '10.0.0.1',
+        ports: [{ name: 'game', port: 7000 }],
+        ready: true,
+      };
+      expect(
+        (await store.syncRegistry('feat', [entry])).map(e => e.action),
+      ).toEqual(['register']);
+      expect(await store.syncRegistry('feat', [entry])).toEqual([]);
+      expect(
+        (await store.syncRegistry('feat', [{ ...entry, version: '2' }])).map(
+          e => [e.action, e.entry.version],
+        ),
+      ).toEqual([['register', '2']]);
+      const gone = await store.syncRegistry('feat', []);
+      expect(gone.map(e => [e.action, e.entry.instance])).toEqual([
+        ['deregister', 'game-0'],
+      ]);
+      expect(await store.listRegistry('feat')).toEqual([]);
+    });
+
+    it('delivers each registration event once per registrar and retries failures', async () => {
+      const events = [
+        {
+          key: 'register:feat/game/game-0:uid1',
+          environment: 'feat',
+          event: { action: 'register' },
+        },
+      ];
+      await store.enqueueRegistrations(['webhook'], events);
+      await store.enqueueRegistrations(['webhook'], events); // a second replica observing the same change
+      const due = await store.dueRegistrations();
+      expect(due).toHaveLength(1);
+      await store.registrationFailed(due[0].id, 'connection refused', 60_000);
+      expect(await store.dueRegistrations()).toHaveLength(0);
+      expect(await store.registrarStatus('feat')).toEqual({
+        webhook: { pending: 1, attempts: 1, lastError: 'connection refused' },
+      });
+    });
+  });
+});
