@@ -35,3 +35,5 @@ export const environmentsRegistrarExtensionPoint =
   createExtensionPoint<EnvironmentsRegistrarExtensionPoint>({
     id: 'environments.registrars',
   });
+
+export * from './permissions';

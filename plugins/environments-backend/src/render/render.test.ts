@@ -350,8 +350,9 @@ describe('renderEnvironment', () => {
             expect(o.metadata.labels[MANAGED_BY_LABEL]).toBe('archipelago');
             expect(o.metadata.labels[ENVIRONMENT_LABEL]).toBe('feat-login');
             expect(o.metadata.labels[REVISION_LABEL]).toBe(String(revision));
-            if (o.kind !== 'Namespace')
-              expect(o.metadata.namespace).toBe('env-feat-login');
+            expect(o.metadata.namespace).toBe(
+              o.kind === 'Namespace' ? undefined : 'env-feat-login',
+            );
           }
           const workloads = objs.filter(o =>
             ['Deployment', 'StatefulSet', 'CronJob', 'Job'].includes(o.kind),

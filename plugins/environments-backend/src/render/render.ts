@@ -155,10 +155,12 @@ function probe(
 }
 
 /** Drops undefined values (server-side apply treats explicit nulls as deletions). */
-function prune<T extends Record<string, unknown>>(o: T): T {
+function prune<T extends Record<string, unknown>>(
+  o: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(
     Object.entries(o).filter(([, v]) => v !== undefined),
-  ) as T;
+  ) as any;
 }
 
 function podTemplate(

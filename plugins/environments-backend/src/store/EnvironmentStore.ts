@@ -62,12 +62,10 @@ export interface DesiredStateChange {
   expiresAt?: Date | null;
 }
 
-const toDate = (v: unknown): Date | undefined =>
-  v === null || v === undefined
-    ? undefined
-    : v instanceof Date
-    ? v
-    : new Date(v as any);
+const toDate = (v: unknown): Date | undefined => {
+  if (v === null || v === undefined) return undefined;
+  return v instanceof Date ? v : new Date(v as any);
+};
 const iso = (v: unknown) => toDate(v)?.toISOString();
 const json = <T>(v: unknown, fallback: T): T =>
   typeof v === 'string' ? JSON.parse(v) : (v as T) ?? fallback;

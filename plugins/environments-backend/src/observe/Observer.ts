@@ -1,0 +1,212 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { SignalsService } from '@backstage/plugin-signals-node';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
+import {
+  ENVIRONMENTS_SIGNAL_CHANNEL,
+  EnvironmentStatus,
+  environmentSignalChannel,
+} from '@archipelago/plugin-environments-common';
+import type {
+  EnvironmentRecord,
+  EnvironmentStore,
+  OperationRecord,
+} from '../store/EnvironmentStore';
+import type { EnvironmentsService } from '../service/EnvironmentsService';
+import type { Cluster } from '../reconcile/Reconciler';
+import { observedRegistry } from '../status/derive';
+import type { RegistrarDispatcher } from './Registrars';
+
+/**
+ * Watches the cache and the queue for changes and turns them into: signals for browsers,
+ * registry updates and registrar events, and notifications when an environment breaks.
+ */
+export class EnvironmentObserver {
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly last = new Map<string, string>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private sweep?: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: EnvironmentStore,
+    private readonly service: EnvironmentsService,
+    private readonly clusters: Map<string, Cluster>,
+    private readonly dispatcher: RegistrarDispatcher,
+    private readonly logger: LoggerService,
+    private readonly signals?: SignalsService,
+    private readonly notifications?: NotificationService,
+    private readonly appBaseUrl?: string,
+  ) {}
+
+  start() {
+    for (const cluster of this.clusters.values()) {
+      this.unsubscribe.push(
+        cluster.cache.onChange(ns => this.scheduleByNamespace(ns)),
+      );
+    }
+    this.sweep = setInterval(() => void this.checkAll(), 15_000);
+    this.sweep.unref?.();
+    void this.checkAll();
+  }
+
+  stop() {
+    this.unsubscribe.forEach(u => u());
+    clearInterval(this.sweep);
+    this.pending.forEach(t => clearTimeout(t));
+  }
+
+  operationChanged(op: OperationRecord) {
+    this.schedule(op.environment, 50);
+    void this.signals?.publish({
+      recipients: { type: 'broadcast' },
+      channel: environmentSignalChannel(op.environment),
+      message: {
+        environment: op.environment,
+        operation: { id: op.id, type: op.type, status: op.status },
+      },
+    });
+  }
+
+  private nsToName = new Map<string, string>();
+
+  private scheduleByNamespace(namespace: string) {
+    const name = this.nsToName.get(namespace);
+    if (name) this.schedule(name);
+    else if (namespace) void this.checkAll();
+  }
+
+  private schedule(name: string, delay = 200) {
+    if (this.pending.has(name)) return;
+    this.pending.set(
+      name,
+      setTimeout(() => {
+        this.pending.delete(name);
+        void this.check(name);
+      }, delay),
+    );
+  }
+
+  async checkAll() {
+    try {
+      const envs = await this.store.listEnvironments({});
+      for (const e of envs) this.nsToName.set(e.namespace, e.name);
+      await Promise.all(envs.map(e => this.checkEnv(e)));
+    } catch (e) {
+      this.logger.warn(`environment sweep failed: ${String(e)}`);
+    }
+  }
+
+  async check(name: string) {
+    const env = await this.store.getEnvironment(name);
+    if (env) await this.checkEnv(env);
+  }
+
+  private async checkEnv(env: EnvironmentRecord) {
+    try {
+      this.nsToName.set(env.namespace, env.name);
+      const { status } = await this.service.status(env);
+      if (!env.destroyedAt) await this.syncRegistry(env);
+      const signature = JSON.stringify([
+        status.phase,
+        status.reasons,
+        status.services.map(s => [
+          s.name,
+          s.health,
+          s.readyReplicas,
+          s.desiredReplicas,
+          s.version,
+        ]),
+      ]);
+      const previous = this.last.get(env.name);
+      if (signature === previous) return;
+      this.last.set(env.name, signature);
+      const message = { environment: env.name, phase: status.phase };
+      await this.signals?.publish({
+        recipients: { type: 'broadcast' },
+        channel: environmentSignalChannel(env.name),
+        message,
+      });
+      await this.signals?.publish({
+        recipients: { type: 'broadcast' },
+        channel: ENVIRONMENTS_SIGNAL_CHANNEL,
+        message,
+      });
+      if (previous !== undefined)
+        await this.alert(env, status, JSON.parse(previous)[0]);
+    } catch (e) {
+      this.logger.warn(`observing ${env.name} failed: ${String(e)}`);
+    }
+  }
+
+  private async syncRegistry(env: EnvironmentRecord) {
+    const cluster = this.clusters.get(env.cluster);
+    if (!cluster) return;
+    const observed = observedRegistry(
+      env.name,
+      cluster.cache.snapshot(env.namespace),
+    );
+    const uids = new Map(
+      observed.map(o => [o.instance, (o as any).uid as string | undefined]),
+    );
+    const events = await this.store.syncRegistry(
+      env.name,
+      observed.map(({ uid: _u, ...o }: any) => o),
+    );
+    if (!events.length) return;
+    await this.store.enqueueRegistrations(
+      this.dispatcher.names,
+      events.map(e => {
+        const action =
+          e.action === 'register' && !e.entry.ready ? 'deregister' : e.action;
+        const id =
+          e.action === 'register'
+            ? `${uids.get(e.entry.instance) ?? e.entry.address}:${
+                e.entry.version
+              }:${e.entry.ready}`
+            : e.entry.registeredAt;
+        return {
+          key: `${action}:${e.entry.environment}/${e.entry.service}/${e.entry.instance}@${id}`,
+          environment: env.name,
+          event: { action, entry: e.entry },
+        };
+      }),
+    );
+  }
+
+  /** Tells the owner when an environment breaks, and when it recovers. */
+  private async alert(
+    env: EnvironmentRecord,
+    status: EnvironmentStatus,
+    previousPhase: string,
+  ) {
+    if (!this.notifications) return;
+    const broken = status.phase === 'Degraded' || status.phase === 'Failed';
+    const recovered =
+      status.phase === 'Ready' &&
+      (previousPhase === 'Degraded' || previousPhase === 'Failed');
+    if (!broken && !recovered) return;
+    if (broken && (previousPhase === 'Degraded' || previousPhase === 'Failed'))
+      return;
+    await this.notifications
+      .send({
+        recipients: { type: 'entity', entityRef: env.owner },
+        payload: {
+          title: broken
+            ? `Environment ${env.name} is ${status.phase}`
+            : `Environment ${env.name} recovered`,
+          description: broken
+            ? status.reasons.slice(0, 5).join('\n')
+            : 'All services are ready again.',
+          link: `/environments/${env.name}`,
+          severity: broken ? 'high' : 'normal',
+          topic: `environment:${env.name}`,
+          scope: `environment:${env.name}`,
+        },
+      })
+      .catch(e =>
+        this.logger.warn(
+          `could not notify ${env.owner} about ${env.name}: ${String(e)}`,
+        ),
+      );
+    void this.appBaseUrl;
+  }
+}

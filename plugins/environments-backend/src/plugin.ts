@@ -1,0 +1,215 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { environmentsPermissions } from '@archipelago/plugin-environments-common';
+import {
+  EnvironmentRegistrar,
+  environmentPermissionResourceRef,
+  environmentPermissionRules,
+  environmentsRegistrarExtensionPoint,
+} from '@archipelago/plugin-environments-node';
+import { ServiceDefinitions } from './catalog/ServiceDefinitions';
+import { ClusterClient } from './cluster/ClusterClient';
+import { WatchCache } from './cluster/WatchCache';
+import { readEnvironmentsConfig } from './config';
+import { EnvironmentObserver } from './observe/Observer';
+import { RegistrarDispatcher, WebhookRegistrar } from './observe/Registrars';
+import { OperationWorker } from './reconcile/OperationWorker';
+import { Cluster, Reconciler } from './reconcile/Reconciler';
+import { EnvironmentsService } from './service/EnvironmentsService';
+import { createRouter } from './service/router';
+import { EnvironmentStore } from './store/EnvironmentStore';
+
+/**
+ * The environments backend plugin: REST API, durable operation queue and worker, watch caches,
+ * registry, registrars, TTL expiry, permissions and audit.
+ */
+export const environmentsPlugin = createBackendPlugin({
+  pluginId: 'environments',
+  register(env) {
+    const registrars: EnvironmentRegistrar[] = [];
+    env.registerExtensionPoint(environmentsRegistrarExtensionPoint, {
+      addRegistrar(...added) {
+        registrars.push(...added);
+      },
+    });
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        scheduler: coreServices.scheduler,
+        auth: coreServices.auth,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+        signals: signalsServiceRef,
+        notifications: notificationService,
+      },
+      async init(deps) {
+        const { config, logger, database, httpRouter, lifecycle, scheduler } =
+          deps;
+        const settings = readEnvironmentsConfig(config);
+        if (!settings.clusters.length) {
+          logger.warn(
+            'No clusters configured (environments.clusters or kubernetes.clusterLocatorMethods); environments cannot be created',
+          );
+        }
+        const store = await EnvironmentStore.create(
+          await database.getClient(),
+          { skipMigrations: database.migrations?.skip },
+        );
+
+        const clusters = new Map<string, Cluster>();
+        for (const c of settings.clusters) {
+          const client = new ClusterClient(c);
+          clusters.set(c.name, {
+            client,
+            cache: new WatchCache(c.name, client.kc, logger, {
+              namespacePrefix: settings.namespacePrefix,
+            }),
+          });
+        }
+        const definitions = new ServiceDefinitions(
+          deps.catalog,
+          deps.auth,
+          logger,
+        );
+        const reconciler = new Reconciler(
+          store,
+          clusters,
+          definitions,
+          settings,
+          logger,
+        );
+        // The service, worker and observer notify each other; the holder breaks the cycle.
+        const wired: {
+          worker?: OperationWorker;
+          observer?: EnvironmentObserver;
+        } = {};
+        const service = new EnvironmentsService(
+          store,
+          reconciler,
+          definitions,
+          settings,
+          op => {
+            wired.worker?.poke();
+            wired.observer?.operationChanged(op);
+          },
+        );
+        if (settings.webhook)
+          registrars.push(
+            new WebhookRegistrar(settings.webhook.url, settings.webhook.token),
+          );
+        const dispatcher = new RegistrarDispatcher(store, registrars, logger);
+        const worker = new OperationWorker(
+          store,
+          reconciler,
+          logger,
+          {
+            concurrencyPerCluster: settings.queue.concurrencyPerCluster,
+            clusters: [...clusters.keys()],
+            pollIntervalMs: settings.queue.pollIntervalMs,
+            leaseMs: settings.queue.leaseMs,
+            maxAttempts: settings.queue.maxAttempts,
+          },
+          op => wired.observer?.operationChanged(op),
+        );
+        const observer = new EnvironmentObserver(
+          store,
+          service,
+          clusters,
+          dispatcher,
+          logger,
+          deps.signals,
+          deps.notifications,
+        );
+
+        wired.worker = worker;
+        wired.observer = observer;
+
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: environmentPermissionResourceRef,
+          permissions: environmentsPermissions,
+          rules: Object.values(environmentPermissionRules),
+          getResources: async refs =>
+            Promise.all(
+              refs.map(async ref => {
+                const e = await store.getEnvironment(ref);
+                return e ? { name: e.name, owner: e.owner } : undefined;
+              }),
+            ),
+        });
+
+        httpRouter.use(
+          await createRouter({
+            service,
+            store,
+            reconciler,
+            httpAuth: deps.httpAuth,
+            userInfo: deps.userInfo,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+          }),
+        );
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        await scheduler.scheduleTask({
+          id: 'environments-expire',
+          scope: 'global',
+          frequency: {
+            seconds:
+              config.getOptionalNumber('environments.expiryCheckSeconds') ?? 30,
+          },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 5 },
+          fn: async () => {
+            for (const e of await store.listExpired()) {
+              try {
+                await service.destroy(
+                  e.name,
+                  'system:archipelago-ttl',
+                  'expire',
+                );
+                logger.info(
+                  `environment ${
+                    e.name
+                  } expired at ${e.expiresAt?.toISOString()}; destroying it`,
+                );
+              } catch (err) {
+                logger.warn(`could not expire ${e.name}: ${String(err)}`);
+              }
+            }
+          },
+        });
+
+        lifecycle.addStartupHook(async () => {
+          await Promise.all(
+            [...clusters.values()].map(async c => {
+              await c.cache.start();
+              await c.cache.waitForSync().catch(e => logger.warn(String(e)));
+            }),
+          );
+          worker.start();
+          observer.start();
+          dispatcher.start();
+        });
+        lifecycle.addShutdownHook(async () => {
+          observer.stop();
+          dispatcher.stop();
+          await worker.stop();
+          await Promise.all([...clusters.values()].map(c => c.cache.stop()));
+        });
+      },
+    });
+  },
+});

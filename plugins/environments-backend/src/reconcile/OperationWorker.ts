@@ -1,0 +1,195 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { randomUUID } from 'node:crypto';
+import type { OperationStep } from '@archipelago/plugin-environments-common';
+import { isTransient } from '../cluster/ClusterClient';
+import type {
+  EnvironmentStore,
+  OperationRecord,
+} from '../store/EnvironmentStore';
+import { PermanentError, Reconciler } from './Reconciler';
+
+export interface WorkerOptions {
+  concurrencyPerCluster: number;
+  clusters: string[];
+  pollIntervalMs: number;
+  leaseMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * Executes queued operations. Several workers (one per backend replica) share the queue; the
+ * store's conditional claim makes each operation run once, leases let a live worker take over
+ * from a dead one, and everything the reconciler does is idempotent, so a resumed operation
+ * produces no duplicates.
+ */
+export class OperationWorker {
+  readonly id = `worker-${randomUUID().slice(0, 8)}`;
+  private running = new Map<string, Promise<void>>();
+  private timer?: NodeJS.Timeout;
+  private stopped = true;
+  private wake?: () => void;
+
+  constructor(
+    private readonly store: EnvironmentStore,
+    private readonly reconciler: Reconciler,
+    private readonly logger: LoggerService,
+    private readonly options: WorkerOptions,
+    private readonly onChange: (op: OperationRecord) => void = () => {},
+  ) {}
+
+  start() {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.loop();
+  }
+
+  /** Looks for work now instead of at the next poll. */
+  poke() {
+    this.wake?.();
+  }
+
+  async stop() {
+    this.stopped = true;
+    this.wake?.();
+    clearTimeout(this.timer);
+    await Promise.allSettled(this.running.values());
+  }
+
+  private async loop() {
+    const capacity =
+      this.options.concurrencyPerCluster *
+      Math.max(1, this.options.clusters.length);
+    while (!this.stopped) {
+      try {
+        while (!this.stopped && this.running.size < capacity) {
+          const op = await this.store.claimNext(this.id, {
+            leaseMs: this.options.leaseMs,
+            maxPerCluster: this.options.concurrencyPerCluster,
+            clusters: this.options.clusters,
+          });
+          if (!op) break;
+          const p = this.run(op).finally(() => {
+            this.running.delete(op.id);
+            this.poke();
+          });
+          this.running.set(op.id, p);
+        }
+      } catch (e) {
+        this.logger.warn(`operation queue poll failed: ${String(e)}`);
+      }
+      await new Promise<void>(resolve => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, this.options.pollIntervalMs);
+      });
+    }
+  }
+
+  private async run(op: OperationRecord): Promise<void> {
+    const abort = new AbortController();
+    const steps: OperationStep[] = op.steps.map(s =>
+      s.status === 'running' ? { ...s, status: 'pending' } : s,
+    );
+    const renew = setInterval(async () => {
+      const ok = await this.store
+        .renewLease(op.id, this.id, this.options.leaseMs)
+        .catch(() => false);
+      if (!ok) abort.abort(new Error('lease lost'));
+    }, Math.max(200, this.options.leaseMs / 3));
+    const save = () =>
+      this.store.saveSteps(op.id, this.id, steps).catch(() => undefined);
+    this.onChange({ ...op, status: 'running' });
+    const runner = {
+      signal: abort.signal,
+      step: async <T>(
+        name: string,
+        fn: () => Promise<T>,
+        message?: (r: T) => string | undefined,
+      ) => {
+        let step = steps.find(s => s.name === name);
+        if (!step) steps.push((step = { name, status: 'pending' }));
+        step.status = 'running';
+        step.startedAt = new Date().toISOString();
+        step.message = undefined;
+        await save();
+        try {
+          const result = await fn();
+          step.status = 'succeeded';
+          step.message = message?.(result);
+          return result;
+        } catch (e) {
+          step.status = 'failed';
+          step.message = errorMessage(e);
+          throw e;
+        } finally {
+          step.finishedAt = new Date().toISOString();
+          await save();
+        }
+      },
+    };
+    try {
+      await this.reconciler.execute(op, runner);
+      await this.store.finishOperation(op.id, this.id, {
+        status: 'succeeded',
+        steps,
+      });
+      this.logger.info(
+        `operation ${op.type} ${op.id} on ${op.environment} succeeded`,
+      );
+    } catch (e) {
+      if (abort.signal.aborted) {
+        this.logger.warn(
+          `operation ${op.id} on ${op.environment} lost its lease; another worker takes over`,
+        );
+      } else if (
+        !(e instanceof PermanentError) &&
+        isTransient(e) &&
+        op.attempts < this.options.maxAttempts
+      ) {
+        const delay = Math.min(60_000, 1000 * 2 ** op.attempts);
+        this.logger.warn(
+          `operation ${op.id} hit a transient error (${errorMessage(
+            e,
+          )}); retrying in ${delay}ms`,
+        );
+        await this.store.retryLater(
+          op.id,
+          this.id,
+          delay,
+          steps,
+          errorMessage(e),
+        );
+      } else {
+        await this.store.finishOperation(op.id, this.id, {
+          status: 'failed',
+          steps,
+          error: errorMessage(e),
+        });
+        this.logger.warn(
+          `operation ${op.type} ${op.id} on ${
+            op.environment
+          } failed: ${errorMessage(e)}`,
+        );
+      }
+    } finally {
+      clearInterval(renew);
+      const latest = await this.store
+        .getOperation(op.id)
+        .catch(() => undefined);
+      if (latest) this.onChange(latest);
+    }
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  const err = e as { body?: { message?: string }; message?: string };
+  const body = typeof err?.body === 'string' ? safeJson(err.body) : err?.body;
+  return body?.message ?? err?.message ?? String(e);
+}
+
+function safeJson(s: string): any {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return { message: s };
+  }
+}

@@ -1,0 +1,521 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  Environment,
+  EnvironmentSpec,
+  FieldError,
+  OperationRequest,
+  ResolveResult,
+  describeFieldErrors,
+  normalizeEntityRef,
+  operationRequestSchema,
+  parseDuration,
+  resolveServices,
+  toFieldErrors,
+  validateEnvironmentSpec,
+} from '@archipelago/plugin-environments-common';
+import type { EnvironmentsConfig } from '../config';
+import { manifestKey, renderEnvironment } from '../render/render';
+import {
+  PermanentError,
+  Reconciler,
+  ServiceDefinitionSource,
+} from '../reconcile/Reconciler';
+import { resolveFallbacks } from '../reconcile/fallbacks';
+import type {
+  EnvironmentRecord,
+  EnvironmentStore,
+  ListFilter,
+  OperationRecord,
+} from '../store/EnvironmentStore';
+import {
+  deriveStatus,
+  deriveTopology,
+  eventViews,
+  podViews,
+} from '../status/derive';
+
+/** Input that fails validation: a 400 whose body lists every field error. */
+export class ValidationError extends InputError {
+  constructor(
+    readonly errors: FieldError[],
+    prefix = 'Invalid environment spec',
+  ) {
+    super(`${prefix}: ${describeFieldErrors(errors)}`);
+  }
+}
+
+export class EnvironmentsService {
+  constructor(
+    private readonly store: EnvironmentStore,
+    private readonly reconciler: Reconciler,
+    private readonly definitions: ServiceDefinitionSource,
+    private readonly config: EnvironmentsConfig,
+    private readonly onQueued: (op: OperationRecord) => void = () => {},
+  ) {}
+
+  /** Validates a spec completely (schema, definitions, base, cluster, lifetime); throws ValidationError. */
+  async validate(
+    input: unknown,
+    now = new Date(),
+  ): Promise<{ spec: EnvironmentSpec; cluster: string; expiresAt?: Date }> {
+    const parsed = validateEnvironmentSpec(input);
+    if (!parsed.success) throw new ValidationError(parsed.errors);
+    const spec = {
+      ...parsed.value,
+      owner: normalizeEntityRef(parsed.value.owner, 'group'),
+    };
+    const errors: FieldError[] = [];
+    const cluster = spec.cluster ?? this.config.defaultCluster;
+    if (!this.config.clusters.some(c => c.name === cluster)) {
+      errors.push({
+        path: 'cluster',
+        message: `"${cluster}" is not a configured cluster (${
+          this.config.clusters.map(c => c.name).join(', ') || 'none configured'
+        })`,
+      });
+    }
+    const { lookup } = await this.definitions.lookup();
+    const resolved = resolveServices(spec, lookup);
+    if (!resolved.success) errors.push(...resolved.errors);
+    if (spec.base) {
+      const base = await this.store.getEnvironment(spec.base);
+      if (!base || base.destroyedAt)
+        errors.push({
+          path: 'base',
+          message: `there is no environment named "${spec.base}"`,
+        });
+      else if (base.cluster !== cluster)
+        errors.push({
+          path: 'base',
+          message: `"${spec.base}" runs on cluster "${base.cluster}", not "${cluster}"`,
+        });
+    }
+    const purpose = this.config.purposes[spec.purpose];
+    let expiresAt: Date | undefined;
+    if (spec.expiresAt) expiresAt = new Date(spec.expiresAt);
+    else if (spec.ttl)
+      expiresAt = new Date(now.getTime() + parseDuration(spec.ttl)! * 1000);
+    else if (purpose.defaultTtlSeconds)
+      expiresAt = new Date(now.getTime() + purpose.defaultTtlSeconds * 1000);
+    if (expiresAt && expiresAt.getTime() <= now.getTime())
+      errors.push({ path: 'expiresAt', message: 'must be in the future' });
+    if (
+      expiresAt &&
+      purpose.maxTtlSeconds &&
+      expiresAt.getTime() > now.getTime() + purpose.maxTtlSeconds * 1000
+    ) {
+      errors.push({
+        path: spec.expiresAt ? 'expiresAt' : 'ttl',
+        message: `is longer than the ${Math.round(
+          purpose.maxTtlSeconds / 86400,
+        )}d allowed for ${spec.purpose} environments`,
+      });
+    }
+    if (errors.length) throw new ValidationError(errors);
+    return { spec, cluster, expiresAt };
+  }
+
+  async create(input: unknown, user: string) {
+    const { spec, cluster, expiresAt } = await this.validate(input);
+    const result = await this.store.createEnvironment({
+      spec,
+      cluster,
+      namespace: `${this.config.namespacePrefix}${spec.name}`,
+      createdBy: user,
+      expiresAt,
+    });
+    this.onQueued(result.operation);
+    return {
+      environment: await this.view(result.environment),
+      operation: result.operation,
+    };
+  }
+
+  /** Validates and renders without touching the cluster, and reports whether it would fit. */
+  async dryRun(input: unknown) {
+    const { spec, cluster } = await this.validate(input);
+    if (
+      await this.store.getEnvironment(spec.name).then(e => e && !e.destroyedAt)
+    ) {
+      throw new ConflictError(
+        `An environment named "${spec.name}" already exists`,
+      );
+    }
+    const namespace = `${this.config.namespacePrefix}${spec.name}`;
+    const record: EnvironmentRecord = {
+      id: 'dry-run',
+      name: spec.name,
+      cluster,
+      namespace,
+      owner: spec.owner,
+      purpose: spec.purpose,
+      base: spec.base,
+      spec,
+      revision: 1,
+      stopped: [],
+      restartedAt: {},
+      createdBy: 'dry-run',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
+    const objects = renderEnvironment(
+      await this.reconciler.renderInput(record),
+    );
+    let capacity: { fits: boolean; message: string };
+    try {
+      capacity = {
+        fits: true,
+        message: await this.reconciler.checkCapacity(record, objects),
+      };
+    } catch (e) {
+      if (!(e instanceof PermanentError)) throw e;
+      capacity = { fits: false, message: e.message };
+    }
+    return {
+      spec,
+      namespace,
+      objects: objects.map(o => ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+      })),
+      keys: objects.map(manifestKey),
+      capacity,
+    };
+  }
+
+  /** Turns an operation request into a desired-state change plus its operation. */
+  async requestOperation(
+    name: string,
+    body: unknown,
+    user: string,
+  ): Promise<OperationRecord> {
+    const parsed = operationRequestSchema.safeParse(body);
+    if (!parsed.success)
+      throw new ValidationError(
+        toFieldErrors(parsed.error),
+        'Invalid operation',
+      );
+    const req: OperationRequest = parsed.data;
+    const env = await this.live(name);
+    const known = new Set(env.spec.services.map(s => s.name));
+    const unknown = (list: string[] | undefined, field: string): FieldError[] =>
+      (list ?? []).flatMap((s, i) =>
+        known.has(s)
+          ? []
+          : [
+              {
+                path: `${field}[${i}]`,
+                message: `"${s}" is not a service of ${name}`,
+              },
+            ],
+      );
+    let op: OperationRecord;
+    switch (req.type) {
+      case 'deploy': {
+        const errors = unknown(
+          req.services.map(s => s.name),
+          'services',
+        ).map(e => ({ ...e, path: `${e.path}.name` }));
+        if (errors.length)
+          throw new ValidationError(errors, 'Invalid operation');
+        const changes = new Map(req.services.map(s => [s.name, s]));
+        const spec: EnvironmentSpec = {
+          ...env.spec,
+          services: env.spec.services.map(s => {
+            const c = changes.get(s.name);
+            if (!c) return s;
+            const next = { ...s };
+            if (c.image) next.image = c.image;
+            else delete next.image;
+            if (c.version) next.version = c.version;
+            return next;
+          }),
+        };
+        const { lookup } = await this.definitions.lookup();
+        const resolved = resolveServices(spec, lookup);
+        if (!resolved.success)
+          throw new ValidationError(resolved.errors, 'Invalid operation');
+        op = await this.store.requestOperation(
+          name,
+          { type: 'deploy', requestedBy: user, params: req },
+          {
+            spec,
+            revisionReason: `deploy ${req.services
+              .map(s => `${s.name}@${s.version ?? s.image}`)
+              .join(', ')}`,
+          },
+        );
+        break;
+      }
+      case 'stop':
+      case 'start': {
+        const errors = unknown(req.services, 'services');
+        if (errors.length)
+          throw new ValidationError(errors, 'Invalid operation');
+        const targets = req.services ?? [...known];
+        const stopped =
+          req.type === 'stop'
+            ? [...env.stopped, ...targets]
+            : env.stopped.filter(s => !targets.includes(s));
+        op = await this.store.requestOperation(
+          name,
+          { type: req.type, requestedBy: user, params: req },
+          { stopped },
+        );
+        break;
+      }
+      case 'restart': {
+        const errors = unknown(req.services, 'services');
+        if (errors.length)
+          throw new ValidationError(errors, 'Invalid operation');
+        const at = new Date().toISOString();
+        const restartedAt = { ...env.restartedAt };
+        for (const s of req.services ?? [...known]) restartedAt[s] = at;
+        op = await this.store.requestOperation(
+          name,
+          { type: 'restart', requestedBy: user, params: req },
+          { restartedAt },
+        );
+        break;
+      }
+      case 'rollback': {
+        const revision = await this.store.getRevision(env.id, req.revision);
+        if (!revision)
+          throw new ValidationError(
+            [
+              {
+                path: 'revision',
+                message: `${name} has no revision ${req.revision}`,
+              },
+            ],
+            'Invalid operation',
+          );
+        if (req.revision === env.revision)
+          throw new ValidationError(
+            [
+              {
+                path: 'revision',
+                message: `revision ${req.revision} is already the current one`,
+              },
+            ],
+            'Invalid operation',
+          );
+        op = await this.store.requestOperation(
+          name,
+          { type: 'rollback', requestedBy: user, params: req },
+          {
+            spec: revision.spec,
+            revisionReason: `rollback to revision ${req.revision}`,
+          },
+        );
+        break;
+      }
+      case 'extend': {
+        const purpose = this.config.purposes[env.spec.purpose];
+        const now = Date.now();
+        const from = Math.max(now, env.expiresAt?.getTime() ?? now);
+        let until = from + parseDuration(req.ttl)! * 1000;
+        // Extend pushes the expiry up to the purpose's maximum, counted from now.
+        if (purpose.maxTtlSeconds)
+          until = Math.min(until, now + purpose.maxTtlSeconds * 1000);
+        op = await this.store.requestOperation(
+          name,
+          {
+            type: 'extend',
+            requestedBy: user,
+            params: { ...req, expiresAt: new Date(until).toISOString() },
+          },
+          { expiresAt: new Date(until) },
+        );
+        break;
+      }
+      default:
+        throw new InputError('Unknown operation');
+    }
+    this.onQueued(op);
+    return op;
+  }
+
+  async destroy(
+    name: string,
+    user: string,
+    type: 'destroy' | 'expire' = 'destroy',
+  ) {
+    await this.live(name);
+    const op = await this.store.requestOperation(name, {
+      type,
+      requestedBy: user,
+      params: {},
+    });
+    this.onQueued(op);
+    return op;
+  }
+
+  async live(name: string): Promise<EnvironmentRecord> {
+    const env = await this.store.getEnvironment(name);
+    if (!env || env.destroyedAt)
+      throw new NotFoundError(`No environment named "${name}"`);
+    return env;
+  }
+
+  async get(name: string): Promise<EnvironmentRecord> {
+    const env = await this.store.getEnvironment(name);
+    if (!env) throw new NotFoundError(`No environment named "${name}"`);
+    return env;
+  }
+
+  list(filter: ListFilter) {
+    return this.store.listEnvironments(filter);
+  }
+
+  private snapshot(env: EnvironmentRecord) {
+    return this.reconciler.cluster(env.cluster).cache.snapshot(env.namespace);
+  }
+
+  async status(env: EnvironmentRecord) {
+    const ops = await this.store.listOperations(env.id, 20);
+    return {
+      status: deriveStatus(
+        env,
+        env.destroyedAt ? emptySnapshot() : this.snapshot(env),
+        ops,
+      ),
+      ops,
+    };
+  }
+
+  /** The API view of an environment; status comes from the watch cache, not the API server. */
+  async view(env: EnvironmentRecord): Promise<Environment> {
+    const { status, ops } = await this.status(env);
+    return {
+      name: env.name,
+      title: env.title,
+      owner: env.owner,
+      purpose: env.spec.purpose,
+      cluster: env.cluster,
+      namespace: env.namespace,
+      base: env.base,
+      labels: env.spec.labels ?? {},
+      revision: env.revision,
+      spec: env.spec,
+      stopped:
+        env.stopped.length > 0 &&
+        env.stopped.length >= env.spec.services.length,
+      createdAt: env.createdAt.toISOString(),
+      updatedAt: env.updatedAt.toISOString(),
+      createdBy: env.createdBy,
+      expiresAt: env.expiresAt?.toISOString(),
+      destroyedAt: env.destroyedAt?.toISOString(),
+      status,
+      lastOperation: stripInternal(ops[0]),
+    };
+  }
+
+  pods(env: EnvironmentRecord) {
+    return env.destroyedAt ? [] : podViews(this.snapshot(env));
+  }
+
+  events(env: EnvironmentRecord) {
+    return env.destroyedAt ? [] : eventViews(this.snapshot(env));
+  }
+
+  async fallbacks(env: EnvironmentRecord) {
+    return resolveFallbacks(
+      {
+        name: env.name,
+        base: env.base,
+        services: env.spec.services.map(s => s.name),
+      },
+      async n => {
+        const b = await this.store.getEnvironment(n);
+        return b && !b.destroyedAt
+          ? {
+              name: b.name,
+              namespace: b.namespace,
+              base: b.base,
+              services: b.spec.services.map(s => s.name),
+            }
+          : undefined;
+      },
+    );
+  }
+
+  async topology(env: EnvironmentRecord) {
+    const { status } = await this.status(env);
+    const { fallbacks } = await this.fallbacks(env);
+    const baseStatuses = new Map<
+      string,
+      Awaited<ReturnType<EnvironmentsService['status']>>['status']
+    >();
+    for (const f of fallbacks) {
+      if (!baseStatuses.has(f.environment)) {
+        const b = await this.store.getEnvironment(f.environment);
+        if (b) baseStatuses.set(f.environment, (await this.status(b)).status);
+      }
+    }
+    return deriveTopology(
+      env,
+      status,
+      fallbacks,
+      this.config.clusterDomain,
+      (e, service) =>
+        baseStatuses.get(e)?.services.find(s => s.name === service),
+    );
+  }
+
+  /** Resolves (environment, service) to instances, falling back through bases (seed 001). */
+  async resolve(name: string, service: string): Promise<ResolveResult> {
+    const chain: string[] = [];
+    let current: EnvironmentRecord | undefined = await this.live(name);
+    const seen = new Set<string>();
+    while (current && !seen.has(current.name)) {
+      seen.add(current.name);
+      chain.push(current.name);
+      if (current.spec.services.some(s => s.name === service)) {
+        const instances = (await this.store.listRegistry(current.name)).filter(
+          e => e.service === service && e.ready,
+        );
+        return {
+          environment: name,
+          service,
+          answeredBy: current.name,
+          chain,
+          address: `${service}.${current.namespace}.svc.${this.config.clusterDomain}`,
+          instances,
+        };
+      }
+      current = current.base
+        ? await this.store.getEnvironment(current.base)
+        : undefined;
+      if (current?.destroyedAt) current = undefined;
+    }
+    throw new NotFoundError(
+      `Neither ${chain.join(' nor ')} runs a service named "${service}"`,
+    );
+  }
+}
+
+export function stripInternal<
+  T extends
+    | { environmentId?: string; cluster?: string; lockedBy?: string }
+    | undefined,
+>(op: T) {
+  if (!op) return undefined;
+  const { environmentId: _e, cluster: _c, lockedBy: _l, ...rest } = op as any;
+  return rest;
+}
+
+function emptySnapshot() {
+  return {
+    pods: [],
+    deployments: [],
+    statefulsets: [],
+    cronjobs: [],
+    jobs: [],
+    services: [],
+    endpointslices: [],
+    events: [],
+  };
+}

@@ -1,0 +1,387 @@
+import express, { Request, Response } from 'express';
+import Router from 'express-promise-router';
+import type {
+  AuditorService,
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import type { JsonObject } from '@backstage/types';
+import {
+  AuthorizeResult,
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  environmentCreatePermission,
+  environmentDeletePermission,
+  environmentLogsReadPermission,
+  environmentReadPermission,
+  environmentUpdatePermission,
+  PURPOSES,
+} from '@archipelago/plugin-environments-common';
+import { PassThrough } from 'node:stream';
+import {
+  EnvironmentsService,
+  ValidationError,
+  stripInternal,
+} from './EnvironmentsService';
+import type { EnvironmentStore } from '../store/EnvironmentStore';
+import type { Reconciler } from '../reconcile/Reconciler';
+
+export interface RouterOptions {
+  service: EnvironmentsService;
+  store: EnvironmentStore;
+  reconciler: Reconciler;
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+}
+
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const {
+    service,
+    store,
+    reconciler,
+    httpAuth,
+    userInfo,
+    permissions,
+    auditor,
+  } = options;
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  const credentials = (req: Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
+  const actor = async (c: BackstageCredentials) => {
+    const principal = c.principal as {
+      type: string;
+      userEntityRef?: string;
+      subject?: string;
+    };
+    if (principal.type === 'user') return principal.userEntityRef!;
+    return `service:${principal.subject ?? 'unknown'}`;
+  };
+  const authorize = async (
+    req: Request,
+    permission: BasicPermission | ResourcePermission,
+    resourceRef?: string,
+  ) => {
+    const c = await credentials(req);
+    const [decision] = await permissions.authorize(
+      [
+        resourceRef
+          ? { permission: permission as ResourcePermission, resourceRef }
+          : { permission: permission as BasicPermission },
+      ],
+      { credentials: c },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You may not ${permission.attributes.action ?? 'use'} ${
+          resourceRef ? `environment "${resourceRef}"` : 'environments'
+        } (${permission.name})`,
+      );
+    }
+    return c;
+  };
+
+  /** Runs a mutation through the auditor; validation errors answer 400 with every field. */
+  const mutation = async (
+    req: Request,
+    res: Response,
+    eventId: string,
+    meta: JsonObject,
+    fn: () => Promise<{ status: number; body: unknown }>,
+  ) => {
+    const event = await auditor.createEvent({
+      eventId,
+      request: req,
+      severityLevel: 'medium',
+      meta,
+    });
+    try {
+      const { status, body } = await fn();
+      await event.success({ meta: { status } });
+      res.status(status).json(body);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      if (error instanceof ValidationError) {
+        res.status(400).json({
+          error: { name: 'InputError', message: error.message },
+          errors: error.errors,
+        });
+        return;
+      }
+      throw error;
+    }
+  };
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/environments', async (req, res) => {
+    const c = await credentials(req);
+    const q = req.query;
+    const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    const purpose = str(q.purpose);
+    if (purpose && !(PURPOSES as readonly string[]).includes(purpose)) {
+      throw new InputError(`purpose: must be one of ${PURPOSES.join(', ')}`);
+    }
+    let owners = ([] as unknown[])
+      .concat(q.owner ?? [])
+      .filter(o => typeof o === 'string' && o) as string[];
+    if (owners.includes('me')) {
+      const info = await userInfo.getUserInfo(c).catch(() => undefined);
+      owners = [
+        ...owners.filter(o => o !== 'me'),
+        ...(info?.ownershipEntityRefs ?? []),
+      ];
+    }
+    const envs = await service.list({
+      owners: owners.map(o => o.toLocaleLowerCase('en-US')),
+      purpose,
+      cluster: str(q.cluster),
+      q: str(q.q),
+      includeDestroyed: q.includeDestroyed === 'true',
+    });
+    const decisions = envs.length
+      ? await permissions.authorize(
+          envs.map(e => ({
+            permission: environmentReadPermission,
+            resourceRef: e.name,
+          })),
+          { credentials: c },
+        )
+      : [];
+    const visible = envs.filter(
+      (_, i) => decisions[i].result === AuthorizeResult.ALLOW,
+    );
+    let items = await Promise.all(visible.map(e => service.view(e)));
+    const phase = str(q.phase);
+    if (phase) items = items.filter(i => i.status.phase === phase);
+    res.json({ items });
+  });
+
+  router.post('/environments', async (req, res) => {
+    const dryRun = req.query.dryRun === 'true';
+    const c = await authorize(req, environmentCreatePermission);
+    const user = await actor(c);
+    if (dryRun) {
+      try {
+        res.json(await service.dryRun(req.body));
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          res.status(400).json({
+            error: { name: 'InputError', message: error.message },
+            errors: error.errors,
+          });
+          return;
+        }
+        throw error;
+      }
+      return;
+    }
+    await mutation(
+      req,
+      res,
+      'environment-create',
+      { name: String(req.body?.name ?? '') },
+      async () => {
+        const result = await service.create(req.body, user);
+        return {
+          status: 202,
+          body: {
+            environment: result.environment,
+            operation: stripInternal(result.operation),
+          },
+        };
+      },
+    );
+  });
+
+  router.get('/environments/:name', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    res.json(await service.view(await service.get(req.params.name)));
+  });
+
+  router.delete('/environments/:name', async (req, res) => {
+    const c = await authorize(
+      req,
+      environmentDeletePermission,
+      req.params.name,
+    );
+    const user = await actor(c);
+    await mutation(
+      req,
+      res,
+      'environment-destroy',
+      { name: req.params.name },
+      async () => ({
+        status: 202,
+        body: stripInternal(await service.destroy(req.params.name, user)),
+      }),
+    );
+  });
+
+  router.post('/environments/:name/operations', async (req, res) => {
+    const c = await authorize(
+      req,
+      environmentUpdatePermission,
+      req.params.name,
+    );
+    const user = await actor(c);
+    await mutation(
+      req,
+      res,
+      'environment-operation',
+      { name: req.params.name, type: String(req.body?.type ?? '') },
+      async () => ({
+        status: 202,
+        body: stripInternal(
+          await service.requestOperation(req.params.name, req.body, user),
+        ),
+      }),
+    );
+  });
+
+  router.get('/environments/:name/operations', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    const env = await service.get(req.params.name);
+    res.json({
+      items: (await store.listOperations(env.id)).map(stripInternal),
+    });
+  });
+
+  router.get('/environments/:name/operations/:id', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    const env = await service.get(req.params.name);
+    const op = await store.getOperation(req.params.id);
+    if (!op || op.environmentId !== env.id) {
+      res.status(404).json({
+        error: {
+          name: 'NotFoundError',
+          message: `No operation ${req.params.id} on ${req.params.name}`,
+        },
+      });
+      return;
+    }
+    res.json(stripInternal(op));
+  });
+
+  router.get('/environments/:name/revisions', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    const env = await service.get(req.params.name);
+    res.json({ items: await store.listRevisions(env.id) });
+  });
+
+  router.get('/environments/:name/registry', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    const env = await service.get(req.params.name);
+    const { fallbacks } = await service.fallbacks(env);
+    const resolved = [];
+    for (const f of fallbacks) {
+      resolved.push(
+        await service.resolve(env.name, f.service).catch(() => undefined),
+      );
+    }
+    res.json({
+      items: await store.listRegistry(env.name),
+      resolved: resolved.filter(Boolean),
+      registrars: await store.registrarStatus(env.name),
+    });
+  });
+
+  router.get('/environments/:name/resolve/:service', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    res.json(await service.resolve(req.params.name, req.params.service));
+  });
+
+  router.get('/environments/:name/pods', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    res.json({ items: service.pods(await service.get(req.params.name)) });
+  });
+
+  router.get('/environments/:name/topology', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    res.json(await service.topology(await service.get(req.params.name)));
+  });
+
+  router.get('/environments/:name/events', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    res.json({ items: service.events(await service.get(req.params.name)) });
+  });
+
+  router.get('/environments/:name/pods/:pod/logs', async (req, res) => {
+    await authorize(req, environmentLogsReadPermission, req.params.name);
+    const env = await service.live(req.params.name);
+    const pod = service.pods(env).find(p => p.name === req.params.pod);
+    if (!pod) {
+      res.status(404).json({
+        error: {
+          name: 'NotFoundError',
+          message: `No pod ${req.params.pod} in ${env.name}`,
+        },
+      });
+      return;
+    }
+    const num = (key: string, max: number) => {
+      const v = req.query[key];
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > max)
+        throw new InputError(`${key}: must be a whole number from 0 to ${max}`);
+      return n;
+    };
+    const container =
+      typeof req.query.container === 'string'
+        ? req.query.container
+        : pod.containers[0]?.name;
+    if (!pod.containers.some(c => c.name === container)) {
+      throw new InputError(
+        `container: ${
+          pod.name
+        } has no container "${container}" (${pod.containers
+          .map(c => c.name)
+          .join(', ')})`,
+      );
+    }
+    let sinceSeconds = num('sinceSeconds', 30 * 86400);
+    if (typeof req.query.sinceTime === 'string') {
+      const t = Date.parse(req.query.sinceTime);
+      if (Number.isNaN(t))
+        throw new InputError('sinceTime: must be an ISO 8601 date-time');
+      sinceSeconds = Math.max(1, Math.ceil((Date.now() - t) / 1000));
+    }
+    const follow = req.query.follow === 'true';
+    const out = new PassThrough();
+    res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    out.pipe(res);
+    const { client } = reconciler.cluster(env.cluster);
+    const abort = await client.streamLogs(
+      env.namespace,
+      pod.name,
+      container!,
+      out,
+      {
+        follow,
+        sinceSeconds,
+        tailLines: num('tailLines', 100_000),
+        previous: req.query.previous === 'true',
+      },
+    );
+    req.on('close', () => abort.abort());
+    out.on('end', () => res.end());
+  });
+
+  return router;
+}

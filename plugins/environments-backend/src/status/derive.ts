@@ -1,0 +1,415 @@
+/*
+ * Pure functions from what the watch cache holds to what people see: status with reasons per
+ * service, pods, topology, events and observed registry entries. No I/O.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import {
+  EnvironmentEvent,
+  EnvironmentStatus,
+  FALLBACK_LABEL,
+  PodView,
+  RegistryEntry,
+  SERVICE_LABEL,
+  SERVER_TYPE_LABEL,
+  ServiceHealth,
+  ServiceStatus,
+  Topology,
+  VERSION_LABEL,
+  WorkloadKind,
+} from '@archipelago/plugin-environments-common';
+import type { NamespaceSnapshot } from '../cluster/WatchCache';
+import type {
+  EnvironmentRecord,
+  OperationRecord,
+} from '../store/EnvironmentStore';
+import type { Fallback } from '../render/render';
+
+const BAD_WAITING = new Set([
+  'CrashLoopBackOff',
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'InvalidImageName',
+  'RunContainerError',
+]);
+
+const toIso = (v: unknown) =>
+  v ? new Date(v as any).toISOString() : undefined;
+
+function containerState(
+  c: any,
+): 'running' | 'waiting' | 'terminated' | 'unknown' {
+  if (c.state?.running) return 'running';
+  if (c.state?.waiting) return 'waiting';
+  if (c.state?.terminated) return 'terminated';
+  return 'unknown';
+}
+
+const labels = (o: KubernetesObject) => o.metadata?.labels ?? {};
+
+function isPodReady(p: any): boolean {
+  return (
+    p.status?.phase === 'Running' &&
+    !!p.status?.conditions?.some(
+      (c: any) => c.type === 'Ready' && c.status === 'True',
+    )
+  );
+}
+
+/** Why a pod is unhealthy, in one line, or undefined when it is fine. */
+export function podReason(p: any): string | undefined {
+  if (p.metadata?.deletionTimestamp) return undefined;
+  for (const c of p.status?.containerStatuses ?? []) {
+    const waiting = c.state?.waiting;
+    if (waiting?.reason && BAD_WAITING.has(waiting.reason)) {
+      const exit = c.lastState?.terminated?.exitCode;
+      return `${waiting.reason}${
+        exit !== undefined
+          ? ` (exit code ${exit}, ${c.restartCount} restarts)`
+          : ''
+      }`;
+    }
+    if (
+      c.state?.terminated &&
+      c.state.terminated.exitCode !== 0 &&
+      p.spec?.restartPolicy !== 'Never'
+    ) {
+      return `${c.state.terminated.reason ?? 'Terminated'} (exit code ${
+        c.state.terminated.exitCode
+      })`;
+    }
+  }
+  if (p.status?.phase === 'Failed') return p.status?.reason ?? 'Failed';
+  if (p.status?.phase === 'Pending') {
+    const sched = p.status?.conditions?.find(
+      (c: any) => c.type === 'PodScheduled' && c.status === 'False',
+    );
+    if (sched) return `Unschedulable: ${sched.message ?? sched.reason}`;
+    return undefined;
+  }
+  if (p.status?.phase === 'Running' && !isPodReady(p)) {
+    const ready = p.status?.conditions?.find((c: any) => c.type === 'Ready');
+    return `NotReady${ready?.message ? `: ${ready.message}` : ''}`;
+  }
+  return undefined;
+}
+
+export function podViews(snapshot: NamespaceSnapshot): PodView[] {
+  return snapshot.pods
+    .map((p: any) => {
+      const containers = (p.status?.containerStatuses ?? []).map((c: any) => ({
+        name: c.name,
+        ready: !!c.ready,
+        restarts: c.restartCount ?? 0,
+        state: containerState(c),
+        reason: c.state?.waiting?.reason ?? c.state?.terminated?.reason,
+        message: c.state?.waiting?.message ?? c.state?.terminated?.message,
+      }));
+      return {
+        name: p.metadata?.name ?? '',
+        service: labels(p)[SERVICE_LABEL] ?? '',
+        version: labels(p)[VERSION_LABEL] ?? '',
+        phase: p.metadata?.deletionTimestamp
+          ? 'Terminating'
+          : p.status?.phase ?? 'Unknown',
+        ready: isPodReady(p),
+        restarts: containers.reduce((n: number, c: any) => n + c.restarts, 0),
+        createdAt: p.metadata?.creationTimestamp
+          ? new Date(p.metadata.creationTimestamp).toISOString()
+          : undefined,
+        node: p.spec?.nodeName,
+        ip: p.status?.podIP,
+        reason: podReason(p),
+        containers: containers.length
+          ? containers
+          : (p.spec?.containers ?? []).map((c: any) => ({
+              name: c.name,
+              ready: false,
+              restarts: 0,
+              state: 'unknown',
+            })),
+      } as PodView;
+    })
+    .sort(
+      (a, b) =>
+        a.service.localeCompare(b.service) || a.name.localeCompare(b.name),
+    );
+}
+
+function serviceStatuses(
+  snapshot: NamespaceSnapshot,
+  operationRunning: boolean,
+): ServiceStatus[] {
+  const pods = snapshot.pods as any[];
+  const out: ServiceStatus[] = [];
+  const workloads: Array<{ kind: string; obj: any }> = [
+    ...snapshot.deployments.map(obj => ({ kind: 'Deployment', obj })),
+    ...snapshot.statefulsets.map(obj => ({ kind: 'StatefulSet', obj })),
+    ...snapshot.cronjobs.map(obj => ({ kind: 'CronJob', obj })),
+    ...snapshot.jobs
+      .filter(
+        (j: any) =>
+          !j.metadata?.ownerReferences?.some((o: any) => o.kind === 'CronJob'),
+      )
+      .map(obj => ({ kind: 'Job', obj })),
+  ];
+  for (const { kind, obj } of workloads) {
+    const name = labels(obj)[SERVICE_LABEL];
+    if (!name) continue;
+    const svcPods = pods.filter(
+      p => labels(p)[SERVICE_LABEL] === name && !p.metadata?.deletionTimestamp,
+    );
+    const reasons = svcPods
+      .map(p => [p.metadata?.name, podReason(p)])
+      .filter(([, r]) => r)
+      .map(([n, r]) => `${n}: ${r}`);
+    let desired = 0;
+    let ready = 0;
+    let health: ServiceHealth;
+    if (kind === 'Deployment' || kind === 'StatefulSet') {
+      desired = obj.spec?.replicas ?? 1;
+      ready = obj.status?.readyReplicas ?? 0;
+      const updated = obj.status?.updatedReplicas ?? 0;
+      const generationSeen =
+        (obj.status?.observedGeneration ?? 0) >=
+        (obj.metadata?.generation ?? 0);
+      if (desired === 0) health = svcPods.length ? 'Progressing' : 'Stopped';
+      else if (
+        reasons.length &&
+        (!operationRunning ||
+          reasons.some(r => /CrashLoop|Err|Error|exit code/.test(r)))
+      )
+        health = 'Degraded';
+      else if (
+        ready >= desired &&
+        updated >= desired &&
+        generationSeen &&
+        svcPods.length <= desired
+      )
+        health = 'Ready';
+      else health = 'Progressing';
+      if (health === 'Progressing' && !reasons.length)
+        reasons.push(`${ready}/${desired} ready`);
+    } else if (kind === 'CronJob') {
+      desired = 0;
+      const lastJobFailed = (snapshot.jobs as any[])
+        .filter(j =>
+          j.metadata?.ownerReferences?.some(
+            (o: any) => o.kind === 'CronJob' && o.name === obj.metadata?.name,
+          ),
+        )
+        .sort((a, b) =>
+          String(b.metadata?.creationTimestamp).localeCompare(
+            String(a.metadata?.creationTimestamp),
+          ),
+        )[0]?.status?.failed;
+      if (obj.spec?.suspend) health = 'Stopped';
+      else health = lastJobFailed ? 'Degraded' : 'Ready';
+      if (lastJobFailed) reasons.push('the last scheduled run failed');
+    } else {
+      desired = 1;
+      ready = obj.status?.succeeded ? 1 : 0;
+      const failed = obj.status?.failed ?? 0;
+      if (obj.status?.succeeded) health = 'Ready';
+      else if (failed > (obj.spec?.backoffLimit ?? 6)) health = 'Failed';
+      else health = failed ? 'Degraded' : 'Progressing';
+      if (obj.status?.failed)
+        reasons.push(`${obj.status.failed} failed attempt(s)`);
+    }
+    out.push({
+      name,
+      kind: (labels(obj)[SERVER_TYPE_LABEL] ?? 'http') as WorkloadKind,
+      version: labels(obj)[VERSION_LABEL] ?? '',
+      desiredReplicas: desired,
+      readyReplicas: ready,
+      pods: svcPods.length,
+      health,
+      reasons,
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The environment's status from the cache and its operations. */
+export function deriveStatus(
+  env: EnvironmentRecord,
+  snapshot: NamespaceSnapshot,
+  operations: OperationRecord[],
+  now = new Date(),
+): EnvironmentStatus {
+  const observedAt = now.toISOString();
+  if (env.destroyedAt) {
+    return {
+      phase: env.destroyReason === 'expire' ? 'Expired' : 'Destroyed',
+      reasons: [],
+      services: [],
+      observedAt,
+    };
+  }
+  const unfinished = operations.filter(
+    o => o.status === 'pending' || o.status === 'running',
+  );
+  const services = serviceStatuses(snapshot, unfinished.length > 0);
+  const expected = new Set(env.spec.services.map(s => s.name));
+  for (const name of expected) {
+    if (!services.some(s => s.name === name)) {
+      services.push({
+        name,
+        kind: 'http',
+        version: '',
+        desiredReplicas: 0,
+        readyReplicas: 0,
+        pods: 0,
+        health: 'Missing',
+        reasons: ['not applied yet'],
+      });
+    }
+  }
+  const reasons = services
+    .filter(s => s.health !== 'Ready' && s.health !== 'Stopped')
+    .flatMap(s => s.reasons.map(r => `${s.name}: ${r}`));
+  if (unfinished.some(o => o.type === 'destroy' || o.type === 'expire'))
+    return { phase: 'Destroying', reasons: [], services, observedAt };
+  if (unfinished.some(o => o.type === 'create'))
+    return { phase: 'Creating', reasons, services, observedAt };
+  const latest = [...operations].sort((a, b) =>
+    b.createdAt.localeCompare(a.createdAt),
+  )[0];
+  if (latest?.status === 'failed') {
+    return {
+      phase: 'Failed',
+      reasons: [
+        `${latest.type} failed: ${latest.error ?? 'unknown error'}`,
+        ...reasons,
+      ],
+      services,
+      observedAt,
+    };
+  }
+  const relevant = services.filter(s => expected.has(s.name));
+  if (relevant.length && relevant.every(s => s.health === 'Stopped'))
+    return { phase: 'Stopped', reasons: [], services, observedAt };
+  if (relevant.some(s => s.health === 'Degraded' || s.health === 'Failed'))
+    return { phase: 'Degraded', reasons, services, observedAt };
+  if (
+    relevant.some(s => s.health === 'Missing' || s.health === 'Progressing')
+  ) {
+    return {
+      phase: unfinished.length ? 'Ready' : 'Degraded',
+      reasons,
+      services,
+      observedAt,
+    };
+  }
+  return { phase: 'Ready', reasons, services, observedAt };
+}
+
+/** Instances as observed now: every scheduled pod with an address, of services this environment runs. */
+export function observedRegistry(
+  environment: string,
+  snapshot: NamespaceSnapshot,
+): Array<Omit<RegistryEntry, 'registeredAt' | 'updatedAt'> & { uid?: string }> {
+  return (snapshot.pods as any[])
+    .filter(
+      p =>
+        p.status?.podIP &&
+        !p.metadata?.deletionTimestamp &&
+        labels(p)[SERVICE_LABEL],
+    )
+    .map(p => ({
+      environment,
+      service: labels(p)[SERVICE_LABEL],
+      instance: p.metadata.name,
+      version: labels(p)[VERSION_LABEL] ?? '',
+      address: p.status.podIP,
+      ports: (p.spec?.containers?.[0]?.ports ?? []).map((c: any) => ({
+        name: c.name ?? String(c.containerPort),
+        port: c.containerPort,
+      })),
+      ready: isPodReady(p),
+      node: p.spec?.nodeName,
+      uid: p.metadata.uid,
+    }));
+}
+
+export function eventViews(snapshot: NamespaceSnapshot): EnvironmentEvent[] {
+  return (snapshot.events as any[])
+    .map(e => ({
+      type: e.type ?? 'Normal',
+      reason: e.reason ?? '',
+      message: e.message ?? e.note ?? '',
+      object: {
+        kind: e.involvedObject?.kind ?? e.regarding?.kind ?? '',
+        name: e.involvedObject?.name ?? e.regarding?.name ?? '',
+      },
+      count: e.count ?? e.series?.count ?? 1,
+      lastTimestamp: toIso(
+        e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp,
+      ),
+    }))
+    .sort((a, b) =>
+      String(b.lastTimestamp).localeCompare(String(a.lastTimestamp)),
+    );
+}
+
+/** The services graph: own services, their dependencies, and edges that fall back to a base. */
+export function deriveTopology(
+  env: EnvironmentRecord,
+  status: EnvironmentStatus,
+  fallbacks: Fallback[],
+  clusterDomain: string,
+  baseStatus: (
+    environment: string,
+    service: string,
+  ) => ServiceStatus | undefined,
+): Topology {
+  const nodes: Topology['nodes'] = [];
+  const own = new Map(status.services.map(s => [s.name, s]));
+  for (const svc of env.spec.services) {
+    const s = own.get(svc.name);
+    nodes.push({
+      id: svc.name,
+      service: svc.name,
+      environment: env.name,
+      kind: s?.kind ?? svc.kind,
+      version: s?.version || svc.version,
+      ready: s?.readyReplicas ?? 0,
+      total: s?.desiredReplicas ?? 0,
+      health: s?.health ?? 'Missing',
+      address: `${svc.name}.${env.namespace}.svc.${clusterDomain}`,
+      fallback: false,
+    });
+  }
+  const edges: Topology['edges'] = [];
+  const fallbackBy = new Map(fallbacks.map(f => [f.service, f]));
+  for (const svc of env.spec.services) {
+    for (const dep of svc.dependsOn ?? []) {
+      if (own.has(dep) || env.spec.services.some(s => s.name === dep)) {
+        edges.push({ from: svc.name, to: dep, fallback: false });
+      } else {
+        const fb = fallbackBy.get(dep);
+        const id = `${fb?.environment ?? 'base'}/${dep}`;
+        if (!nodes.some(n => n.id === id)) {
+          const bs = fb ? baseStatus(fb.environment, dep) : undefined;
+          nodes.push({
+            id,
+            service: dep,
+            environment: fb?.environment ?? '(no base runs it)',
+            kind: bs?.kind,
+            version: bs?.version,
+            ready: bs?.readyReplicas ?? 0,
+            total: bs?.desiredReplicas ?? 0,
+            health: bs?.health ?? 'Missing',
+            address: fb ? `${dep}.${fb.namespace}.svc.${clusterDomain}` : '',
+            fallback: true,
+          });
+        }
+        edges.push({ from: svc.name, to: id, fallback: true });
+      }
+    }
+  }
+  return { nodes, edges };
+}
+
+export { FALLBACK_LABEL };
