@@ -455,8 +455,25 @@ export class EnvironmentsService {
         if (b) baseStatuses.set(f.environment, (await this.status(b)).status);
       }
     }
+    // Dependencies usually come from the service definitions, so draw the merged services.
+    const { lookup } = await this.definitions.lookup();
+    const resolved = resolveServices(env.spec, lookup);
+    const drawn: EnvironmentRecord = resolved.success
+      ? {
+          ...env,
+          spec: {
+            ...env.spec,
+            services: resolved.value.map(r => ({
+              name: r.name,
+              kind: r.kind,
+              version: r.version,
+              dependsOn: r.dependsOn,
+            })),
+          },
+        }
+      : env;
     return deriveTopology(
-      env,
+      drawn,
       status,
       fallbacks,
       this.config.clusterDomain,

@@ -1,0 +1,178 @@
+/*
+ * Starts the environments plugin in a test backend against the local test cluster
+ * (scripts/cluster/cluster.sh up --name test), with a catalog of service definitions.
+ */
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { Entity } from '@backstage/catalog-model';
+import type { Knex } from 'knex';
+import fs from 'node:fs';
+import request from 'supertest';
+import { parse } from 'yaml';
+import environmentsPlugin from '..';
+
+export function testClusterAppConfig(): Record<string, any> {
+  const file = process.env.ARCHIPELAGO_TEST_APP_CONFIG;
+  if (!file || !fs.existsSync(file)) {
+    throw new Error(
+      'These tests need the local test cluster: run them through scripts/test.sh, or run ' +
+        '`scripts/cluster/cluster.sh up --name test` and set ARCHIPELAGO_TEST_APP_CONFIG=.local/app-config.cluster-test.yaml',
+    );
+  }
+  return parse(fs.readFileSync(file, 'utf8'));
+}
+
+const def = (
+  name: string,
+  owner: string,
+  definition: Record<string, unknown>,
+): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: {
+      'archipelago.dev/service-definition': JSON.stringify(definition),
+    },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner },
+});
+
+/** The demo studio's services, as in examples/entities.yaml. */
+export const studioEntities: Entity[] = [
+  def('game', 'group:default/backend', {
+    image: 'registry.local/island/game',
+    defaultVersion: '20210422',
+    kind: 'socket',
+    ports: [{ name: 'game', port: 10001 }],
+    resources: { requests: { cpu: '250m', memory: '512Mi' } },
+    volumes: [
+      {
+        name: 'server-code',
+        type: 'code',
+        mountPath: '/home/server',
+        size: '2Gi',
+      },
+    ],
+    dependsOn: ['global', 'matching'],
+  }),
+  def('global', 'group:default/backend', {
+    image: 'registry.local/island/global',
+    defaultVersion: '20210422',
+    kind: 'http',
+    ports: [{ name: 'http', port: 20001 }],
+    resources: { requests: { cpu: '100m', memory: '256Mi' } },
+  }),
+  def('matching', 'group:default/backend', {
+    image: 'registry.local/island/matching',
+    defaultVersion: '1.0.0',
+    kind: 'backend',
+    volumes: [
+      { name: 'data', type: 'persistent', mountPath: '/data', size: '1Gi' },
+    ],
+  }),
+  def('daily-reset', 'group:default/design', {
+    image: 'registry.local/island/daily-reset',
+    defaultVersion: '1.0.0',
+    kind: 'cron',
+    schedule: '0 4 * * *',
+  }),
+];
+
+export async function startEnvironmentsBackend(
+  options: { knex?: Knex; config?: Record<string, unknown> } = {},
+) {
+  const cluster = testClusterAppConfig();
+  const backend = await startTestBackend({
+    features: [
+      environmentsPlugin,
+      mockServices.rootConfig.factory({
+        data: {
+          ...cluster,
+          environments: {
+            readinessTimeout: '2m',
+            expiryCheckSeconds: 1,
+            queue: {
+              pollInterval: '200ms',
+              leaseSeconds: 3,
+              concurrencyPerCluster: 4,
+            },
+            ...options.config,
+          },
+        },
+      }),
+      catalogServiceMock.factory({ entities: studioEntities }),
+      // The real scheduler, so that the TTL task runs on its schedule.
+      schedulerServiceFactory,
+      ...(options.knex
+        ? [mockServices.database.factory({ knex: options.knex })]
+        : []),
+    ],
+  });
+  const auth = mockCredentials.user.header('user:default/guest');
+  const api = {
+    get: (path: string) =>
+      request(backend.server)
+        .get(`/api/environments${path}`)
+        .set('Authorization', auth),
+    post: (path: string, body: unknown) =>
+      request(backend.server)
+        .post(`/api/environments${path}`)
+        .set('Authorization', auth)
+        .send(body as object),
+    delete: (path: string) =>
+      request(backend.server)
+        .delete(`/api/environments${path}`)
+        .set('Authorization', auth),
+  };
+  return { backend, api };
+}
+
+export function testKube() {
+  const cluster =
+    testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0];
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'test', server: cluster.url, caData: cluster.caData }],
+    users: [{ name: 'test', token: cluster.serviceAccountToken }],
+    contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
+    currentContext: 'test',
+  });
+  return { kc, core: kc.makeApiClient(CoreV1Api) };
+}
+
+/** Polls until `probe` returns a value, or fails with what it last saw. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
+    await new Promise(r => setTimeout(r, 300));
+  }
+}
+
+/** A unique environment name per test run. */
+export const uniqueName = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36).slice(-5)}${Math.random()
+    .toString(36)
+    .slice(2, 4)}`;
