@@ -25,6 +25,7 @@ export class EnvironmentObserver {
   private readonly last = new Map<string, string>();
   private readonly unsubscribe: Array<() => void> = [];
   private sweep?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly store: EnvironmentStore,
@@ -49,6 +50,7 @@ export class EnvironmentObserver {
   }
 
   stop() {
+    this.stopped = true;
     this.unsubscribe.forEach(u => u());
     clearInterval(this.sweep);
     this.pending.forEach(t => clearTimeout(t));
@@ -75,7 +77,7 @@ export class EnvironmentObserver {
   }
 
   private schedule(name: string, delay = 200) {
-    if (this.pending.has(name)) return;
+    if (this.stopped || this.pending.has(name)) return;
     this.pending.set(
       name,
       setTimeout(() => {
@@ -86,6 +88,7 @@ export class EnvironmentObserver {
   }
 
   async checkAll() {
+    if (this.stopped) return;
     try {
       const envs = await this.store.listEnvironments({});
       for (const e of envs) this.nsToName.set(e.namespace, e.name);
@@ -96,11 +99,17 @@ export class EnvironmentObserver {
   }
 
   async check(name: string) {
-    const env = await this.store.getEnvironment(name);
-    if (env) await this.checkEnv(env);
+    if (this.stopped) return;
+    try {
+      const env = await this.store.getEnvironment(name);
+      if (env) await this.checkEnv(env);
+    } catch (e) {
+      this.logger.warn(`observing ${name} failed: ${String(e)}`);
+    }
   }
 
   private async checkEnv(env: EnvironmentRecord) {
+    if (this.stopped) return;
     try {
       this.nsToName.set(env.namespace, env.name);
       const { status } = await this.service.status(env);
