@@ -312,6 +312,61 @@ describe('environments lifecycle on the local cluster', () => {
     await phase(integration, 'Ready');
   });
 
+  it('streams the logs of a pod through the API, and follows new lines', async () => {
+    const tail = await ctx.api.get(
+      `/environments/${integration}/pods/game-0/logs?tailLines=5`,
+    );
+    expect(tail.status).toBe(200);
+    expect(tail.headers['content-type']).toMatch(/^text\/plain/);
+    const lines = tail.text.trim().split('\n');
+    // kwok's simulated log serves tailLines=N as at most N lines.
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(5);
+    // Each line carries its timestamp, then the simulated game-server message.
+    expect(lines[0]).toMatch(
+      /^\d{4}-\d\d-\d\dT\S+Z (server tick|handled request|match queue|registered|cron heartbeat)/,
+    );
+
+    // Following keeps the response open and delivers lines as they are written.
+    const abort = new AbortController();
+    const res = await fetch(
+      `${ctx.baseUrl}/environments/${integration}/pods/game-0/logs?follow=true&sinceSeconds=1`,
+      {
+        headers: { Authorization: ctx.auth },
+        signal: abort.signal,
+      },
+    );
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const started = Date.now();
+    let followed = '';
+    while (
+      followed.split('\n').filter(Boolean).length < 3 &&
+      Date.now() - started < 15_000
+    ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      followed += new TextDecoder().decode(value);
+    }
+    abort.abort();
+    // The simulated log grows by a line a second, so three lines took a couple of seconds.
+    expect(followed.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(
+      3,
+    );
+    expect(Date.now() - started).toBeGreaterThan(1000);
+
+    expect(
+      (await ctx.api.get(`/environments/${integration}/pods/nope/logs`)).status,
+    ).toBe(404);
+    const badContainer = await ctx.api.get(
+      `/environments/${integration}/pods/game-0/logs?container=nope`,
+    );
+    expect(badContainer.status).toBe(400);
+    expect(badContainer.body.error.message).toMatch(
+      /^container: game-0 has no container "nope"/,
+    );
+  });
+
   it('refuses bad input with errors that name the field, and changes nothing', async () => {
     const bad = await ctx.api.post('/environments', {
       name: 'Bad Name',

@@ -132,7 +132,11 @@ export async function startEnvironmentsBackend(
         .delete(`/api/environments${path}`)
         .set('Authorization', auth),
   };
-  return { backend, api };
+  const address = backend.server.address();
+  const baseUrl = `http://127.0.0.1:${
+    typeof address === 'object' && address ? address.port : 0
+  }/api/environments`;
+  return { backend, api, baseUrl, auth };
 }
 
 export function testKube() {
