@@ -4,6 +4,8 @@
  * rollback, stop and start, restart, a failing pod, capacity refusal, bad input, TTL expiry
  * and destroy.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ENVIRONMENT_LABEL } from '@archipelago/plugin-environments-common';
 import {
   eventually,
@@ -39,8 +41,25 @@ describe('environments lifecycle on the local cluster', () => {
     (await core.listNamespacedPod({ namespace: ns, labelSelector: selector }))
       .items;
 
+  // The studio's registry, as the built-in webhook registrar sees it (seed 002).
+  const webhookEvents: Array<{ action: string; entry: any }> = [];
+  const webhook = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', c => (body += c));
+    req.on('end', () => {
+      webhookEvents.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
+  });
+
   beforeAll(async () => {
-    ctx = await startEnvironmentsBackend();
+    await new Promise<void>(r => webhook.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${
+      (webhook.address() as AddressInfo).port
+    }/register`;
+    ctx = await startEnvironmentsBackend({
+      config: { registrars: { webhook: { url } } },
+    });
   });
 
   afterAll(async () => {
@@ -58,6 +77,7 @@ describe('environments lifecycle on the local cluster', () => {
       120_000,
     ).catch(() => undefined);
     await ctx?.backend.stop();
+    webhook.close();
   });
 
   it('creates an environment from a request as short as seed 000, to Ready, and registers its instances', async () => {
@@ -107,6 +127,23 @@ describe('environments lifecycle on the local cluster', () => {
       expect(entry.address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       expect(entry.registeredAt).toBeTruthy();
     }
+    const registered = await eventually(
+      'the webhook registrar to receive the registrations',
+      async () => {
+        const mine = webhookEvents.filter(
+          e =>
+            e.entry.environment === integration &&
+            e.action === 'register' &&
+            e.entry.ready,
+        );
+        return new Set(mine.map(e => e.entry.service)).size === 3
+          ? mine
+          : undefined;
+      },
+    );
+    expect(registered.map(e => e.entry.instance)).toEqual(
+      expect.arrayContaining(['game-0', 'matching-0']),
+    );
     expect(registry.items.find((e: any) => e.service === 'game')).toMatchObject(
       {
         version: '20210422',
