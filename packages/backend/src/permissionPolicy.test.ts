@@ -1,0 +1,64 @@
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  environmentCreatePermission,
+  environmentDeletePermission,
+  environmentLogsReadPermission,
+  environmentReadPermission,
+  environmentUpdatePermission,
+} from '@archipelago/plugin-environments-common';
+import { ArchipelagoPermissionPolicy } from './permissionPolicy';
+
+const user = {
+  identity: {
+    type: 'user' as const,
+    userEntityRef: 'user:default/guest',
+    ownershipEntityRefs: ['user:default/guest', 'group:default/backend'],
+  },
+  info: {
+    userEntityRef: 'user:default/guest',
+    ownershipEntityRefs: ['user:default/guest', 'group:default/backend'],
+  },
+  token: 't',
+  credentials: {} as any,
+};
+
+describe('ArchipelagoPermissionPolicy', () => {
+  const policy = new ArchipelagoPermissionPolicy();
+
+  it('lets everyone read and create environments', async () => {
+    for (const permission of [
+      environmentReadPermission,
+      environmentCreatePermission,
+    ]) {
+      expect(await policy.handle({ permission }, user as any)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+  });
+
+  it('lets only owners update, destroy and read logs', async () => {
+    for (const permission of [
+      environmentUpdatePermission,
+      environmentDeletePermission,
+      environmentLogsReadPermission,
+    ]) {
+      expect(await policy.handle({ permission }, user as any)).toEqual({
+        result: AuthorizeResult.CONDITIONAL,
+        pluginId: 'environments',
+        resourceType: 'environment',
+        conditions: {
+          rule: 'IS_ENVIRONMENT_OWNER',
+          resourceType: 'environment',
+          params: { claims: ['user:default/guest', 'group:default/backend'] },
+        },
+      });
+    }
+  });
+
+  it('gives no ownership to an anonymous caller', async () => {
+    const decision: any = await policy.handle({
+      permission: environmentDeletePermission,
+    });
+    expect(decision.conditions.params.claims).toEqual([]);
+  });
+});
