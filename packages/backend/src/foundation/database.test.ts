@@ -79,9 +79,19 @@ describe('knex migrations', () => {
       expect(spec.services[0]).toEqual({ module: 'game', version: '1.2.3' });
 
       // The primary key holds: a second island with the same name is refused.
-      await expect(
-        knex('islands').insert({ name: 'feat-login', owner: 'x', spec: '{}' }),
-      ).rejects.toThrow();
+      const duplicate = await knex('islands')
+        .insert({ name: 'feat-login', owner: 'x', spec: '{}' })
+        .then(
+          () => 'inserted',
+          (e: Error) => e.message,
+        );
+      const rows = await knex('islands').where({ name: 'feat-login' });
+      expect({ duplicate, rows: rows.length }).toEqual({
+        duplicate: expect.stringMatching(
+          /UNIQUE constraint failed|duplicate key value/,
+        ),
+        rows: 1,
+      });
 
       await knex.migrate.rollback(config, true);
       expect(await knex.schema.hasTable('islands')).toBe(false);
