@@ -47,8 +47,14 @@ echo "=== starting the test cluster (log: .local/test-results/cluster.log)"
 scripts/cluster/cluster.sh up --name test > "$out/cluster.log" 2>&1 &
 cluster_job=$!
 
-if ! psql "$(scripts/postgres.sh url)" -c 'select 1' >/dev/null 2>&1; then started_pg=1; fi
-pg_url="$(scripts/postgres.sh start)" || { echo "PostgreSQL did not start"; pg_url=""; }
+# Reuse a PostgreSQL that already answers on the test port; otherwise start (and later stop) one.
+pg_url="$(scripts/postgres.sh url)"
+if command -v psql >/dev/null && psql "$pg_url" -c 'select 1' >/dev/null 2>&1; then
+  echo "=== reusing PostgreSQL at $pg_url"
+else
+  started_pg=1
+  pg_url="$(scripts/postgres.sh start)" || { echo "PostgreSQL did not start"; pg_url=""; }
+fi
 export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="$pg_url"
 export ARCHIPELAGO_REQUIRE_POSTGRES=1
 

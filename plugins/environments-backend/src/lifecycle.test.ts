@@ -107,6 +107,22 @@ describe('environments lifecycle on the local cluster', () => {
       ['global', 'Ready', 1],
       ['matching', 'Ready', 1],
     ]);
+    // Browsers learn of the change through signals, on the environment's channel.
+    const signalled = await eventually('a Ready signal', async () =>
+      ctx.signals.find(
+        sig =>
+          sig.channel === `environments:${integration}` &&
+          (sig.message as any).phase === 'Ready',
+      ),
+    );
+    expect(signalled.recipients).toEqual({ type: 'broadcast' });
+    expect(
+      ctx.signals.some(
+        sig =>
+          sig.channel === 'environments' &&
+          (sig.message as any).environment === integration,
+      ),
+    ).toBe(true);
     const op = (await ctx.api.get(`/environments/${integration}/operations`))
       .body.items[0];
     expect(op.steps.map((s: any) => [s.name, s.status])).toEqual([
@@ -165,8 +181,15 @@ describe('environments lifecycle on the local cluster', () => {
     expect(res.status).toBe(202);
     await phase(feature, 'Ready');
 
-    const own = (await ctx.api.get(`/environments/${feature}/resolve/game`))
-      .body;
+    // The registry follows the cache a moment after the environment turns Ready.
+    const own = await eventually(
+      'the feature environment to resolve its own game instance',
+      async () => {
+        const r = (await ctx.api.get(`/environments/${feature}/resolve/game`))
+          .body;
+        return r.instances?.length === 1 ? r : undefined;
+      },
+    );
     expect(own).toMatchObject({
       answeredBy: feature,
       chain: [feature],

@@ -9,6 +9,11 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  SignalPayload,
+  signalsServiceRef,
+} from '@backstage/plugin-signals-node';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Entity } from '@backstage/catalog-model';
 import type { Knex } from 'knex';
@@ -90,6 +95,8 @@ export async function startEnvironmentsBackend(
   options: { knex?: Knex; config?: Record<string, unknown> } = {},
 ) {
   const cluster = testClusterAppConfig();
+  // Signals the plugin publishes, as browsers would receive them.
+  const signals: SignalPayload[] = [];
   const backend = await startTestBackend({
     features: [
       environmentsPlugin,
@@ -111,6 +118,15 @@ export async function startEnvironmentsBackend(
       catalogServiceMock.factory({ entities: studioEntities }),
       // The real scheduler, so that the TTL task runs on its schedule.
       schedulerServiceFactory,
+      createServiceFactory({
+        service: signalsServiceRef,
+        deps: {},
+        factory: () => ({
+          publish: async (signal: SignalPayload) => {
+            signals.push(signal);
+          },
+        }),
+      }),
       ...(options.knex
         ? [mockServices.database.factory({ knex: options.knex })]
         : []),
@@ -136,7 +152,7 @@ export async function startEnvironmentsBackend(
   const baseUrl = `http://127.0.0.1:${
     typeof address === 'object' && address ? address.port : 0
   }/api/environments`;
-  return { backend, api, baseUrl, auth };
+  return { backend, api, baseUrl, auth, signals };
 }
 
 export function testKube() {

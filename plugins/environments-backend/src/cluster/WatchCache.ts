@@ -52,6 +52,8 @@ export class WatchCache {
   }> = [];
   private readonly listeners = new Set<Listener>();
   private resyncTimer?: NodeJS.Timeout;
+  private healthTimer?: NodeJS.Timeout;
+  private apiReachable = true;
   private stopped = false;
   private synced = new Set<CachedKind>();
   private syncWaiters: Array<() => void> = [];
@@ -60,7 +62,11 @@ export class WatchCache {
     readonly cluster: string,
     private readonly kc: KubeConfig,
     private readonly logger: LoggerService,
-    private readonly options: { namespacePrefix: string; resyncMs?: number } = {
+    private readonly options: {
+      namespacePrefix: string;
+      resyncMs?: number;
+      healthCheckMs?: number;
+    } = {
       namespacePrefix: 'env-',
     },
   ) {}
@@ -184,6 +190,38 @@ export class WatchCache {
         entry.timer = setTimeout(() => this.restart(entry), 1000);
       });
     }
+    // Informers can stop silently when the API server goes away. Probe it cheaply; when it
+    // answers again after failing, restart every watch with a fresh list.
+    this.healthTimer = setInterval(async () => {
+      try {
+        // A request to a restarting API server can hang; a hung probe counts as unreachable.
+        await Promise.race([
+          core.getAPIResources(),
+          new Promise((_, reject) =>
+            setTimeout(
+              () => reject(new Error('no answer in 3s')),
+              3000,
+            ).unref?.(),
+          ),
+        ]);
+        if (!this.apiReachable) {
+          this.apiReachable = true;
+          this.logger.info(
+            `API server of cluster ${this.cluster} is back; re-listing every watch`,
+          );
+          for (const entry of this.informers) void this.restart(entry);
+        }
+      } catch (e) {
+        if (this.apiReachable)
+          this.logger.warn(
+            `API server of cluster ${this.cluster} is unreachable: ${String(
+              e,
+            )}`,
+          );
+        this.apiReachable = false;
+      }
+    }, this.options.healthCheckMs ?? 5000);
+    this.healthTimer.unref?.();
     // Re-list periodically: a resync heals anything a silently stopped watch missed.
     const resyncMs = this.options.resyncMs ?? 5 * 60_000;
     this.resyncTimer = setInterval(() => {
@@ -247,6 +285,7 @@ export class WatchCache {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.resyncTimer);
+    clearInterval(this.healthTimer);
     for (const e of this.informers) {
       clearTimeout(e.timer);
       await e.informer.stop().catch(() => undefined);
