@@ -21,7 +21,7 @@ import type {
   OperationRecord,
 } from '../store/EnvironmentStore';
 import { deriveStatus } from '../status/derive';
-import { resolveFallbacks } from './fallbacks';
+import { fallbacksOf } from './fallbacks';
 
 const fmtCpu = (m: number) =>
   m >= 1000 ? `${(m / 1000).toFixed(m % 1000 ? 1 : 0)}` : `${m}m`;
@@ -75,23 +75,9 @@ export class Reconciler {
       throw new PermanentError(
         `The spec does not resolve: ${describeFieldErrors(resolved.errors)}`,
       );
-    const { fallbacks, chain, missingBase } = await resolveFallbacks(
-      {
-        name: env.name,
-        base: env.base,
-        services: env.spec.services.map(s => s.name),
-      },
-      async name => {
-        const b = await this.store.getEnvironment(name);
-        return b && !b.destroyedAt
-          ? {
-              name: b.name,
-              namespace: b.namespace,
-              base: b.base,
-              services: b.spec.services.map(s => s.name),
-            }
-          : undefined;
-      },
+    const { fallbacks, chain, missingBase } = await fallbacksOf(
+      env,
+      this.store,
     );
     if (missingBase)
       throw new PermanentError(

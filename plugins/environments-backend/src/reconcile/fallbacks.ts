@@ -1,3 +1,7 @@
+import type {
+  EnvironmentRecord,
+  EnvironmentStore,
+} from '../store/EnvironmentStore';
 import type { Fallback } from '../render/render';
 
 export interface BaseInfo {
@@ -37,4 +41,29 @@ export async function resolveFallbacks(
     next = base.base;
   }
   return { fallbacks, chain };
+}
+
+/** The fallbacks of a stored environment, walking live bases in the store. */
+export function fallbacksOf(
+  env: EnvironmentRecord,
+  store: Pick<EnvironmentStore, 'getEnvironment'>,
+) {
+  return resolveFallbacks(
+    {
+      name: env.name,
+      base: env.base,
+      services: env.spec.services.map(s => s.name),
+    },
+    async name => {
+      const b = await store.getEnvironment(name);
+      return b && !b.destroyedAt
+        ? {
+            name: b.name,
+            namespace: b.namespace,
+            base: b.base,
+            services: b.spec.services.map(s => s.name),
+          }
+        : undefined;
+    },
+  );
 }

@@ -20,7 +20,7 @@ import {
   Reconciler,
   ServiceDefinitionSource,
 } from '../reconcile/Reconciler';
-import { resolveFallbacks } from '../reconcile/fallbacks';
+import { fallbacksOf } from '../reconcile/fallbacks';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -422,24 +422,7 @@ export class EnvironmentsService {
   }
 
   async fallbacks(env: EnvironmentRecord) {
-    return resolveFallbacks(
-      {
-        name: env.name,
-        base: env.base,
-        services: env.spec.services.map(s => s.name),
-      },
-      async n => {
-        const b = await this.store.getEnvironment(n);
-        return b && !b.destroyedAt
-          ? {
-              name: b.name,
-              namespace: b.namespace,
-              base: b.base,
-              services: b.spec.services.map(s => s.name),
-            }
-          : undefined;
-      },
-    );
+    return fallbacksOf(env, this.store);
   }
 
   async topology(env: EnvironmentRecord) {
