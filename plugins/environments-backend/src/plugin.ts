@@ -89,7 +89,6 @@ export const environmentsPlugin = createBackendPlugin({
           clusters,
           definitions,
           settings,
-          logger,
         );
         // The service, worker and observer notify each other; the holder breaks the cycle.
         const wired: {

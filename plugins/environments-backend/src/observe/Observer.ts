@@ -35,7 +35,6 @@ export class EnvironmentObserver {
     private readonly logger: LoggerService,
     private readonly signals?: SignalsService,
     private readonly notifications?: NotificationService,
-    private readonly appBaseUrl?: string,
   ) {}
 
   start() {
@@ -216,6 +215,5 @@ export class EnvironmentObserver {
           `could not notify ${env.owner} about ${env.name}: ${String(e)}`,
         ),
       );
-    void this.appBaseUrl;
   }
 }

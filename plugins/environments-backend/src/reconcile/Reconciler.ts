@@ -3,7 +3,6 @@
  * desired state; executing any of them is the same: render, check capacity, server-side apply,
  * prune, wait for readiness, record. Destroy and expire delete and verify instead.
  */
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   OperationStep,
   describeFieldErrors,
@@ -57,7 +56,6 @@ export class Reconciler {
     private readonly clusters: Map<string, Cluster>,
     private readonly definitions: ServiceDefinitionSource,
     private readonly config: EnvironmentsConfig,
-    readonly logger: LoggerService,
   ) {}
 
   cluster(name: string): Cluster {

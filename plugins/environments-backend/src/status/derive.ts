@@ -6,7 +6,6 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import {
   EnvironmentEvent,
   EnvironmentStatus,
-  FALLBACK_LABEL,
   PodView,
   RegistryEntry,
   SERVICE_LABEL,
@@ -411,5 +410,3 @@ export function deriveTopology(
   }
   return { nodes, edges };
 }
-
-export { FALLBACK_LABEL };
