@@ -41,6 +41,16 @@ export interface RouterOptions {
   auditor: AuditorService;
 }
 
+/** Answers 400 with every field error for a ValidationError; false for any other error. */
+function sendValidationError(res: Response, error: unknown): boolean {
+  if (!(error instanceof ValidationError)) return false;
+  res.status(400).json({
+    error: { name: 'InputError', message: error.message },
+    errors: error.errors,
+  });
+  return true;
+}
+
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -111,14 +121,7 @@ export async function createRouter(
       res.status(status).json(body);
     } catch (error) {
       await event.fail({ error: error as Error });
-      if (error instanceof ValidationError) {
-        res.status(400).json({
-          error: { name: 'InputError', message: error.message },
-          errors: error.errors,
-        });
-        return;
-      }
-      throw error;
+      if (!sendValidationError(res, error)) throw error;
     }
   };
 
@@ -177,14 +180,7 @@ export async function createRouter(
       try {
         res.json(await service.dryRun(req.body));
       } catch (error) {
-        if (error instanceof ValidationError) {
-          res.status(400).json({
-            error: { name: 'InputError', message: error.message },
-            errors: error.errors,
-          });
-          return;
-        }
-        throw error;
+        if (!sendValidationError(res, error)) throw error;
       }
       return;
     }
