@@ -7,7 +7,11 @@ import type {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import {
   AuthorizeResult,
@@ -23,6 +27,7 @@ import {
   PURPOSES,
 } from '@archipelago/plugin-environments-common';
 import { PassThrough } from 'node:stream';
+import { errorMessage } from '../reconcile/OperationWorker';
 import {
   EnvironmentsService,
   ValidationError,
@@ -356,27 +361,30 @@ export async function createRouter(
       sinceSeconds = Math.max(1, Math.ceil((Date.now() - t) / 1000));
     }
     const follow = req.query.follow === 'true';
+    // Ask the API server first: until it answers, a failure is still an ordinary error
+    // response. The stream buffers what arrives before the response is piped.
     const out = new PassThrough();
+    const { client } = reconciler.cluster(env.cluster);
+    const abort = await client
+      .streamLogs(env.namespace, pod.name, container!, out, {
+        follow,
+        sinceSeconds,
+        tailLines: num('tailLines', 100_000),
+        previous: req.query.previous === 'true',
+      })
+      .catch(e => {
+        throw new ServiceUnavailableError(
+          `The API server refused the log request for ${
+            pod.name
+          }/${container}: ${errorMessage(e).split('\n')[0]}`,
+        );
+      }); // The response closes when the client goes away (a request's own 'close' fires once its body is read).
+    res.on('close', () => abort.abort());
     res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     out.pipe(res);
-    const { client } = reconciler.cluster(env.cluster);
-    const abort = await client.streamLogs(
-      env.namespace,
-      pod.name,
-      container!,
-      out,
-      {
-        follow,
-        sinceSeconds,
-        tailLines: num('tailLines', 100_000),
-        previous: req.query.previous === 'true',
-      },
-    );
-    req.on('close', () => abort.abort());
-    out.on('end', () => res.end());
   });
 
   return router;
