@@ -373,10 +373,17 @@ describe('environments lifecycle on the local cluster', () => {
   });
 
   it('streams the logs of a pod through the API, and follows new lines', async () => {
-    const tail = await ctx.api.get(
-      `/environments/${integration}/pods/game-0/logs?tailLines=5`,
-    );
-    expect(tail.status).toBe(200);
+    // kwok's log endpoint sometimes refuses a first request for a fresh pod; retry until served.
+    const tail = await eventually('the log tail', async () => {
+      const r = await ctx.api.get(
+        `/environments/${integration}/pods/game-0/logs?tailLines=5`,
+      );
+      return r.status === 503 ? undefined : r;
+    });
+    expect({ status: tail.status, error: tail.body?.error?.message }).toEqual({
+      status: 200,
+      error: undefined,
+    });
     expect(tail.headers['content-type']).toMatch(/^text\/plain/);
     const lines = tail.text.trim().split('\n');
     // kwok's simulated log serves tailLines=N as at most N lines.
