@@ -92,9 +92,18 @@ export const studioEntities: Entity[] = [
 ];
 
 export async function startEnvironmentsBackend(
-  options: { knex?: Knex; config?: Record<string, unknown> } = {},
+  options: {
+    knex?: Knex;
+    config?: Record<string, unknown>;
+    /** Reach the test cluster at another address (a proxy), trusting this CA. */
+    cluster?: { url: string; caData: string };
+  } = {},
 ) {
   const cluster = testClusterAppConfig();
+  if (options.cluster) {
+    const [first] = cluster.kubernetes.clusterLocatorMethods[0].clusters;
+    Object.assign(first, options.cluster);
+  }
   // Signals the plugin publishes, as browsers would receive them.
   const signals: SignalPayload[] = [];
   const backend = await startTestBackend({

@@ -3,13 +3,13 @@ import {
   BatchV1Api,
   CoreV1Api,
   DiscoveryV1Api,
-  Informer,
   KubeConfig,
   KubernetesObject,
-  makeInformer,
+  Watch,
 } from '@kubernetes/client-node';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { MANAGED_SELECTOR } from '@archipelago/plugin-environments-common';
+import { setTimeout as delay } from 'node:timers/promises';
 
 export type CachedKind =
   | 'pods'
@@ -29,46 +29,72 @@ type Listener = (namespace: string) => void;
 interface Source {
   kind: CachedKind;
   path: string;
-  list: () => Promise<any>;
-  selector?: string;
+  list: () => Promise<{
+    items: KubernetesObject[];
+    metadata?: { resourceVersion?: string };
+  }>;
+  labelSelector?: string;
 }
+
+export interface WatchCacheOptions {
+  namespacePrefix: string;
+  /**
+   * How long the API server keeps one watch open before it ends it and the cache watches again
+   * from where it was (jittered by up to a third). Default 60 s.
+   */
+  watchSeconds?: number;
+  /**
+   * A watch that says nothing (no event, no bookmark, no end) for this long is presumed dead:
+   * the cache drops it and lists again. Default: watchSeconds + 30 s.
+   */
+  idleMs?: number;
+  /** A list that has not answered in this long failed. Default 30 s. */
+  listTimeoutMs?: number;
+  /** The longest pause between retries while the API server is away. Default 30 s. */
+  retryMaxMs?: number;
+}
+
+/** Counters for health checks and tests. */
+export interface WatchCacheStats {
+  lists: number;
+  watches: number;
+  failures: number;
+  reachable: boolean;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  delay(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * One watch-based cache per cluster, covering the objects Archipelago manages (by label) and
  * the events in their namespaces. Views read from it, so a page view costs the API server
- * nothing. Informers restart with backoff on error and re-list periodically, since informers
- * have been seen to stop silently.
+ * nothing.
+ *
+ * Each kind runs its own reflector loop: list, then watch from the list's resourceVersion with
+ * bookmarks, watch again from the last resourceVersion seen when the server ends the watch, and
+ * list again after any failure (so nothing that changed while the API server was away is
+ * missed). A watch that goes silent for longer than the server's own timeout is presumed dead
+ * and dropped; this is what heals a watch opened against an API server that was restarting.
  */
 export class WatchCache {
   private readonly store = new Map<
     CachedKind,
     Map<string, Map<string, KubernetesObject>>
   >();
-  private readonly informers: Array<{
-    source: Source;
-    informer: Informer<KubernetesObject>;
-    failures: number;
-    timer?: NodeJS.Timeout;
-  }> = [];
   private readonly listeners = new Set<Listener>();
-  private resyncTimer?: NodeJS.Timeout;
-  private healthTimer?: NodeJS.Timeout;
-  private apiReachable = true;
-  private stopped = false;
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<void>[] = [];
   private synced = new Set<CachedKind>();
   private syncWaiters: Array<() => void> = [];
+  private kinds = 0;
+  private readonly failing = new Set<CachedKind>();
+  private readonly counters = { lists: 0, watches: 0, failures: 0 };
 
   constructor(
     readonly cluster: string,
     private readonly kc: KubeConfig,
     private readonly logger: LoggerService,
-    private readonly options: {
-      namespacePrefix: string;
-      resyncMs?: number;
-      healthCheckMs?: number;
-    } = {
-      namespacePrefix: 'env-',
-    },
+    private readonly options: WatchCacheOptions = { namespacePrefix: 'env-' },
   ) {}
 
   async start(): Promise<void> {
@@ -82,37 +108,37 @@ export class WatchCache {
         kind: 'pods',
         path: '/api/v1/pods',
         list: () => core.listPodForAllNamespaces({ labelSelector }),
-        selector: labelSelector,
+        labelSelector,
       },
       {
         kind: 'deployments',
         path: '/apis/apps/v1/deployments',
         list: () => apps.listDeploymentForAllNamespaces({ labelSelector }),
-        selector: labelSelector,
+        labelSelector,
       },
       {
         kind: 'statefulsets',
         path: '/apis/apps/v1/statefulsets',
         list: () => apps.listStatefulSetForAllNamespaces({ labelSelector }),
-        selector: labelSelector,
+        labelSelector,
       },
       {
         kind: 'cronjobs',
         path: '/apis/batch/v1/cronjobs',
         list: () => batch.listCronJobForAllNamespaces({ labelSelector }),
-        selector: labelSelector,
+        labelSelector,
       },
       {
         kind: 'jobs',
         path: '/apis/batch/v1/jobs',
         list: () => batch.listJobForAllNamespaces({ labelSelector }),
-        selector: labelSelector,
+        labelSelector,
       },
       {
         kind: 'services',
         path: '/api/v1/services',
         list: () => core.listServiceForAllNamespaces({ labelSelector }),
-        selector: labelSelector,
+        labelSelector,
       },
       // EndpointSlices carry their Service's labels.
       {
@@ -120,7 +146,7 @@ export class WatchCache {
         path: '/apis/discovery.k8s.io/v1/endpointslices',
         list: () =>
           discovery.listEndpointSliceForAllNamespaces({ labelSelector }),
-        selector: labelSelector,
+        labelSelector,
       },
       // Events have no labels: the cache keeps those in Archipelago's namespaces.
       {
@@ -129,142 +155,208 @@ export class WatchCache {
         list: () => core.listEventForAllNamespaces(),
       },
     ];
+    this.kinds = sources.length;
     for (const source of sources) {
       this.store.set(source.kind, new Map());
-      const informer = makeInformer(
-        this.kc,
-        source.path,
-        source.list,
-        source.selector,
-      );
-      const entry = {
-        source,
-        informer,
-        failures: 0,
-      } as (typeof this.informers)[number];
-      const put = (obj: KubernetesObject) => {
-        const ns = obj.metadata?.namespace ?? '';
-        if (
-          source.kind === 'events' &&
-          !ns.startsWith(this.options.namespacePrefix)
-        )
-          return;
-        let bucket = this.store.get(source.kind)!.get(ns);
-        if (!bucket) this.store.get(source.kind)!.set(ns, (bucket = new Map()));
-        bucket.set(obj.metadata?.name ?? '', obj);
-        this.emit(ns);
-      };
-      informer.on('add', put);
-      informer.on('update', put);
-      informer.on('delete', obj => {
-        const ns = obj.metadata?.namespace ?? '';
-        this.store
-          .get(source.kind)!
-          .get(ns)
-          ?.delete(obj.metadata?.name ?? '');
-        this.emit(ns);
-      });
-      informer.on('connect', () => {
-        entry.failures = 0;
-        this.markSynced(source.kind);
-      });
-      informer.on('error', err => {
-        if (this.stopped) return;
-        entry.failures++;
-        const delay = Math.min(30_000, 500 * 2 ** Math.min(entry.failures, 6));
-        this.logger.warn(
-          `watch of ${source.kind} on cluster ${this.cluster} failed (${String(
-            err,
-          )}); restarting in ${delay}ms`,
-        );
-        clearTimeout(entry.timer);
-        entry.timer = setTimeout(() => this.restart(entry), delay);
-      });
-      this.informers.push(entry);
-      await informer.start().catch(err => {
-        this.logger.warn(
-          `initial list of ${source.kind} on cluster ${
-            this.cluster
-          } failed: ${String(err)}`,
-        );
-        entry.timer = setTimeout(() => this.restart(entry), 1000);
-      });
+      this.loops.push(this.reflect(source));
     }
-    // Informers can stop silently when the API server goes away. Probe it cheaply; when it
-    // answers again after failing, restart every watch with a fresh list.
-    this.healthTimer = setInterval(async () => {
-      try {
-        // A request to a restarting API server can hang; a hung probe counts as unreachable.
-        await Promise.race([
-          core.getAPIResources(),
-          new Promise((_, reject) =>
-            setTimeout(
-              () => reject(new Error('no answer in 3s')),
-              3000,
-            ).unref?.(),
-          ),
-        ]);
-        if (!this.apiReachable) {
-          this.apiReachable = true;
-          this.logger.info(
-            `API server of cluster ${this.cluster} is back; re-listing every watch`,
-          );
-          for (const entry of this.informers) void this.restart(entry);
-        }
-      } catch (e) {
-        if (this.apiReachable)
-          this.logger.warn(
-            `API server of cluster ${this.cluster} is unreachable: ${String(
-              e,
-            )}`,
-          );
-        this.apiReachable = false;
-      }
-    }, this.options.healthCheckMs ?? 5000);
-    this.healthTimer.unref?.();
-    // Re-list periodically: a resync heals anything a silently stopped watch missed.
-    const resyncMs = this.options.resyncMs ?? 5 * 60_000;
-    this.resyncTimer = setInterval(() => {
-      for (const entry of this.informers) this.restart(entry);
-    }, resyncMs);
-    this.resyncTimer.unref?.();
   }
 
-  private async restart(entry: (typeof this.informers)[number]) {
-    if (this.stopped) return;
-    try {
-      await entry.informer.stop();
-    } catch {
-      // already stopped
+  /** Counters: lists and watches made, failures, and whether every kind's last call worked. */
+  stats(): WatchCacheStats {
+    return { ...this.counters, reachable: this.failing.size === 0 };
+  }
+
+  private keep(kind: CachedKind, obj: KubernetesObject) {
+    return (
+      kind !== 'events' ||
+      (obj.metadata?.namespace ?? '').startsWith(this.options.namespacePrefix)
+    );
+  }
+
+  private async reflect(source: Source): Promise<void> {
+    const signal = this.abort.signal;
+    const retryMaxMs = this.options.retryMaxMs ?? 30_000;
+    let resourceVersion = '';
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (!resourceVersion) {
+          resourceVersion = await this.list(source);
+          this.markSynced(source.kind);
+          if (this.failing.delete(source.kind)) {
+            this.logger.info(
+              `watch of ${source.kind} on cluster ${this.cluster} recovered after ${failures} failure(s)`,
+            );
+          }
+        }
+        resourceVersion = await this.watch(source, resourceVersion);
+        // Only a watch that ran its course resets the backoff.
+        failures = 0;
+      } catch (err) {
+        if (signal.aborted) return;
+        // List again after any failure: whatever changed meanwhile was not seen.
+        resourceVersion = '';
+        failures++;
+        this.counters.failures++;
+        this.failing.add(source.kind);
+        const pause = Math.min(retryMaxMs, 250 * 2 ** Math.min(failures, 8));
+        if (failures === 1 || failures % 10 === 0) {
+          this.logger.warn(
+            `watch of ${source.kind} on cluster ${
+              this.cluster
+            } failed (${String(
+              err,
+            )}); listing again in ${pause}ms (failure ${failures})`,
+          );
+        }
+        await sleep(pause, signal);
+      }
     }
-    try {
-      await entry.informer.start();
-    } catch (err) {
-      this.logger.warn(
-        `restarting the ${entry.source.kind} watch on cluster ${
-          this.cluster
-        } failed: ${String(err)}`,
-      );
-      entry.failures++;
-      clearTimeout(entry.timer);
-      entry.timer = setTimeout(
-        () => this.restart(entry),
-        Math.min(30_000, 500 * 2 ** Math.min(entry.failures, 6)),
-      );
+  }
+
+  /** Lists a kind, replaces what the cache holds for it, and returns the list's resourceVersion. */
+  private async list(source: Source): Promise<string> {
+    const timeoutMs = this.options.listTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    this.counters.lists++;
+    const list = await Promise.race([
+      source.list(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`list did not answer in ${timeoutMs}ms`)),
+          timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+    const fresh = new Map<string, Map<string, KubernetesObject>>();
+    for (const obj of list.items ?? []) {
+      if (!this.keep(source.kind, obj)) continue;
+      const ns = obj.metadata?.namespace ?? '';
+      let bucket = fresh.get(ns);
+      if (!bucket) fresh.set(ns, (bucket = new Map()));
+      bucket.set(obj.metadata?.name ?? '', obj);
     }
+    const old = this.store.get(source.kind)!;
+    const changed = new Set<string>();
+    for (const ns of new Set([...old.keys(), ...fresh.keys()])) {
+      const a = old.get(ns) ?? new Map();
+      const b = fresh.get(ns) ?? new Map();
+      if (
+        a.size !== b.size ||
+        [...b].some(
+          ([name, obj]) =>
+            a.get(name)?.metadata?.resourceVersion !==
+            obj.metadata?.resourceVersion,
+        )
+      ) {
+        changed.add(ns);
+      }
+    }
+    this.store.set(source.kind, fresh);
+    changed.forEach(ns => this.emit(ns));
+    return list.metadata?.resourceVersion ?? '';
+  }
+
+  /**
+   * Watches a kind from a resourceVersion until the server ends the watch; resolves with the
+   * last resourceVersion seen, or '' when the server says it is too old to resume from.
+   */
+  private watch(source: Source, from: string): Promise<string> {
+    const watchSeconds = this.options.watchSeconds ?? 60;
+    const seconds = Math.round(watchSeconds * (1 + Math.random() / 3));
+    const idleMs = this.options.idleMs ?? (seconds + 30) * 1000;
+    let resourceVersion = from;
+    this.counters.watches++;
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      let controller: AbortController | undefined;
+      let idle: NodeJS.Timeout | undefined;
+      const unsubscribe = new AbortController();
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        unsubscribe.abort();
+        controller?.abort();
+        if (err) reject(err);
+        else resolve(resourceVersion);
+      };
+      const arm = () => {
+        clearTimeout(idle);
+        idle = setTimeout(
+          () =>
+            finish(
+              new Error(
+                `the watch said nothing for ${idleMs}ms; presumed dead`,
+              ),
+            ),
+          idleMs,
+        );
+      };
+      this.abort.signal.addEventListener('abort', () => finish(), {
+        signal: unsubscribe.signal,
+      });
+      arm();
+      new Watch(this.kc)
+        .watch(
+          source.path,
+          {
+            resourceVersion: from,
+            allowWatchBookmarks: true,
+            timeoutSeconds: seconds,
+            ...(source.labelSelector
+              ? { labelSelector: source.labelSelector }
+              : {}),
+          },
+          (type: string, obj: any) => {
+            if (settled) return;
+            arm();
+            if (type === 'ERROR') {
+              // 410 Gone: too old to resume from; list again without counting it a failure.
+              if (obj?.code === 410) {
+                resourceVersion = '';
+                finish();
+              } else {
+                finish(new Error(obj?.message ?? 'watch error'));
+              }
+              return;
+            }
+            resourceVersion = obj?.metadata?.resourceVersion ?? resourceVersion;
+            if (type === 'BOOKMARK' || !this.keep(source.kind, obj)) return;
+            const ns = obj.metadata?.namespace ?? '';
+            const byNs = this.store.get(source.kind)!;
+            let bucket = byNs.get(ns);
+            if (type === 'DELETED') {
+              bucket?.delete(obj.metadata?.name ?? '');
+            } else {
+              if (!bucket) byNs.set(ns, (bucket = new Map()));
+              bucket.set(obj.metadata?.name ?? '', obj);
+            }
+            this.emit(ns);
+          },
+          (err: unknown) => finish(err ?? undefined),
+        )
+        .then(
+          c => {
+            controller = c;
+            if (settled) c.abort();
+          },
+          err => finish(err),
+        );
+    });
   }
 
   private markSynced(kind: CachedKind) {
     this.synced.add(kind);
-    if (this.synced.size === this.store.size) {
+    if (this.synced.size === this.kinds) {
       this.syncWaiters.splice(0).forEach(r => r());
     }
   }
 
-  /** Resolves once every watch has listed at least once. */
+  /** Resolves once every kind has listed at least once. */
   waitForSync(timeoutMs = 30_000): Promise<void> {
-    if (this.store.size && this.synced.size === this.store.size)
-      return Promise.resolve();
+    if (this.kinds && this.synced.size === this.kinds) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const t = setTimeout(
         () =>
@@ -283,13 +375,8 @@ export class WatchCache {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.resyncTimer);
-    clearInterval(this.healthTimer);
-    for (const e of this.informers) {
-      clearTimeout(e.timer);
-      await e.informer.stop().catch(() => undefined);
-    }
+    this.abort.abort();
+    await Promise.all(this.loops);
   }
 
   /** Everything cached for a namespace. */

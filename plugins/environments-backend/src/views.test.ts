@@ -1,0 +1,182 @@
+/*
+ * Page views cost the API server nothing: the backend reaches the test cluster through a
+ * counting HTTPS proxy, and reading an environment, its pods, topology, events and registry
+ * many times adds no request to the ones the watch cache keeps open.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ENVIRONMENT_LABEL } from '@archipelago/plugin-environments-common';
+import {
+  eventually,
+  startEnvironmentsBackend,
+  testClusterAppConfig,
+  testKube,
+  uniqueName,
+} from './__testUtils__/harness';
+
+jest.setTimeout(240_000);
+
+interface Seen {
+  method: string;
+  url: string;
+  watch: boolean;
+  at: number;
+}
+
+/** A TLS-terminating proxy in front of the test cluster's API server that notes every request. */
+async function countingProxy() {
+  const real = testClusterAppConfig().kubernetes.clusterLocatorMethods[0]
+    .clusters[0] as { url: string; caData: string };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archipelago-proxy-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+  const upstream = new URL(real.url);
+  const seen: Seen[] = [];
+  const server = https.createServer(
+    { key: fs.readFileSync(path.join(dir, 'key.pem')), cert },
+    (req, res) => {
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        watch: /[?&]watch=(true|1)\b/.test(req.url ?? ''),
+        at: Date.now(),
+      });
+      const up = https.request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+          ca: Buffer.from(real.caData, 'base64'),
+        },
+        answer => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      res.on('close', () => up.destroy());
+      req.pipe(up);
+    },
+  );
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    caData: cert.toString('base64'),
+    seen,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+describe('views', () => {
+  let proxy: Awaited<ReturnType<typeof countingProxy>>;
+  let ctx: Awaited<ReturnType<typeof startEnvironmentsBackend>>;
+  const { core } = testKube();
+  const name = uniqueName('views');
+
+  beforeAll(async () => {
+    proxy = await countingProxy();
+    ctx = await startEnvironmentsBackend({
+      cluster: { url: proxy.url, caData: proxy.caData },
+    });
+  });
+
+  afterAll(async () => {
+    await ctx?.api.delete(`/environments/${name}`);
+    await eventually(
+      'cleanup',
+      async () =>
+        (
+          await core.listNamespace({
+            labelSelector: `${ENVIRONMENT_LABEL}=${name}`,
+          })
+        ).items.length === 0
+          ? true
+          : undefined,
+      120_000,
+    ).catch(() => undefined);
+    await ctx?.backend.stop();
+    proxy?.close();
+  });
+
+  it('reads status, pods, topology, events and registry from the watch cache only', async () => {
+    const created = await ctx.api.post('/environments', {
+      name,
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [{ name: 'global' }, { name: 'matching' }],
+    });
+    expect(created.status).toBe(202);
+    await eventually(`${name} to be Ready`, async () => {
+      const env = (await ctx.api.get(`/environments/${name}`)).body;
+      return env.status?.phase === 'Ready' ? env : undefined;
+    });
+    // The proxy is in the path: the cache's lists and watches and the reconciler's applies
+    // went through it.
+    const calls = () => proxy.seen.filter(s => !s.watch);
+    expect(
+      proxy.seen.some(s => s.watch && s.url.startsWith('/api/v1/pods')),
+    ).toBe(true);
+    expect(calls().some(s => s.method === 'PATCH')).toBe(true);
+    // Let the create operation's last requests finish.
+    await eventually('the backend to go quiet', async () => {
+      const last = calls().at(-1)?.at ?? 0;
+      return Date.now() - last > 3000 ? true : undefined;
+    });
+
+    const before = calls().length;
+    for (let round = 0; round < 20; round++) {
+      const [list, env, pods, topology, events, registry, resolved] =
+        await Promise.all([
+          ctx.api.get('/environments'),
+          ctx.api.get(`/environments/${name}`),
+          ctx.api.get(`/environments/${name}/pods`),
+          ctx.api.get(`/environments/${name}/topology`),
+          ctx.api.get(`/environments/${name}/events`),
+          ctx.api.get(`/environments/${name}/registry`),
+          ctx.api.get(`/environments/${name}/resolve/global`),
+        ]);
+      expect(list.body.items.some((e: any) => e.name === name)).toBe(true);
+      expect(env.body.status.phase).toBe('Ready');
+      expect(pods.body.items).toHaveLength(2);
+      expect(topology.body.nodes.map((n: any) => n.id).sort()).toEqual(
+        expect.arrayContaining(['global', 'matching']),
+      );
+      expect(events.status).toBe(200);
+      expect(registry.body.items).toHaveLength(2);
+      expect(resolved.body.environment).toBe(name);
+    }
+    expect(calls().slice(before)).toEqual([]);
+  });
+});
