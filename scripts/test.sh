@@ -62,6 +62,7 @@ export ARCHIPELAGO_REQUIRE_POSTGRES=1
 check "lint" yarn backstage-cli repo lint --max-warnings 0
 check "prettier" yarn prettier --check --loglevel warn .
 check "typescript" yarn tsc --incremental false --noEmit
+check "openapi lint" yarn backstage-repo-tools repo schema openapi lint
 
 # --- unit and integration tests ---------------------------------------------------------------
 t=$SECONDS

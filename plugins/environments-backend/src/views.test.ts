@@ -9,7 +9,12 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ENVIRONMENT_LABEL } from '@archipelago/plugin-environments-common';
+import {
+  ENVIRONMENT_LABEL,
+  EnvironmentsClient,
+} from '@archipelago/plugin-environments-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { ResponseError } from '@backstage/errors';
 import {
   eventually,
   startEnvironmentsBackend,
@@ -178,5 +183,96 @@ describe('views', () => {
       expect(resolved.body.environment).toBe(name);
     }
     expect(calls().slice(before)).toEqual([]);
+  });
+
+  it('answers the typed client generated from openapi.yaml', async () => {
+    const client = new EnvironmentsClient({
+      discoveryApi: {
+        getBaseUrl: async () => ctx.baseUrl,
+      },
+    });
+    const token = mockCredentials.user.token('user:default/guest');
+    const mine = await client.listEnvironments(
+      {
+        owner: ['group:default/backend', 'group:default/design'],
+        purpose: 'sandbox',
+      },
+      { token },
+    );
+    expect(mine.items.map(e => e.name)).toContain(name);
+    const none = await client.listEnvironments(
+      { owner: 'group:default/design' },
+      { token },
+    );
+    expect(none.items.map(e => e.name)).not.toContain(name);
+    expect((await client.getEnvironment(name, { token })).status.phase).toBe(
+      'Ready',
+    );
+    const pods = await client.getPods(name, { token });
+    expect(pods.items.map(p => p.service).sort()).toEqual([
+      'global',
+      'matching',
+    ]);
+    const topology = await client.getTopology(name, { token });
+    expect(topology.nodes.length).toBeGreaterThanOrEqual(2);
+    const ops = await client.listOperations(name, { token });
+    expect(ops.items[0].type).toBe('create');
+    expect(
+      (await client.getOperation(name, ops.items[0].id, { token })).status,
+    ).toBe('succeeded');
+    expect((await client.listRevisions(name, { token })).items).toHaveLength(1);
+    expect((await client.resolve(name, 'global', { token })).environment).toBe(
+      name,
+    );
+    const dryRun = await client.dryRunCreate(
+      {
+        name: `${name}-x`,
+        owner: 'group:default/backend',
+        purpose: 'sandbox',
+        services: [{ name: 'global' }],
+      },
+      { token },
+    );
+    expect(dryRun.objects.some(o => o.kind === 'Deployment')).toBe(true);
+    const logs = await client.streamLogs(
+      name,
+      pods.items[0].name,
+      { tailLines: 5 },
+      { token },
+    );
+    expect(logs.headers.get('content-type')).toMatch(/text\/plain/);
+
+    // Refusals carry the backend's field errors, whichever validator caught them.
+    const refused = await client
+      .createEnvironment(
+        {
+          name: 'Bad_Name',
+          owner: 'group:default/backend',
+          purpose: 'x',
+          services: [],
+        },
+        { token },
+      )
+      .catch(e => e);
+    expect(refused).toBeInstanceOf(ResponseError);
+    expect(refused.response.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/name/);
+    const badQuery = await client
+      .getPods(name, { token })
+      .then(() =>
+        client.streamLogs(
+          name,
+          pods.items[0].name,
+          { tailLines: -1 },
+          { token },
+        ),
+      )
+      .catch(e => e);
+    expect(badQuery).toBeInstanceOf(ResponseError);
+    expect(badQuery.response.status).toBe(400);
+    const missing = await client
+      .getEnvironment('no-such-environment', { token })
+      .catch(e => e);
+    expect(missing.response.status).toBe(404);
   });
 });

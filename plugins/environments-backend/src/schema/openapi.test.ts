@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
-import { createRouter } from '../service/router';
+import { createRouter, fieldErrorsFromValidator } from '../service/router';
+import { spec as generated } from './openapi';
 
 /** Every route the router serves is described in openapi.yaml, and nothing else is. */
 describe('openapi.yaml', () => {
@@ -29,7 +30,8 @@ describe('openapi.yaml', () => {
       auditor: {} as any,
     });
     const served = (router as any).stack
-      .filter((l: any) => l.route)
+      // The validated router also serves the spec itself.
+      .filter((l: any) => l.route && l.route.path !== '/openapi.json')
       .flatMap((l: any) =>
         Object.keys(l.route.methods).map(
           m => `${m.toUpperCase()} ${l.route.path}`,
@@ -38,5 +40,33 @@ describe('openapi.yaml', () => {
       .sort();
     expect(served).toEqual(documented);
     expect(documented.length).toBeGreaterThan(10);
+  });
+
+  it('is what the generated router and client were made from (run `yarn generate:openapi`)', () => {
+    const spec = parse(
+      fs.readFileSync(path.join(__dirname, 'openapi.yaml'), 'utf8'),
+    );
+    expect(generated).toEqual(spec);
+  });
+});
+
+describe('fieldErrorsFromValidator', () => {
+  it("turns the OpenAPI validator's message into field errors", () => {
+    expect(
+      fieldErrorsFromValidator(
+        "request/body/services/0/replicas must be <= 50, request/body must have required property 'owner', request/query/dryRun must be boolean",
+      ),
+    ).toEqual([
+      { path: 'services[0].replicas', message: 'must be <= 50' },
+      { path: 'owner', message: 'is required' },
+      { path: 'dryRun', message: 'must be boolean' },
+    ]);
+  });
+
+  it('leaves other messages alone', () => {
+    expect(fieldErrorsFromValidator('No pod x in y')).toBeUndefined();
+    expect(
+      fieldErrorsFromValidator('request/body/name must be string, and more'),
+    ).toEqual([{ path: 'name', message: 'must be string, and more' }]);
   });
 });

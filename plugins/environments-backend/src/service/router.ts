@@ -1,5 +1,4 @@
 import express, { Request, Response } from 'express';
-import Router from 'express-promise-router';
 import type {
   AuditorService,
   BackstageCredentials,
@@ -10,6 +9,7 @@ import type {
 import {
   InputError,
   NotAllowedError,
+  NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
@@ -25,6 +25,12 @@ import {
   environmentReadPermission,
   environmentUpdatePermission,
   PURPOSES,
+  FieldError,
+  describeFieldErrors,
+  formatPath,
+  operationRequestSchema,
+  toFieldErrors,
+  validateEnvironmentSpec,
 } from '@archipelago/plugin-environments-common';
 import { PassThrough } from 'node:stream';
 import { errorMessage } from '../reconcile/OperationWorker';
@@ -35,6 +41,7 @@ import {
 } from './EnvironmentsService';
 import type { EnvironmentStore } from '../store/EnvironmentStore';
 import type { Reconciler } from '../reconcile/Reconciler';
+import { createOpenApiRouter } from '../schema/openapi';
 
 export interface RouterOptions {
   service: EnvironmentsService;
@@ -46,8 +53,12 @@ export interface RouterOptions {
   auditor: AuditorService;
 }
 
+/** Any of the typed router's requests and responses. */
+type AnyRequest = Request<any, any, any, any>;
+type AnyResponse = Response<any>;
+
 /** Answers 400 with every field error for a ValidationError; false for any other error. */
-function sendValidationError(res: Response, error: unknown): boolean {
+function sendValidationError(res: AnyResponse, error: unknown): boolean {
   if (!(error instanceof ValidationError)) return false;
   res.status(400).json({
     error: { name: 'InputError', message: error.message },
@@ -68,10 +79,22 @@ export async function createRouter(
     permissions,
     auditor,
   } = options;
-  const router = Router();
-  router.use(express.json({ limit: '1mb' }));
+  // Requests are checked against openapi.yaml before they reach a route (see fieldErrors).
+  const router = await createOpenApiRouter({
+    // The spec's zod schemas check bodies first: they report every field at once, with the
+    // same messages as everywhere else. What passes them also passes openapi.yaml.
+    middleware: [express.json({ limit: '1mb' }), checkBodies],
+    validatorOptions: {
+      // Query strings carry booleans and numbers as text; bodies are never coerced.
+      validateRequests: {
+        coerceTypes: true,
+        allowUnknownQueryParameters: false,
+        allErrors: true,
+      },
+    },
+  });
 
-  const credentials = (req: Request) =>
+  const credentials = (req: AnyRequest) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
   const actor = async (c: BackstageCredentials) => {
     const principal = c.principal as {
@@ -83,7 +106,7 @@ export async function createRouter(
     return `service:${principal.subject ?? 'unknown'}`;
   };
   const authorize = async (
-    req: Request,
+    req: AnyRequest,
     permission: BasicPermission | ResourcePermission,
     resourceRef?: string,
   ) => {
@@ -108,8 +131,8 @@ export async function createRouter(
 
   /** Runs a mutation through the auditor; validation errors answer 400 with every field. */
   const mutation = async (
-    req: Request,
-    res: Response,
+    req: AnyRequest,
+    res: AnyResponse,
     eventId: string,
     meta: JsonObject,
     fn: () => Promise<{ status: number; body: unknown }>,
@@ -157,7 +180,7 @@ export async function createRouter(
       purpose,
       cluster: str(q.cluster),
       q: str(q.q),
-      includeDestroyed: q.includeDestroyed === 'true',
+      includeDestroyed: q.includeDestroyed === true,
     });
     const decisions = envs.length
       ? await permissions.authorize(
@@ -178,7 +201,7 @@ export async function createRouter(
   });
 
   router.post('/environments', async (req, res) => {
-    const dryRun = req.query.dryRun === 'true';
+    const dryRun = req.query.dryRun === true;
     const c = await authorize(req, environmentCreatePermission);
     const user = await actor(c);
     if (dryRun) {
@@ -265,13 +288,9 @@ export async function createRouter(
     const env = await service.get(req.params.name);
     const op = await store.getOperation(req.params.id);
     if (!op || op.environmentId !== env.id) {
-      res.status(404).json({
-        error: {
-          name: 'NotFoundError',
-          message: `No operation ${req.params.id} on ${req.params.name}`,
-        },
-      });
-      return;
+      throw new NotFoundError(
+        `No operation ${req.params.id} on ${req.params.name}`,
+      );
     }
     res.json(stripInternal(op));
   });
@@ -288,13 +307,14 @@ export async function createRouter(
     const { fallbacks } = await service.fallbacks(env);
     const resolved = [];
     for (const f of fallbacks) {
-      resolved.push(
-        await service.resolve(env.name, f.service).catch(() => undefined),
-      );
+      const answer = await service
+        .resolve(env.name, f.service)
+        .catch(() => undefined);
+      if (answer) resolved.push({ ...answer });
     }
     res.json({
       items: await store.listRegistry(env.name),
-      resolved: resolved.filter(Boolean),
+      resolved,
       registrars: await store.registrarStatus(env.name),
     });
   });
@@ -324,16 +344,10 @@ export async function createRouter(
     const env = await service.live(req.params.name);
     const pod = service.pods(env).find(p => p.name === req.params.pod);
     if (!pod) {
-      res.status(404).json({
-        error: {
-          name: 'NotFoundError',
-          message: `No pod ${req.params.pod} in ${env.name}`,
-        },
-      });
-      return;
+      throw new NotFoundError(`No pod ${req.params.pod} in ${env.name}`);
     }
     const num = (key: string, max: number) => {
-      const v = req.query[key];
+      const v = (req.query as Record<string, unknown>)[key];
       if (v === undefined) return undefined;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > max)
@@ -360,7 +374,7 @@ export async function createRouter(
         throw new InputError('sinceTime: must be an ISO 8601 date-time');
       sinceSeconds = Math.max(1, Math.ceil((Date.now() - t) / 1000));
     }
-    const follow = req.query.follow === 'true';
+    const follow = req.query.follow === true;
     // Ask the API server first: until it answers, a failure is still an ordinary error
     // response. The stream buffers what arrives before the response is piped.
     const out = new PassThrough();
@@ -370,7 +384,7 @@ export async function createRouter(
         follow,
         sinceSeconds,
         tailLines: num('tailLines', 100_000),
-        previous: req.query.previous === 'true',
+        previous: req.query.previous === true,
       })
       .catch(e => {
         throw new ServiceUnavailableError(
@@ -387,5 +401,90 @@ export async function createRouter(
     out.pipe(res);
   });
 
+  // Answer the OpenAPI validator's refusals with field errors too.
+  router.use(
+    (
+      error: unknown,
+      _req: AnyRequest,
+      res: AnyResponse,
+      next: express.NextFunction,
+    ) => {
+      const errors =
+        error instanceof InputError
+          ? fieldErrorsFromValidator(error.message)
+          : undefined;
+      if (!errors) {
+        next(error);
+        return;
+      }
+      res.status(400).json({
+        error: {
+          name: 'InputError',
+          message: `Invalid request: ${describeFieldErrors(errors)}`,
+        },
+        errors,
+      });
+    },
+  );
+
   return router;
+}
+
+/** Answers 400 with every field error of an invalid environment spec or operation request. */
+function checkBodies(
+  req: AnyRequest,
+  res: AnyResponse,
+  next: express.NextFunction,
+) {
+  if (req.method === 'POST' && req.path === '/environments') {
+    const parsed = validateEnvironmentSpec(req.body);
+    if (!parsed.success) {
+      sendValidationError(res, new ValidationError(parsed.errors));
+      return;
+    }
+  } else if (
+    req.method === 'POST' &&
+    /^\/environments\/[^/]+\/operations$/.test(req.path)
+  ) {
+    const parsed = operationRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      sendValidationError(
+        res,
+        new ValidationError(toFieldErrors(parsed.error), 'Invalid operation'),
+      );
+      return;
+    }
+  }
+  next();
+}
+
+/**
+ * The OpenAPI validator checks every request before it reaches a route, and reports all its
+ * problems in one message: "request/body/services/0/name must be string, request/query/dryRun
+ * must be boolean". This turns such a message into field errors ("services[0].name"), like the
+ * ones the spec's own validation gives; undefined for any other message.
+ */
+export function fieldErrorsFromValidator(
+  message: string,
+): FieldError[] | undefined {
+  const errors: FieldError[] = [];
+  for (const part of message.split(/, (?=request\/)/)) {
+    const m =
+      /^request\/(?:body|query|params|path|headers)((?:\/\S+)?) (.+)$/s.exec(
+        part,
+      );
+    if (!m) return undefined;
+    const segments: Array<string | number> = m[1]
+      .split('/')
+      .filter(Boolean)
+      .map(s => (/^\d+$/.test(s) ? Number(s) : s));
+    let text = m[2];
+    const required = /^must have required property '([^']+)'$/.exec(text);
+    if (required) {
+      segments.push(required[1]);
+      text = 'is required';
+    }
+    errors.push({ path: formatPath(segments), message: text });
+  }
+  return errors;
 }

@@ -13,6 +13,8 @@ import type {
   Topology,
 } from '../types';
 
+import { DefaultApiClient } from '../schema/openapi';
+
 const enc = encodeURIComponent;
 
 /** What the client needs from its host: Backstage's DiscoveryApi and FetchApi fit. */
@@ -61,61 +63,71 @@ export interface LogsQuery {
 /** Optional per-call request options: a token when calling on behalf of a user. */
 export interface RequestOptions {
   token?: string;
+}
+
+/** Options of a log stream: a token, and a signal that ends it. */
+export interface StreamOptions extends RequestOptions {
   signal?: AbortSignal;
 }
 
-/** The typed client of the environments backend's REST API (see its openapi.yaml). */
+/**
+ * The typed client of the environments backend's REST API. The requests are made by the client
+ * that `backstage-repo-tools` generates from the backend's openapi.yaml (`yarn
+ * generate:openapi`); this class answers with the domain types and throws a ResponseError,
+ * which carries the backend's field errors, on any refusal.
+ */
 export class EnvironmentsClient {
+  private readonly api: DefaultApiClient;
   private readonly discoveryApi: EnvironmentsClientOptions['discoveryApi'];
   private readonly fetchApi: { fetch: typeof fetch };
 
   constructor(options: EnvironmentsClientOptions) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi ?? { fetch: (...a) => fetch(...a) };
+    this.api = new DefaultApiClient({
+      discoveryApi: this.discoveryApi,
+      fetchApi: this.fetchApi,
+    });
   }
 
   async listEnvironments(
     query: ListEnvironmentsQuery = {},
     options?: RequestOptions,
-  ) {
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) {
-      if (v === undefined) continue;
-      for (const item of [v].flat()) params.append(k, String(item));
-    }
-    const qs = params.toString();
-    return this.request<{ items: Environment[] }>(
-      'GET',
-      `/environments${qs ? `?${qs}` : ''}`,
-      undefined,
-      options,
+  ): Promise<{ items: Environment[] }> {
+    const { owner, ...rest } = query;
+    return answer(
+      this.api.listEnvironments(
+        {
+          query: {
+            ...rest,
+            purpose: rest.purpose as any,
+            owner: owner === undefined ? undefined : [owner].flat(),
+          },
+        },
+        options,
+      ),
     );
   }
 
-  getEnvironment(name: string, options?: RequestOptions) {
-    return this.request<Environment>(
-      'GET',
-      `/environments/${enc(name)}`,
-      undefined,
-      options,
+  getEnvironment(name: string, options?: RequestOptions): Promise<Environment> {
+    return answer(this.api.getEnvironment({ path: { name } }, options));
+  }
+
+  createEnvironment(
+    spec: unknown,
+    options?: RequestOptions,
+  ): Promise<CreateEnvironmentResult> {
+    return answer(
+      this.api.createEnvironment({ body: spec as any, query: {} }, options),
     );
   }
 
-  createEnvironment(spec: unknown, options?: RequestOptions) {
-    return this.request<CreateEnvironmentResult>(
-      'POST',
-      '/environments',
-      spec,
-      options,
-    );
-  }
-
-  dryRunCreate(spec: unknown, options?: RequestOptions) {
-    return this.request<DryRunResult>(
-      'POST',
-      '/environments?dryRun=true',
-      spec,
-      options,
+  dryRunCreate(spec: unknown, options?: RequestOptions): Promise<DryRunResult> {
+    return answer(
+      this.api.createEnvironment(
+        { body: spec as any, query: { dryRun: true } },
+        options,
+      ),
     );
   }
 
@@ -123,94 +135,72 @@ export class EnvironmentsClient {
     name: string,
     body: OperationRequest,
     options?: RequestOptions,
-  ) {
-    return this.request<Operation>(
-      'POST',
-      `/environments/${enc(name)}/operations`,
-      body,
-      options,
+  ): Promise<Operation> {
+    return answer(
+      this.api.requestOperation({ path: { name }, body: body as any }, options),
     );
   }
 
-  destroyEnvironment(name: string, options?: RequestOptions) {
-    return this.request<Operation>(
-      'DELETE',
-      `/environments/${enc(name)}`,
-      undefined,
-      options,
-    );
+  destroyEnvironment(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<Operation> {
+    return answer(this.api.destroyEnvironment({ path: { name } }, options));
   }
 
-  listOperations(name: string, options?: RequestOptions) {
-    return this.request<{ items: Operation[] }>(
-      'GET',
-      `/environments/${enc(name)}/operations`,
-      undefined,
-      options,
-    );
+  listOperations(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<{ items: Operation[] }> {
+    return answer(this.api.listOperations({ path: { name } }, options));
   }
 
-  getOperation(name: string, id: string, options?: RequestOptions) {
-    return this.request<Operation>(
-      'GET',
-      `/environments/${enc(name)}/operations/${enc(id)}`,
-      undefined,
-      options,
-    );
+  getOperation(
+    name: string,
+    id: string,
+    options?: RequestOptions,
+  ): Promise<Operation> {
+    return answer(this.api.getOperation({ path: { name, id } }, options));
   }
 
-  listRevisions(name: string, options?: RequestOptions) {
-    return this.request<{ items: Revision[] }>(
-      'GET',
-      `/environments/${enc(name)}/revisions`,
-      undefined,
-      options,
-    );
+  listRevisions(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<{ items: Revision[] }> {
+    return answer(this.api.listRevisions({ path: { name } }, options));
   }
 
-  getRegistry(name: string, options?: RequestOptions) {
-    return this.request<{ items: RegistryEntry[]; resolved: ResolveResult[] }>(
-      'GET',
-      `/environments/${enc(name)}/registry`,
-      undefined,
-      options,
-    );
+  getRegistry(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<{ items: RegistryEntry[]; resolved: ResolveResult[] }> {
+    return answer(this.api.getRegistry({ path: { name } }, options));
   }
 
-  resolve(name: string, service: string, options?: RequestOptions) {
-    return this.request<ResolveResult>(
-      'GET',
-      `/environments/${enc(name)}/resolve/${enc(service)}`,
-      undefined,
-      options,
-    );
+  resolve(
+    name: string,
+    service: string,
+    options?: RequestOptions,
+  ): Promise<ResolveResult> {
+    return answer(this.api.resolve({ path: { name, service } }, options));
   }
 
-  getPods(name: string, options?: RequestOptions) {
-    return this.request<{ items: PodView[] }>(
-      'GET',
-      `/environments/${enc(name)}/pods`,
-      undefined,
-      options,
-    );
+  getPods(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<{ items: PodView[] }> {
+    return answer(this.api.listPods({ path: { name } }, options));
   }
 
-  getTopology(name: string, options?: RequestOptions) {
-    return this.request<Topology>(
-      'GET',
-      `/environments/${enc(name)}/topology`,
-      undefined,
-      options,
-    );
+  getTopology(name: string, options?: RequestOptions): Promise<Topology> {
+    return answer(this.api.getTopology({ path: { name } }, options));
   }
 
-  getEvents(name: string, options?: RequestOptions) {
-    return this.request<{ items: EnvironmentEvent[] }>(
-      'GET',
-      `/environments/${enc(name)}/events`,
-      undefined,
-      options,
-    );
+  getEvents(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<{ items: EnvironmentEvent[] }> {
+    return answer(this.api.listEvents({ path: { name } }, options));
   }
 
   /** The URL of a pod's log stream (text/plain, chunked while following). */
@@ -227,12 +217,15 @@ export class EnvironmentsClient {
     return `${base}/environments/${enc(name)}/pods/${enc(pod)}/logs?${params}`;
   }
 
-  /** Opens a pod's log stream. */
+  /**
+   * Opens a pod's log stream. Not through the generated client: a followed stream lives until
+   * the caller aborts it, and the generated client takes no abort signal.
+   */
   async streamLogs(
     name: string,
     pod: string,
     query: LogsQuery = {},
-    options?: RequestOptions,
+    options?: StreamOptions,
   ): Promise<Response> {
     const res = await this.fetchApi.fetch(
       await this.logsUrl(name, pod, query),
@@ -246,24 +239,11 @@ export class EnvironmentsClient {
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return res;
   }
+}
 
-  private async request<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    options?: RequestOptions,
-  ): Promise<T> {
-    const base = await this.discoveryApi.getBaseUrl('environments');
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    if (options?.token) headers.Authorization = `Bearer ${options.token}`;
-    const res = await this.fetchApi.fetch(`${base}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: options?.signal,
-    });
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as T;
-  }
+/** The JSON body of a successful response; a ResponseError for any other. */
+async function answer<T>(pending: Promise<unknown>): Promise<T> {
+  const res = (await pending) as Response;
+  if (!res.ok) throw await ResponseError.fromResponse(res);
+  return (await res.json()) as T;
 }
