@@ -74,7 +74,10 @@ export ARCHIPELAGO_TEST_APP_CONFIG="$ARCHIPELAGO_ROOT/.local/app-config.cluster-
 
 echo; echo "=== jest: unit and integration tests"
 t=$SECONDS
-CI=true yarn backstage-cli repo test --json --outputFile="$out/jest.json"
+# A fresh Jest cache each run: this machine's clock has been seen to stall, and Jest's
+# mtime-based change detection then serves stale transforms of edited files.
+rm -rf "$ARCHIPELAGO_ROOT/.local/jest-cache"
+CI=true yarn backstage-cli repo test --cacheDirectory "$ARCHIPELAGO_ROOT/.local/jest-cache" --json --outputFile="$out/jest.json"
 jest_rc=$?
 if [ -f "$out/jest.json" ]; then
   read -r jp jf < <(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites)' "$out/jest.json")

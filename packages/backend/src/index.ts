@@ -50,5 +50,8 @@ backend.add(import('@backstage/plugin-signals-backend'));
 
 // Archipelago
 backend.add(import('@archipelago/plugin-environments-backend'));
+backend.add(
+  import('@archipelago/plugin-scaffolder-backend-module-environments'),
+);
 
 backend.start();

@@ -60,11 +60,25 @@ type AnyResponse = Response<any>;
 /** Answers 400 with every field error for a ValidationError; false for any other error. */
 function sendValidationError(res: AnyResponse, error: unknown): boolean {
   if (!(error instanceof ValidationError)) return false;
-  res.status(400).json({
-    error: { name: 'InputError', message: error.message },
-    errors: error.errors,
-  });
+  sendFieldErrors(res, error.message, error.errors);
   return true;
+}
+
+/**
+ * Answers 400 in Backstage's error response shape (so ResponseError.fromResponse keeps it),
+ * plus `errors`: every field with its problem.
+ */
+function sendFieldErrors(
+  res: AnyResponse,
+  message: string,
+  errors: FieldError[],
+) {
+  res.status(400).json({
+    error: { name: 'InputError', message },
+    request: { method: res.req.method, url: res.req.originalUrl },
+    response: { statusCode: 400 },
+    errors,
+  });
 }
 
 export async function createRouter(
@@ -417,13 +431,11 @@ export async function createRouter(
         next(error);
         return;
       }
-      res.status(400).json({
-        error: {
-          name: 'InputError',
-          message: `Invalid request: ${describeFieldErrors(errors)}`,
-        },
+      sendFieldErrors(
+        res,
+        `Invalid request: ${describeFieldErrors(errors)}`,
         errors,
-      });
+      );
     },
   );
 

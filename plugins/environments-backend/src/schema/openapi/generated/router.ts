@@ -761,7 +761,9 @@ export const spec = {
         ],
       },
       Error: {
+        description: "Backstage's error response body.",
         type: 'object',
+        required: ['error', 'response'],
         properties: {
           error: {
             type: 'object',
@@ -771,6 +773,25 @@ export const spec = {
               },
               message: {
                 type: 'string',
+              },
+            },
+          },
+          request: {
+            type: 'object',
+            properties: {
+              method: {
+                type: 'string',
+              },
+              url: {
+                type: 'string',
+              },
+            },
+          },
+          response: {
+            type: 'object',
+            properties: {
+              statusCode: {
+                type: 'integer',
               },
             },
           },

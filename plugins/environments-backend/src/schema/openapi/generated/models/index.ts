@@ -4,6 +4,8 @@ export * from '../models/CreateEnvironment202Response.model';
 export * from '../models/EnvironmentSpec.model';
 export * from '../models/EnvironmentSpecServicesInner.model';
 export * from '../models/ErrorError.model';
+export * from '../models/ErrorRequest.model';
+export * from '../models/ErrorResponse.model';
 export * from '../models/GetRegistry200Response.model';
 export * from '../models/GetRegistry200ResponseRegistrarsValue.model';
 export * from '../models/Health200Response.model';

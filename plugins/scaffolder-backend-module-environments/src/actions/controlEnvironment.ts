@@ -1,0 +1,93 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { operationRequestSchema } from '@archipelago/plugin-environments-common';
+import {
+  ActionDeps,
+  environmentUrl,
+  explain,
+  follow,
+  tokenFor,
+} from './helpers';
+import { examples } from './controlEnvironment.examples';
+import { checkOperation, requestOnce } from './operations';
+
+/** `environments:control`: starts, stops or restarts some services or all of them. */
+export function controlEnvironmentAction(deps: ActionDeps) {
+  return createTemplateAction({
+    id: 'environments:control',
+    description:
+      'Starts, stops or restarts services of an environment (all of them when none are named). ' +
+      'Stop keeps volumes and config; start restores the replicas.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z => z.string().describe('The environment'),
+        action: z =>
+          z.enum(['start', 'stop', 'restart']).describe('What to do'),
+        services: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe('The services; leave out for all of them'),
+        wait: z => z.boolean().default(true).describe('Wait until it is done'),
+        timeoutMinutes: z =>
+          z.number().min(1).max(120).default(15).describe('How long to wait'),
+      },
+      output: {
+        operationId: z => z.string().describe('The operation'),
+        status: z => z.string().describe('The environment phase at the end'),
+        url: z => z.string().describe('The environment page'),
+      },
+    },
+    async handler(ctx) {
+      const { name, action, services, wait, timeoutMinutes } = ctx.input;
+      const body = checkOperation(operationRequestSchema, {
+        type: action,
+        ...(services?.length ? { services } : {}),
+      });
+      const token = await tokenFor(ctx, deps.auth);
+      ctx.output('url', environmentUrl(deps.appBaseUrl, name));
+      if (ctx.isDryRun) {
+        const env = await deps.client
+          .getEnvironment(name, { token })
+          .catch(e => {
+            throw explain(e, `Controlling environment "${name}"`);
+          });
+        const known = env.spec.services.map(s => s.name);
+        const unknown = (services ?? []).filter(s => !known.includes(s));
+        if (unknown.length) {
+          throw new Error(
+            `Environment "${name}" runs no service named ${unknown.join(
+              ', ',
+            )} (it runs ${known.join(', ')})`,
+          );
+        }
+        ctx.logger.info(
+          `would ${action} ${
+            services?.length ? services.join(', ') : 'every service'
+          } of ${name}`,
+        );
+        ctx.output('operationId', '');
+        ctx.output('status', 'DryRun');
+        return;
+      }
+      const op = await requestOnce(ctx, deps, token, name, body, 'Controlling');
+      ctx.output('operationId', op.id);
+      if (!wait) {
+        ctx.output('status', 'Pending');
+        return;
+      }
+      // Stopping everything ends Stopped; anything else ends Ready.
+      const waitFor =
+        action === 'stop' && !services?.length ? 'Stopped' : 'Done';
+      const { environment } = await follow(ctx, deps, token, name, op, {
+        timeoutMinutes,
+        waitFor,
+      });
+      const phase =
+        environment?.status.phase ??
+        (await deps.client.getEnvironment(name, { token })).status.phase;
+      ctx.output('status', phase);
+    },
+  });
+}

@@ -1,0 +1,100 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { operationRequestSchema } from '@archipelago/plugin-environments-common';
+import {
+  ActionDeps,
+  environmentUrl,
+  explain,
+  follow,
+  tokenFor,
+} from './helpers';
+import { examples } from './deployEnvironment.examples';
+import { checkOperation, requestOnce } from './operations';
+
+/** `environments:deploy`: deploys new versions (or images) of services into an environment. */
+export function deployEnvironmentAction(deps: ActionDeps) {
+  return createTemplateAction({
+    id: 'environments:deploy',
+    description:
+      'Deploys new versions of one or more services into an environment, as a new revision, ' +
+      'and waits until it is Ready again.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z => z.string().describe('The environment'),
+        services: z =>
+          z
+            .array(
+              z.object({
+                name: z.string().describe('The service'),
+                version: z.string().optional().describe('The new version'),
+                image: z
+                  .string()
+                  .optional()
+                  .describe('A full image instead of a version'),
+              }),
+            )
+            .min(1)
+            .describe(
+              'The services to deploy, each with a version or an image',
+            ),
+        wait: z => z.boolean().default(true).describe('Wait until Ready'),
+        timeoutMinutes: z =>
+          z.number().min(1).max(120).default(15).describe('How long to wait'),
+      },
+      output: {
+        operationId: z => z.string().describe('The deploy operation'),
+        revision: z => z.number().describe('The revision it applies'),
+        status: z => z.string().describe('The environment phase at the end'),
+        url: z => z.string().describe('The environment page'),
+      },
+    },
+    async handler(ctx) {
+      const { name, wait, timeoutMinutes } = ctx.input;
+      const body = checkOperation(operationRequestSchema, {
+        type: 'deploy',
+        services: ctx.input.services,
+      });
+      const token = await tokenFor(ctx, deps.auth);
+      ctx.output('url', environmentUrl(deps.appBaseUrl, name));
+      if (ctx.isDryRun) {
+        const env = await deps.client
+          .getEnvironment(name, { token })
+          .catch(e => {
+            throw explain(e, `Deploying to environment "${name}"`);
+          });
+        for (const s of ctx.input.services) {
+          const current = env.spec.services.find(x => x.name === s.name);
+          ctx.logger.info(
+            `would deploy ${s.name}: ${
+              current?.version ?? '(not running)'
+            } -> ${s.version ?? s.image}`,
+          );
+        }
+        ctx.output('operationId', '');
+        ctx.output('revision', env.revision + 1);
+        ctx.output('status', 'DryRun');
+        return;
+      }
+      const op = await requestOnce(
+        ctx,
+        deps,
+        token,
+        name,
+        body,
+        'Deploying to',
+      );
+      ctx.output('operationId', op.id);
+      ctx.output('revision', op.revision ?? 0);
+      if (!wait) {
+        ctx.output('status', 'Deploying');
+        return;
+      }
+      const { environment } = await follow(ctx, deps, token, name, op, {
+        timeoutMinutes,
+        waitFor: 'Ready',
+      });
+      ctx.output('status', environment!.status.phase);
+    },
+  });
+}

@@ -1,0 +1,70 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { ActionDeps, explain, follow, tokenFor } from './helpers';
+import { examples } from './destroyEnvironment.examples';
+
+/** `environments:destroy`: destroys an environment and verifies that nothing of it remains. */
+export function destroyEnvironmentAction(deps: ActionDeps) {
+  return createTemplateAction({
+    id: 'environments:destroy',
+    description:
+      'Destroys an environment: deletes every object it owns and verifies that none remains.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z => z.string().describe('The environment'),
+        wait: z => z.boolean().default(true).describe('Wait until it is gone'),
+        timeoutMinutes: z =>
+          z.number().min(1).max(120).default(15).describe('How long to wait'),
+      },
+      output: {
+        operationId: z => z.string().describe('The destroy operation'),
+        status: z =>
+          z.string().describe('Destroyed, Destroying, or DryRun in a dry run'),
+      },
+    },
+    async handler(ctx) {
+      const { name, wait, timeoutMinutes } = ctx.input;
+      const token = await tokenFor(ctx, deps.auth);
+      const env = await deps.client.getEnvironment(name, { token }).catch(e => {
+        throw explain(e, `Destroying environment "${name}"`);
+      });
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `would destroy ${name}: namespace ${
+            env.namespace
+          } with ${env.spec.services.map(s => s.name).join(', ')}`,
+        );
+        ctx.output('operationId', '');
+        ctx.output('status', 'DryRun');
+        return;
+      }
+      const id = await ctx.checkpoint({
+        key: `environments-destroy-${name}`,
+        fn: async () => {
+          const op = await deps.client
+            .destroyEnvironment(name, { token })
+            .catch(e => {
+              throw explain(e, `Destroying environment "${name}"`);
+            });
+          ctx.logger.info(`destroy of ${name} queued as operation ${op.id}`);
+          return op.id;
+        },
+      });
+      ctx.output('operationId', id);
+      if (!wait) {
+        ctx.output('status', 'Destroying');
+        return;
+      }
+      const op = await deps.client.getOperation(name, id, { token });
+      await follow(ctx, deps, token, name, op, {
+        timeoutMinutes,
+        waitFor: 'Gone',
+      });
+      ctx.logger.info(
+        `Environment "${name}" is destroyed; nothing of it remains`,
+      );
+      ctx.output('status', 'Destroyed');
+    },
+  });
+}

@@ -1,0 +1,11 @@
+/**
+ * Scaffolder actions for Archipelago environments.
+ *
+ * @packageDocumentation
+ */
+export { scaffolderModuleEnvironments as default } from './module';
+export { createEnvironmentAction } from './actions/createEnvironment';
+export { deployEnvironmentAction } from './actions/deployEnvironment';
+export { controlEnvironmentAction } from './actions/controlEnvironment';
+export { destroyEnvironmentAction } from './actions/destroyEnvironment';
+export type { ActionDeps } from './actions/helpers';
