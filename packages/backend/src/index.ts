@@ -53,5 +53,6 @@ backend.add(import('@archipelago/plugin-environments-backend'));
 backend.add(
   import('@archipelago/plugin-scaffolder-backend-module-environments'),
 );
+backend.add(import('@archipelago/plugin-catalog-backend-module-environments'));
 
 backend.start();

@@ -198,4 +198,29 @@ describe('environments:create', () => {
     expect(client.getOperation).not.toHaveBeenCalled();
     expect(outputs.status).toBe('Creating');
   });
+
+  it('takes services as template forms give them: component refs, empty versions, a release bundle', async () => {
+    const client = fakeClient();
+    const { ctx } = context({
+      ...input,
+      services: [
+        { component: 'component:default/game', version: '' },
+        { component: 'component:default/global' },
+        { name: 'matching', version: '1.0.0' },
+      ],
+      release: [{ component: 'Component:default/global', version: '2.3.0' }],
+    });
+    await createEnvironmentAction(deps(client)).handler(ctx as any);
+    const [spec] = client.createEnvironment.mock.calls[0] as any[];
+    expect(spec.services).toEqual([
+      { component: 'component:default/game', name: 'game' },
+      {
+        component: 'component:default/global',
+        name: 'global',
+        version: '2.3.0',
+      },
+      { name: 'matching', version: '1.0.0' },
+    ]);
+    expect(spec).not.toHaveProperty('release');
+  });
 });

@@ -11,6 +11,29 @@ import {
 import { examples } from './createEnvironment.examples';
 
 /**
+ * A service as a template form gives it: an EntityPicker's component ref stands for the name,
+ * empty fields mean "the default", and a release bundle can set the version.
+ */
+function fromForm(
+  service: { name?: string; component?: string } & Record<string, unknown>,
+  release: Array<{ component: string; version: string }> | undefined,
+): { name: string } & Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(service)) {
+    if (v !== '' && v !== null && v !== undefined) out[k] = v;
+  }
+  const component = out.component as string | undefined;
+  const name =
+    (out.name as string | undefined) ??
+    (component ? component.replace(/^.*[:/]/, '') : '');
+  const pinned = release?.find(
+    r => component && r.component.toLowerCase() === component.toLowerCase(),
+  );
+  if (pinned && !out.image) out.version = pinned.version;
+  return { ...out, name };
+}
+
+/**
  * `environments:create`: creates an environment from a spec (seed 000's request, made complete),
  * on behalf of the user running the template, and waits until it is Ready.
  */
@@ -66,14 +89,32 @@ export function createEnvironmentAction(deps: ActionDeps) {
           z
             .array(
               z
-                .object({ name: z.string() })
+                .object({
+                  name: z
+                    .string()
+                    .optional()
+                    .describe(
+                      'The service name; defaults to the component name',
+                    ),
+                  component: z
+                    .string()
+                    .optional()
+                    .describe('The catalog component the service comes from'),
+                })
                 .passthrough()
                 .describe(
-                  'A service: name, and optionally component, version, image, replicas, env, ports…',
+                  'A service: name or component, and optionally version, image, replicas, env, ports…',
                 ),
             )
             .min(1)
             .describe('The services to run'),
+        release: z =>
+          z
+            .array(z.object({ component: z.string(), version: z.string() }))
+            .optional()
+            .describe(
+              "A release bundle: versions by component that override the services' versions",
+            ),
         wait: z =>
           z
             .boolean()
@@ -111,11 +152,11 @@ export function createEnvironmentAction(deps: ActionDeps) {
       },
     },
     async handler(ctx) {
-      const { wait, timeoutMinutes, ...input } = ctx.input;
+      const { wait, timeoutMinutes, release, ...input } = ctx.input;
       const spec = {
         ...input,
         owner: input.owner ?? ctx.user?.ref,
-        services: input.services as Array<{ name: string }>,
+        services: input.services.map(s => fromForm(s, release)),
       };
       // The same schema the backend uses: bad input fails here, with every field named.
       const checked = validateEnvironmentSpec(spec);
