@@ -176,7 +176,9 @@ EOF
 # A companion process for the running cluster: appends simulated container log lines (CRI
 # format) for kwok to serve, and returns Released volumes to the pool, as a provisioner would.
 sidecar() {
-  local n=0 msgs=("server tick ok players=%d rooms=%d" "handled request GET /healthz 200 %dms" "match queue size=%d waiting=%d" "registered with discovery instance=%d" "cron heartbeat run=%d lag=%dms")
+  # Every message takes exactly two numbers: printf repeats its format for extra arguments,
+  # which would write a line without a timestamp, and kwok refuses to serve a log holding one.
+  local n=0 msgs=("server tick ok players=%d rooms=%d" "handled request GET /healthz 200 bytes=%d %dms" "match queue size=%d waiting=%d" "registered with discovery instance=%d shard=%d" "cron heartbeat run=%d lag=%dms")
   while api_up || [ $n -lt 30 ]; do
     local m="${msgs[$((n % ${#msgs[@]}))]}"
     # shellcheck disable=SC2059
@@ -194,6 +196,11 @@ sidecar() {
 
 start_sidecar() {
   stop_sidecar
+  # Drop any line that is not CRI format (older versions of the sidecar wrote some).
+  if [ -f "$state/logs/containers.log" ]; then
+    grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T\S+ (stdout|stderr) [FP] ' "$state/logs/containers.log" > "$state/logs/.clean" || true
+    cat "$state/logs/.clean" > "$state/logs/containers.log"
+  fi
   ( trap '' HUP; sidecar ) > "$state/sidecar.log" 2>&1 &
   echo $! > "$state/sidecar.pid"
 }

@@ -234,15 +234,11 @@ describe('views', () => {
       { token },
     );
     expect(dryRun.objects.some(o => o.kind === 'Deployment')).toBe(true);
-    // kwok sometimes refuses a fresh pod's first log request (the backend answers 503).
-    const logs = await eventually('a log stream', () =>
-      client
-        .streamLogs(name, pods.items[0].name, { tailLines: 5 }, { token })
-        .catch(e => {
-          if (e instanceof ResponseError && e.response.status === 503)
-            return undefined;
-          throw e;
-        }),
+    const logs = await client.streamLogs(
+      name,
+      pods.items[0].name,
+      { tailLines: 5 },
+      { token },
     );
     expect(logs.headers.get('content-type')).toMatch(/text\/plain/);
 

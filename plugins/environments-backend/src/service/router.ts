@@ -393,33 +393,23 @@ export async function createRouter(
     // response. The stream buffers what arrives before the response is piped.
     const out = new PassThrough();
     const { client } = reconciler.cluster(env.cluster);
-    // The kubelet (kwok locally) sometimes refuses the first log request for a fresh pod: try
-    // a few times before answering 503.
-    const open = () =>
-      client.streamLogs(env.namespace, pod.name, container!, out, {
+    const abort = await client
+      .streamLogs(env.namespace, pod.name, container!, out, {
         follow,
         sinceSeconds,
         tailLines: num('tailLines', 100_000),
         previous: req.query.previous === true,
+      })
+      .catch(e => {
+        throw new ServiceUnavailableError(
+          `The API server refused the log request for ${
+            pod.name
+          }/${container}: ${errorMessage(e).split('\n')[0]}`,
+        );
       });
-    let abort: AbortController | undefined;
-    for (let attempt = 1; !abort; attempt++) {
-      try {
-        abort = await open();
-      } catch (e) {
-        if (attempt >= 4 || res.req.destroyed) {
-          throw new ServiceUnavailableError(
-            `The API server refused the log request for ${
-              pod.name
-            }/${container}: ${errorMessage(e).split('\n')[0]}`,
-          );
-        }
-        await new Promise(r => setTimeout(r, 250 * 2 ** (attempt - 1)));
-      }
-    }
     // The response closes when the client goes away (a request's own 'close' fires once its
     // body is read).
-    res.on('close', () => abort!.abort());
+    res.on('close', () => abort.abort());
     res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('X-Accel-Buffering', 'no');

@@ -40,7 +40,14 @@ export function controlEnvironmentAction(deps: ActionDeps) {
       },
     },
     async handler(ctx) {
-      const { name, action, services, wait, timeoutMinutes } = ctx.input;
+      // The scaffolder checks inputs against the JSON schema but does not fill in defaults.
+      const {
+        name,
+        action,
+        services,
+        wait = true,
+        timeoutMinutes = 15,
+      } = ctx.input;
       const body = checkOperation(operationRequestSchema, {
         type: action,
         ...(services?.length ? { services } : {}),

@@ -223,4 +223,18 @@ describe('environments:create', () => {
     ]);
     expect(spec).not.toHaveProperty('release');
   });
+
+  it('waits, as a feature environment, when the template leaves wait, timeout and purpose out', async () => {
+    const client = fakeClient();
+    const { ctx, outputs } = context({
+      name: 'feature-login',
+      services: [{ name: 'game' }],
+    });
+    await createEnvironmentAction(deps(client)).handler(ctx as any);
+    expect(client.getOperation).toHaveBeenCalled();
+    expect(outputs.status).toBe('Ready');
+    expect((client.createEnvironment.mock.calls[0] as any[])[0].purpose).toBe(
+      'feature',
+    );
+  });
 });

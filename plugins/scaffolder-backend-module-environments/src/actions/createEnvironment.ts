@@ -152,9 +152,17 @@ export function createEnvironmentAction(deps: ActionDeps) {
       },
     },
     async handler(ctx) {
-      const { wait, timeoutMinutes, release, ...input } = ctx.input;
+      // The scaffolder checks inputs against the JSON schema but does not fill in defaults.
+      const {
+        wait = true,
+        timeoutMinutes = 15,
+        release,
+        purpose = 'feature',
+        ...input
+      } = ctx.input;
       const spec = {
         ...input,
+        purpose,
         owner: input.owner ?? ctx.user?.ref,
         services: input.services.map(s => fromForm(s, release)),
       };

@@ -50,7 +50,8 @@ export function deployEnvironmentAction(deps: ActionDeps) {
       },
     },
     async handler(ctx) {
-      const { name, wait, timeoutMinutes } = ctx.input;
+      // The scaffolder checks inputs against the JSON schema but does not fill in defaults.
+      const { name, wait = true, timeoutMinutes = 15 } = ctx.input;
       const body = checkOperation(operationRequestSchema, {
         type: 'deploy',
         services: ctx.input.services,

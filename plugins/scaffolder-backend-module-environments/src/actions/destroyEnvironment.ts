@@ -24,7 +24,8 @@ export function destroyEnvironmentAction(deps: ActionDeps) {
       },
     },
     async handler(ctx) {
-      const { name, wait, timeoutMinutes } = ctx.input;
+      // The scaffolder checks inputs against the JSON schema but does not fill in defaults.
+      const { name, wait = true, timeoutMinutes = 15 } = ctx.input;
       const token = await tokenFor(ctx, deps.auth);
       const env = await deps.client.getEnvironment(name, { token }).catch(e => {
         throw explain(e, `Destroying environment "${name}"`);
