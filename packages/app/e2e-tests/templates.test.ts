@@ -90,7 +90,8 @@ async function run(
   ).json();
   return {
     status: task.status as string,
-    output: task.output,
+    // The task's outputs arrive with its completion event.
+    output: (events as any[]).find(e => e.type === 'completion')?.body?.output,
     log: (events as any[])
       .filter(e => e.type === 'log')
       .map(e => String(e.body.message)),

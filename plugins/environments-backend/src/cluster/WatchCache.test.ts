@@ -75,10 +75,13 @@ describe('WatchCache', () => {
     kc.loadFromFile(path.join(root, '.local/kubeconfig-hiccup.yaml'));
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: 'env-hiccup' } } });
-    await core.createNamespacedPod({
-      namespace: 'env-hiccup',
-      body: pod('before'),
-    });
+    // A new namespace accepts pods once the controller-manager has made its service account.
+    await eventually('the new namespace to accept a pod', () =>
+      core.createNamespacedPod({
+        namespace: 'env-hiccup',
+        body: pod('before'),
+      }),
+    );
 
     const changes: string[] = [];
     cache = new WatchCache('hiccup', kc, logger, {
