@@ -7,15 +7,15 @@ import {
   ANNOTATION_LOCATION,
   ANNOTATION_ORIGIN_LOCATION,
   Entity,
-  stringifyEntityRef,
 } from '@backstage/catalog-model';
 import type {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
-import type {
+import {
   Environment,
   EnvironmentsClient,
+  normalizeEntityRef,
 } from '@archipelago/plugin-environments-common';
 
 const LOCATION = 'archipelago-environments:';
@@ -33,12 +33,7 @@ export function environmentEntity(
     '',
   )}/environments/${encodeURIComponent(env.name)}`;
   const components = env.spec.services.map(s =>
-    stringifyEntityRef({
-      kind: 'component',
-      namespace: 'default',
-      name: s.name,
-      ...parseRef(s.component),
-    }),
+    normalizeEntityRef(s.component ?? s.name, 'component'),
   );
   return {
     apiVersion: 'backstage.io/v1alpha1',
@@ -73,17 +68,6 @@ export function environmentEntity(
         ]),
       ],
     },
-  };
-}
-
-function parseRef(ref: string | undefined) {
-  if (!ref) return {};
-  const m = /^(?:([^:/]+):)?(?:([^:/]+)\/)?([^:/]+)$/.exec(ref);
-  if (!m) return {};
-  return {
-    ...(m[1] ? { kind: m[1].toLowerCase() } : {}),
-    ...(m[2] ? { namespace: m[2] } : {}),
-    name: m[3],
   };
 }
 
@@ -127,7 +111,8 @@ export class EnvironmentEntityProvider implements EntityProvider {
     });
     const { items } = await this.deps.client.listEnvironments({}, { token });
     const entities = items
-      .filter(e => !e.destroyedAt && e.status?.phase !== 'Destroying')
+      // The list leaves out destroyed environments; one being destroyed goes now.
+      .filter(e => e.status?.phase !== 'Destroying')
       .map(e => environmentEntity(e, this.deps.appBaseUrl));
     await this.connection.applyMutation({
       type: 'full',

@@ -270,6 +270,11 @@ describe('views', () => {
       .catch(e => e);
     expect(badQuery).toBeInstanceOf(ResponseError);
     expect(badQuery.response.status).toBe(400);
+    const badPurpose = await client
+      .listEnvironments({ purpose: 'party' }, { token })
+      .catch(e => e);
+    expect(badPurpose.response.status).toBe(400);
+    expect(badPurpose.body.errors.map((e: any) => e.path)).toEqual(['purpose']);
     const missing = await client
       .getEnvironment('no-such-environment', { token })
       .catch(e => e);

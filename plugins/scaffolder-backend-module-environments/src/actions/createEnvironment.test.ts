@@ -117,7 +117,7 @@ describe('environments:create', () => {
     expect(client.createEnvironment).not.toHaveBeenCalled();
   });
 
-  it('says which version is unknown and that the base is missing', async () => {
+  it("passes on the backend's field errors: a version with no default, a missing base", async () => {
     const client = fakeClient();
     client.dryRunCreate.mockRejectedValueOnce(
       await refusal(400, {
@@ -125,9 +125,13 @@ describe('environments:create', () => {
         errors: [
           {
             path: 'services[0].version',
-            message: 'game has no version 9.9.9 in registry.local/island/game',
+            message:
+              'is required: component:default/game has no defaultVersion',
           },
-          { path: 'base', message: 'no environment named "integration"' },
+          {
+            path: 'base',
+            message: 'there is no environment named "integration"',
+          },
         ],
       }),
     );
@@ -137,8 +141,8 @@ describe('environments:create', () => {
       .catch(e => e);
     expect(error.message).toBe(
       'Creating environment "feature-login" was refused; fix these inputs:\n' +
-        '  - services[0].version: game has no version 9.9.9 in registry.local/island/game\n' +
-        '  - base: no environment named "integration"',
+        '  - services[0].version: is required: component:default/game has no defaultVersion\n' +
+        '  - base: there is no environment named "integration"',
     );
   });
 

@@ -1,5 +1,8 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { validateEnvironmentSpec } from '@archipelago/plugin-environments-common';
+import {
+  normalizeEntityRef,
+  validateEnvironmentSpec,
+} from '@archipelago/plugin-environments-common';
 import {
   ActionDeps,
   environmentUrl,
@@ -22,15 +25,25 @@ function fromForm(
   for (const [k, v] of Object.entries(service)) {
     if (v !== '' && v !== null && v !== undefined) out[k] = v;
   }
-  const component = out.component as string | undefined;
+  const component = ref(out.component);
+  // An invalid ref gives no name; the spec validation then names the field.
   const name =
-    (out.name as string | undefined) ??
-    (component ? component.replace(/^.*[:/]/, '') : '');
-  const pinned = release?.find(
-    r => component && r.component.toLowerCase() === component.toLowerCase(),
-  );
+    (out.name as string | undefined) ?? component?.split('/')[1] ?? '';
+  const pinned = component
+    ? release?.find(r => ref(r.component) === component)
+    : undefined;
   if (pinned && !out.image) out.version = pinned.version;
   return { ...out, name };
+}
+
+/** A component ref as "component:namespace/name", or undefined when it is not one. */
+function ref(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return normalizeEntityRef(value, 'component');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

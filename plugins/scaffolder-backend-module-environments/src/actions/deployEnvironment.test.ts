@@ -56,15 +56,15 @@ describe('environments:deploy', () => {
     expect(client.requestOperation).not.toHaveBeenCalled();
   });
 
-  it('says which version is unknown', async () => {
+  it('says which service the environment does not run', async () => {
     const client = fakeClient();
     client.requestOperation.mockRejectedValueOnce(
       await refusal(400, {
         error: { name: 'InputError', message: 'Invalid operation' },
         errors: [
           {
-            path: 'services[0].version',
-            message: 'game has no version 20210501',
+            path: 'services[0].name',
+            message: '"game" is not a service of feature-login',
           },
         ],
       }),
@@ -73,7 +73,7 @@ describe('environments:deploy', () => {
     await expect(
       deployEnvironmentAction(deps(client)).handler(ctx as any),
     ).rejects.toThrow(
-      'Deploying to environment "feature-login" was refused; fix these inputs:\n  - services[0].version: game has no version 20210501',
+      'Deploying to environment "feature-login" was refused; fix these inputs:\n  - services[0].name: "game" is not a service of feature-login',
     );
   });
 

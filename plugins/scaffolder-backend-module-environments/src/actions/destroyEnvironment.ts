@@ -60,7 +60,7 @@ export function destroyEnvironmentAction(deps: ActionDeps) {
       const op = await deps.client.getOperation(name, id, { token });
       await follow(ctx, deps, token, name, op, {
         timeoutMinutes,
-        waitFor: 'Gone',
+        waitFor: 'Done',
       });
       ctx.logger.info(
         `Environment "${name}" is destroyed; nothing of it remains`,

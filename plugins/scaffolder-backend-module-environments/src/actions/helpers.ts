@@ -63,13 +63,13 @@ export function explain(error: unknown, what: string): Error {
     );
   }
   if (status === 403) return new Error(`${what} is not allowed: ${message}`);
-  if (status === 404) return new Error(`${what} failed: ${message}`);
-  if (status === 409) return new Error(`${what} failed: ${message}`);
+  if (status === 404 || status === 409)
+    return new Error(`${what} failed: ${message}`);
   return new Error(`${what} failed (HTTP ${status}): ${message}`);
 }
 
-/** Ready when every service is up; Stopped when asked to stop everything. */
-export type WaitFor = 'Ready' | 'Stopped' | 'Gone' | 'Done';
+/** The phase to wait for once the operation succeeded, or Done for none. */
+export type WaitFor = 'Ready' | 'Stopped' | 'Done';
 
 /**
  * Follows an operation until it finishes and the environment reaches the wanted phase, writing
@@ -102,17 +102,15 @@ export async function follow(
       }
     }
     if (op.status === 'failed') {
+      const failed = op.steps?.find(s => s.status === 'failed');
       throw new Error(
         `The ${op.type} of environment "${name}" failed${
-          op.steps?.find(s => s.status === 'failed')
-            ? ` at step ${op.steps.find(s => s.status === 'failed')!.name}`
-            : ''
+          failed ? ` at step ${failed.name}` : ''
         }: ${op.error ?? 'no reason given'}`,
       );
     }
     if (op.status === 'succeeded') {
       if (options.waitFor === 'Done') return { operation: op };
-      if (options.waitFor === 'Gone') return { operation: op };
       const env = await deps.client.getEnvironment(name, { token });
       const phase = env.status?.phase ?? 'Unknown';
       if (phase !== lastPhase) {
