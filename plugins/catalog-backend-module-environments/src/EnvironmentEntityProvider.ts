@@ -13,8 +13,10 @@ import type {
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
 import {
+  ENVIRONMENT_ANNOTATION,
   Environment,
   EnvironmentsClient,
+  environmentUrl,
   normalizeEntityRef,
 } from '@archipelago/plugin-environments-common';
 
@@ -28,10 +30,7 @@ export function environmentEntity(
   env: Environment,
   appBaseUrl: string,
 ): Entity {
-  const page = `${appBaseUrl.replace(
-    /\/$/,
-    '',
-  )}/environments/${encodeURIComponent(env.name)}`;
+  const page = environmentUrl(appBaseUrl, env.name);
   const components = env.spec.services.map(s =>
     normalizeEntityRef(s.component ?? s.name, 'component'),
   );
@@ -48,7 +47,7 @@ export function environmentEntity(
       annotations: {
         [ANNOTATION_LOCATION]: `${LOCATION}${env.name}`,
         [ANNOTATION_ORIGIN_LOCATION]: `${LOCATION}${env.name}`,
-        'archipelago.dev/environment': env.name,
+        [ENVIRONMENT_ANNOTATION]: env.name,
         'archipelago.dev/cluster': env.cluster,
         'archipelago.dev/namespace': env.namespace,
         ...(env.expiresAt

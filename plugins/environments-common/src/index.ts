@@ -10,5 +10,6 @@ export * from './spec/operations';
 export * from './spec/validation';
 export * from './types';
 export * from './labels';
+export * from './links';
 export * from './permissions';
 export * from './client/EnvironmentsClient';

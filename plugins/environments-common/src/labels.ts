@@ -19,6 +19,9 @@ export const STOPPED_REPLICAS_ANNOTATION =
   'archipelago.dev/replicas-when-started';
 export const RESTARTED_AT_ANNOTATION = 'archipelago.dev/restarted-at';
 
+/** The catalog annotation naming the environment a Resource entity stands for. */
+export const ENVIRONMENT_ANNOTATION = 'archipelago.dev/environment';
+
 /** The catalog annotation holding a component's service definition (YAML). */
 export const SERVICE_DEFINITION_ANNOTATION =
   'archipelago.dev/service-definition';

@@ -1,11 +1,11 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  environmentUrl,
   normalizeEntityRef,
   validateEnvironmentSpec,
 } from '@archipelago/plugin-environments-common';
 import {
   ActionDeps,
-  environmentUrl,
   explain,
   follow,
   serviceAddresses,

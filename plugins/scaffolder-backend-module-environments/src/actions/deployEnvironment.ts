@@ -1,12 +1,9 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { operationRequestSchema } from '@archipelago/plugin-environments-common';
 import {
-  ActionDeps,
   environmentUrl,
-  explain,
-  follow,
-  tokenFor,
-} from './helpers';
+  operationRequestSchema,
+} from '@archipelago/plugin-environments-common';
+import { ActionDeps, explain, follow, tokenFor } from './helpers';
 import { examples } from './deployEnvironment.examples';
 import { checkOperation, requestOnce } from './operations';
 

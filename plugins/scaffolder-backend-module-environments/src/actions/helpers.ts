@@ -36,10 +36,6 @@ export async function tokenFor(ctx: Ctx, auth: AuthService): Promise<string> {
   return token;
 }
 
-/** The environment page in the portal; a stable deep link. */
-export const environmentUrl = (appBaseUrl: string, name: string) =>
-  `${appBaseUrl.replace(/\/$/, '')}/environments/${encodeURIComponent(name)}`;
-
 /**
  * Turns a refusal from the environments backend into an error that explains itself in the task
  * log: which fields are wrong, that a name is taken, that the user may not do this, or that an
