@@ -205,6 +205,26 @@ describe('views', () => {
       { token },
     );
     expect(none.items.map(e => e.name)).not.toContain(name);
+    // The component filter: the kind defaults to component, refs are case-insensitive.
+    for (const ref of ['global', 'component:default/Global']) {
+      const running = await client.listEnvironments(
+        { component: ref },
+        { token },
+      );
+      expect(running.items.map(e => e.name)).toContain(name);
+    }
+    const notRunning = await client.listEnvironments(
+      { component: 'component:default/shop-api' },
+      { token },
+    );
+    expect(notRunning.items.map(e => e.name)).not.toContain(name);
+    const badComponent = await client
+      .listEnvironments({ component: 'component:' }, { token })
+      .catch(e => e);
+    expect(badComponent.response.status).toBe(400);
+    expect(badComponent.body.errors.map((e: any) => e.path)).toEqual([
+      'component',
+    ]);
     expect((await client.getEnvironment(name, { token })).status.phase).toBe(
       'Ready',
     );

@@ -27,6 +27,7 @@ import {
   FieldError,
   describeFieldErrors,
   formatPath,
+  normalizeEntityRef,
   operationRequestSchema,
   toFieldErrors,
   validateEnvironmentSpec,
@@ -186,11 +187,31 @@ export async function createRouter(
         ...(info?.ownershipEntityRefs ?? []),
       ];
     }
+    let component: string | undefined;
+    if (str(q.component)) {
+      try {
+        component = normalizeEntityRef(str(q.component)!, 'component');
+      } catch (e) {
+        const error = {
+          path: 'component',
+          message: `must be an entity ref such as component:default/game (${errorMessage(
+            e,
+          )})`,
+        };
+        sendFieldErrors(
+          res,
+          `Invalid request: ${describeFieldErrors([error])}`,
+          [error],
+        );
+        return;
+      }
+    }
     const envs = await service.list({
       owners: owners.map(o => o.toLocaleLowerCase('en-US')),
       purpose,
       cluster: str(q.cluster),
       q: str(q.q),
+      component,
       includeDestroyed: q.includeDestroyed === true,
     });
     const decisions = envs.length
@@ -408,7 +429,9 @@ export async function createRouter(
     // body is read).
     res.on('close', () => abort.abort());
     res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache');
+    // no-transform: the backend's compression middleware (and any proxy) must not compress
+    // the stream, because a compressor holds followed lines back until its buffer fills.
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     out.pipe(res);

@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { normalizeEntityRef } from '@archipelago/plugin-environments-common';
 import type {
   EnvironmentSpec,
   Operation,
@@ -50,6 +51,8 @@ export interface ListFilter {
   purpose?: string;
   cluster?: string;
   q?: string;
+  /** Only environments running a service of this component (a normalized entity ref). */
+  component?: string;
   includeDestroyed?: boolean;
 }
 
@@ -282,7 +285,15 @@ export class EnvironmentStore {
           .orWhereRaw('LOWER(spec) LIKE ?', [like]),
       );
     }
-    return (await q).map(r => this.toEnvironment(r));
+    const envs = (await q).map(r => this.toEnvironment(r));
+    const component = filter.component;
+    if (!component) return envs;
+    return envs.filter(e =>
+      e.spec.services.some(
+        s =>
+          normalizeEntityRef(s.component ?? s.name, 'component') === component,
+      ),
+    );
   }
 
   async markDestroyed(id: string, reason: 'destroy' | 'expire'): Promise<void> {

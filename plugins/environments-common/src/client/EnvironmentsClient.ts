@@ -30,6 +30,8 @@ export interface ListEnvironmentsQuery {
   cluster?: string;
   /** Free text over name, title and service names. */
   q?: string;
+  /** Only environments that run a service of this catalog component (an entity ref). */
+  component?: string;
   /** Include destroyed environments. */
   includeDestroyed?: boolean;
 }

@@ -54,7 +54,7 @@ export const spec = {
       get: {
         operationId: 'ListEnvironments',
         description:
-          'Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster and free text.',
+          'Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster, component and free text.',
         parameters: [
           {
             name: 'owner',
@@ -101,6 +101,16 @@ export const spec = {
               type: 'string',
             },
             description: 'Free text over name, title and services.',
+          },
+          {
+            name: 'component',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'string',
+            },
+            description:
+              'Only environments that run a service of this catalog component (an entity ref; the kind defaults to component).',
           },
           {
             name: 'includeDestroyed',

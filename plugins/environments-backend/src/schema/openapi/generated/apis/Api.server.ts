@@ -95,6 +95,7 @@ export type ListEnvironments = {
     phase?: Phase;
     cluster?: string;
     q?: string;
+    component?: string;
     includeDestroyed?: boolean;
   };
   response: ListEnvironments200Response | ListEnvironments400Response;

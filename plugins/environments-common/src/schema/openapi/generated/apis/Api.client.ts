@@ -103,6 +103,7 @@ export type ListEnvironments = {
     phase?: Phase;
     cluster?: string;
     q?: string;
+    component?: string;
     includeDestroyed?: boolean;
   };
 };
@@ -375,12 +376,13 @@ export class DefaultApiClient {
   }
 
   /**
-   * Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster and free text.
+   * Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster, component and free text.
    * @param owner - Owner entity refs; \&quot;me\&quot; means the caller and their groups.
    * @param purpose -
    * @param phase -
    * @param cluster -
    * @param q - Free text over name, title and services.
+   * @param component - Only environments that run a service of this catalog component (an entity ref; the kind defaults to component).
    * @param includeDestroyed -
    */
   public async listEnvironments(
@@ -390,7 +392,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<ListEnvironments200Response>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/environments{?owner*,purpose,phase,cluster,q,includeDestroyed}`;
+    const uriTemplate = `/environments{?owner*,purpose,phase,cluster,q,component,includeDestroyed}`;
 
     const uri = parser.parse(uriTemplate).expand({
       ...request.query,
