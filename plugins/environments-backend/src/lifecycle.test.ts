@@ -234,16 +234,16 @@ describe('environments lifecycle on the local cluster', () => {
     });
     expect(deploy.status).toBe(202);
     expect(deploy.body.revision).toBe(2);
-    expect((await operationDone(feature, deploy.body.id)).status).toBe(
-      'succeeded',
-    );
-    await eventually('game pods at 20211002', async () => {
-      const p = await pods(`env-${feature}`, 'archipelago.dev/service=game');
-      return p.length === 1 &&
-        p[0].metadata?.labels?.['archipelago.dev/version'] === '20211002'
-        ? p
-        : undefined;
-    });
+    const deployed = await operationDone(feature, deploy.body.id);
+    expect(deployed.status).toBe('succeeded');
+    // Success means the new version runs: its wait step did not pass on the old pods the
+    // watch cache still held right after the apply.
+    const running = (
+      await pods(`env-${feature}`, 'archipelago.dev/service=game')
+    ).filter(p => !p.metadata?.deletionTimestamp);
+    expect(
+      running.map(p => p.metadata?.labels?.['archipelago.dev/version']),
+    ).toEqual(['20211002']);
 
     const rollback = await ctx.api.post(`/environments/${feature}/operations`, {
       type: 'rollback',
@@ -309,6 +309,7 @@ describe('environments lifecycle on the local cluster', () => {
   });
 
   it('restarts a service by replacing its pods', async () => {
+    const signalsBefore = ctx.signals.length;
     const [before] = await pods(
       `env-${feature}`,
       'archipelago.dev/service=game',
@@ -327,6 +328,22 @@ describe('environments lifecycle on the local cluster', () => {
     expect(
       after.metadata?.annotations?.['archipelago.dev/restarted-at'],
     ).toBeTruthy();
+    // The portal follows the operation step by step, and hears of the new pod although the
+    // environment's phase never left Ready: both come on the environment's channel.
+    const onChannel = () =>
+      ctx.signals
+        .slice(signalsBefore)
+        .filter(sig => sig.channel === `environments:${feature}`)
+        .map(sig => sig.message as any);
+    const running = onChannel().filter(
+      m =>
+        m.operation?.id === restart.body.id && m.operation.status === 'running',
+    );
+    // One when the worker claims it, one per step start and end.
+    expect(running.length).toBeGreaterThanOrEqual(3);
+    await eventually('a signal for the replaced pod', async () =>
+      onChannel().some(m => m.phase && !m.operation) ? true : undefined,
+    );
   });
 
   it('shows Degraded with the reason when a pod crash-loops', async () => {
@@ -403,6 +420,9 @@ describe('environments lifecycle on the local cluster', () => {
       status: res.status,
       body: res.status === 200 ? '' : await res.text(),
     }).toEqual({ status: 200, body: '' });
+    // Browsers ask for compressed answers; the stream says that it must stay as it is, or the
+    // app's compression middleware holds the followed lines back (the browser tests read it).
+    expect(res.headers.get('cache-control')).toContain('no-transform');
     const reader = res.body!.getReader();
     const started = Date.now();
     let followed = '';

@@ -4,6 +4,7 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import {
   ENVIRONMENTS_SIGNAL_CHANNEL,
   EnvironmentStatus,
+  environmentPath,
   environmentSignalChannel,
 } from '@archipelago/plugin-environments-common';
 import type {
@@ -23,6 +24,7 @@ import type { RegistrarDispatcher } from './Registrars';
 export class EnvironmentObserver {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly last = new Map<string, string>();
+  private readonly lastPods = new Map<string, string>();
   private readonly unsubscribe: Array<() => void> = [];
   private sweep?: NodeJS.Timeout;
   private stopped = false;
@@ -124,15 +126,26 @@ export class EnvironmentObserver {
           s.version,
         ]),
       ]);
+      // What an environment's page shows beyond its status: each pod's state.
+      const podSignature = JSON.stringify(
+        this.service
+          .pods(env)
+          .map(p => [p.name, p.phase, p.ready, p.restarts, p.reason, p.node]),
+      );
       const previous = this.last.get(env.name);
-      if (signature === previous) return;
+      const previousPods = this.lastPods.get(env.name);
+      const statusChanged = signature !== previous;
+      if (!statusChanged && podSignature === previousPods) return;
       this.last.set(env.name, signature);
+      this.lastPods.set(env.name, podSignature);
       const message = { environment: env.name, phase: status.phase };
       await this.signals?.publish({
         recipients: { type: 'broadcast' },
         channel: environmentSignalChannel(env.name),
         message,
       });
+      // Lists show status only: they hear of status changes, not of every pod.
+      if (!statusChanged) return;
       await this.signals?.publish({
         recipients: { type: 'broadcast' },
         channel: ENVIRONMENTS_SIGNAL_CHANNEL,
@@ -204,7 +217,7 @@ export class EnvironmentObserver {
           description: broken
             ? status.reasons.slice(0, 5).join('\n')
             : 'All services are ready again.',
-          link: `/environments/${env.name}`,
+          link: environmentPath(env.name),
           severity: broken ? 'high' : 'normal',
           topic: `environment:${env.name}`,
           scope: `environment:${env.name}`,

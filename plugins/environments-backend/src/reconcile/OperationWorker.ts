@@ -95,8 +95,14 @@ export class OperationWorker {
         .catch(() => false);
       if (!ok) abort.abort(new Error('lease lost'));
     }, Math.max(200, this.options.leaseMs / 3));
-    const save = () =>
-      this.store.saveSteps(op.id, this.id, steps).catch(() => undefined);
+    // Each saved step is news for whoever follows the operation (the portal, the task log).
+    const save = async () => {
+      const saved = await this.store
+        .saveSteps(op.id, this.id, steps)
+        .then(() => true)
+        .catch(() => false);
+      if (saved) this.onChange({ ...op, status: 'running', steps: [...steps] });
+    };
     this.onChange({ ...op, status: 'running' });
     const runner = {
       signal: abort.signal,

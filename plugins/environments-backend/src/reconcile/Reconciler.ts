@@ -11,7 +11,8 @@ import {
   resolveServices,
 } from '@archipelago/plugin-environments-common';
 import type { ClusterClient } from '../cluster/ClusterClient';
-import type { WatchCache } from '../cluster/WatchCache';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { NamespaceSnapshot, WatchCache } from '../cluster/WatchCache';
 import type { EnvironmentsConfig } from '../config';
 import { Manifest, RenderInput, renderEnvironment } from '../render/render';
 import type {
@@ -148,7 +149,7 @@ export class Reconciler {
         m => m,
       );
     }
-    await run.step(
+    const applied = await run.step(
       'apply',
       () => client.apply(objects),
       r => `applied ${r.length} objects of revision ${env.revision}`,
@@ -162,7 +163,7 @@ export class Reconciler {
     run.signal.throwIfAborted();
     await run.step(
       'wait',
-      () => this.waitReady(env, op, cache, run.signal),
+      () => this.waitReady(env, op, cache, run.signal, applied),
       m => m,
     );
   }
@@ -243,13 +244,25 @@ export class Reconciler {
     op: OperationRecord,
     cache: WatchCache,
     signal: AbortSignal,
+    applied: KubernetesObject[],
   ): Promise<string> {
     const deadline = Date.now() + this.config.readinessTimeoutMs;
     let degradedSince: number | undefined;
     for (;;) {
       signal.throwIfAborted();
+      const snapshot = cache.snapshot(env.namespace);
+      // Until the cache has seen what was just applied, it shows the old workloads, which
+      // may well be ready: that says nothing about the new revision.
+      if (!cacheHasSeen(snapshot, applied)) {
+        if (Date.now() > deadline)
+          throw new PermanentError(
+            'The watch cache never saw the applied workloads; is the cluster watch working?',
+          );
+        await new Promise(r => setTimeout(r, 100));
+        continue;
+      }
       // With the operation running, pods that are merely rolling out count as progressing.
-      const status = deriveStatus(env, cache.snapshot(env.namespace), [op]);
+      const status = deriveStatus(env, snapshot, [op]);
       const wanted = env.spec.services.map(s => s.name);
       const services = status.services.filter(s => wanted.includes(s.name));
       const done =
@@ -345,3 +358,31 @@ export class Reconciler {
 }
 
 export type { OperationStep };
+
+const SNAPSHOT_KINDS: Record<string, keyof NamespaceSnapshot> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  CronJob: 'cronjobs',
+};
+
+/**
+ * Whether a namespace snapshot holds each applied workload at (at least) the generation the API
+ * server gave it when it was applied.
+ */
+export function cacheHasSeen(
+  snapshot: NamespaceSnapshot,
+  applied: KubernetesObject[],
+): boolean {
+  return applied.every(a => {
+    const list = SNAPSHOT_KINDS[a.kind ?? ''];
+    if (!list) return true;
+    const seen = snapshot[list].find(
+      o => o.metadata?.name === a.metadata?.name,
+    );
+    return (
+      !!seen &&
+      Number(seen.metadata?.generation ?? 0) >=
+        Number(a.metadata?.generation ?? 0)
+    );
+  });
+}
