@@ -1,0 +1,276 @@
+/*
+ * Test doubles for component tests: an in-memory environments API that records what it was
+ * asked, and a signal API the test fires by hand. Pure unit tests only; the browser tests run
+ * against the real backend and cluster.
+ */
+import type {
+  Environment,
+  EnvironmentEvent,
+  Operation,
+  PodView,
+  RegistryEntry,
+  ResolveResult,
+  Revision,
+  ServiceStatus,
+  Topology,
+} from '@archipelago/plugin-environments-common';
+import type { EnvironmentsApi } from '../api';
+
+export const NOW = Date.now();
+const iso = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
+
+export function service(
+  name: string,
+  overrides: Partial<ServiceStatus> = {},
+): ServiceStatus {
+  return {
+    name,
+    kind: 'http',
+    version: '1.0.0',
+    desiredReplicas: 1,
+    readyReplicas: 1,
+    pods: 1,
+    health: 'Ready',
+    reasons: [],
+    ...overrides,
+  };
+}
+
+export function environment(
+  name: string,
+  overrides: Partial<Environment> = {},
+): Environment {
+  const services = overrides.status?.services ?? [
+    service('game', { kind: 'socket', version: '20211001' }),
+    service('gateway', {
+      kind: 'socket',
+      readyReplicas: 2,
+      desiredReplicas: 2,
+    }),
+  ];
+  return {
+    name,
+    owner: 'group:default/backend',
+    purpose: 'feature',
+    cluster: 'local',
+    namespace: `env-${name}`,
+    base: 'integration',
+    labels: {},
+    revision: 2,
+    spec: {
+      name,
+      owner: 'group:default/backend',
+      purpose: 'feature',
+      base: 'integration',
+      services: services.map(s => ({ name: s.name, version: s.version })),
+    },
+    stopped: false,
+    createdAt: iso(-3_600_000),
+    updatedAt: iso(-600_000),
+    createdBy: 'user:default/guest',
+    expiresAt: iso(5 * 3_600_000),
+    status: {
+      phase: 'Ready',
+      reasons: [],
+      services,
+      observedAt: iso(0),
+    },
+    ...overrides,
+  };
+}
+
+export function pod(
+  name: string,
+  serviceName: string,
+  overrides: Partial<PodView> = {},
+): PodView {
+  return {
+    name,
+    service: serviceName,
+    version: '1.0.0',
+    phase: 'Running',
+    ready: true,
+    restarts: 0,
+    createdAt: iso(-300_000),
+    node: 'kwok-node-0',
+    ip: '10.0.0.7',
+    containers: [
+      { name: serviceName, ready: true, restarts: 0, state: 'running' },
+    ],
+    ...overrides,
+  };
+}
+
+export function operation(
+  id: string,
+  overrides: Partial<Operation> = {},
+): Operation {
+  return {
+    id,
+    environment: 'feature-login',
+    type: 'deploy',
+    status: 'succeeded',
+    requestedBy: 'user:default/guest',
+    params: {},
+    steps: [
+      { name: 'render', status: 'succeeded' },
+      { name: 'apply', status: 'succeeded', message: 'applied 6 objects' },
+    ],
+    attempts: 1,
+    createdAt: iso(-60_000),
+    startedAt: iso(-59_000),
+    finishedAt: iso(-50_000),
+    ...overrides,
+  };
+}
+
+type Call = { method: string; args: unknown[] };
+
+/** An EnvironmentsApi over plain data; every call is recorded in `calls`. */
+export class FakeEnvironmentsApi implements EnvironmentsApi {
+  calls: Call[] = [];
+  environments = new Map<string, Environment>();
+  pods = new Map<string, PodView[]>();
+  topology = new Map<string, Topology>();
+  events = new Map<string, EnvironmentEvent[]>();
+  operations = new Map<string, Operation[]>();
+  revisions = new Map<string, Revision[]>();
+  registry = new Map<
+    string,
+    { items: RegistryEntry[]; resolved: ResolveResult[] }
+  >();
+  /** What requestOperation and destroyEnvironment answer; a function may throw. */
+  nextOperation: (body: unknown) => Operation = body =>
+    operation('op-new', {
+      type: (body as any).type,
+      status: 'pending',
+      steps: [],
+    });
+  /** Chunks a log stream delivers, then it ends (or stays open when follow is asked). */
+  logChunks: string[] = [];
+
+  constructor(envs: Environment[] = []) {
+    for (const e of envs) this.environments.set(e.name, e);
+  }
+
+  private record(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+  }
+
+  callsOf(method: string) {
+    return this.calls.filter(c => c.method === method).map(c => c.args);
+  }
+
+  private env(name: string) {
+    const e = this.environments.get(name);
+    if (!e) {
+      const error: any = new Error(`No environment named "${name}"`);
+      error.name = 'NotFoundError';
+      throw error;
+    }
+    return e;
+  }
+
+  async listEnvironments(query: any = {}) {
+    this.record('listEnvironments', query);
+    return { items: [...this.environments.values()] };
+  }
+  async getEnvironment(name: string) {
+    this.record('getEnvironment', name);
+    return this.env(name);
+  }
+  async requestOperation(name: string, body: any) {
+    this.record('requestOperation', name, body);
+    const op = this.nextOperation(body);
+    this.operations.set(name, [op, ...(this.operations.get(name) ?? [])]);
+    return op;
+  }
+  async destroyEnvironment(name: string) {
+    this.record('destroyEnvironment', name);
+    return this.nextOperation({ type: 'destroy' });
+  }
+  async listOperations(name: string) {
+    this.record('listOperations', name);
+    return { items: this.operations.get(name) ?? [] };
+  }
+  async getOperation(name: string, id: string) {
+    this.record('getOperation', name, id);
+    const op = (this.operations.get(name) ?? []).find(o => o.id === id);
+    if (!op) throw new Error(`No operation ${id}`);
+    return op;
+  }
+  async listRevisions(name: string) {
+    this.record('listRevisions', name);
+    return { items: this.revisions.get(name) ?? [] };
+  }
+  async getRegistry(name: string) {
+    this.record('getRegistry', name);
+    return this.registry.get(name) ?? { items: [], resolved: [] };
+  }
+  async getPods(name: string) {
+    this.record('getPods', name);
+    return { items: this.pods.get(name) ?? [] };
+  }
+  async getTopology(name: string) {
+    this.record('getTopology', name);
+    return this.topology.get(name) ?? { nodes: [], edges: [] };
+  }
+  async getEvents(name: string) {
+    this.record('getEvents', name);
+    return { items: this.events.get(name) ?? [] };
+  }
+  async streamLogs(name: string, podName: string, query: any = {}) {
+    this.record('streamLogs', name, podName, query);
+    const chunks = [...this.logChunks];
+    const encoder = new TextEncoder();
+    const body = {
+      getReader: () => ({
+        read: async () => {
+          const next = chunks.shift();
+          if (next === undefined) {
+            // A followed stream stays open; a plain one ends.
+            if (query.follow) return new Promise<never>(() => {});
+            return { done: true, value: undefined };
+          }
+          return { done: false, value: encoder.encode(next) };
+        },
+      }),
+    };
+    return { ok: true, status: 200, body } as unknown as Response;
+  }
+}
+
+/** A SignalApi whose signals the test sends with `fire`. */
+export class FakeSignalApi {
+  private subscribers = new Map<string, Set<(m: any) => void>>();
+  subscribe(channel: string, onMessage: (m: any) => void) {
+    const set = this.subscribers.get(channel) ?? new Set();
+    set.add(onMessage);
+    this.subscribers.set(channel, set);
+    return { unsubscribe: () => set.delete(onMessage) };
+  }
+  fire(channel: string, message: Record<string, unknown> = {}) {
+    for (const s of this.subscribers.get(channel) ?? []) s(message);
+  }
+  subscribed(channel: string) {
+    return (this.subscribers.get(channel)?.size ?? 0) > 0;
+  }
+}
+
+/** The error the API client throws for a refusal with this status and body. */
+export async function responseError(status: number, body: unknown) {
+  const { ResponseError } = await import('@backstage/errors');
+  return ResponseError.fromResponse({
+    ok: false,
+    status,
+    statusText: String(status),
+    url: 'http://localhost/api/environments',
+    headers: {
+      get: (k: string) =>
+        k.toLocaleLowerCase('en-US') === 'content-type'
+          ? 'application/json'
+          : null,
+    },
+    text: async () => JSON.stringify(body),
+  } as any);
+}

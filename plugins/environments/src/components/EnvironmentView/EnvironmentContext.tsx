@@ -1,0 +1,107 @@
+import {
+  ReactNode,
+  createContext,
+  useCallback,
+  useContext,
+  useMemo,
+  useState,
+} from 'react';
+import { useApi } from '@backstage/core-plugin-api';
+import {
+  Environment,
+  EnvironmentLinkQuery,
+  EnvironmentTab,
+  environmentSignalChannel,
+} from '@archipelago/plugin-environments-common';
+import { tabPath } from '../../hooks/useEnvironmentLink';
+import { environmentsApiRef } from '../../api';
+import { useSignalGeneration } from '../../hooks/useSignalGeneration';
+import { Live, useLive } from '../../hooks/useLive';
+import {
+  EnvironmentPermissions,
+  useEnvironmentPermissions,
+} from '../../hooks/useEnvironmentPermissions';
+
+export interface EnvironmentContextValue extends Live<Environment> {
+  name: string;
+  /** Links to this view's tabs, where it is shown (its own page, or an entity's tab). */
+  tabLink: (tab: EnvironmentTab, query?: EnvironmentLinkQuery) => string;
+  /** Goes up on every change the backend signals for this environment. */
+  generation: number;
+  /** Whether changes arrive by themselves (signals). */
+  live: boolean;
+  /** Loads everything again now (after a mutation, before its signals arrive). */
+  refresh: () => void;
+  permissions: EnvironmentPermissions;
+  /** The operation the user started from this page, followed until dismissed. */
+  tracked?: string;
+  track: (operationId: string | undefined) => void;
+}
+
+const Context = createContext<EnvironmentContextValue | undefined>(undefined);
+
+/**
+ * Loads one environment and keeps it current: one signal subscription per page, shared by the
+ * header and every tab, which load again when it fires.
+ */
+export function EnvironmentProvider(props: {
+  name: string;
+  /** The path the view's tabs are relative to. */
+  basePath: string;
+  children: ReactNode;
+}) {
+  const { name, basePath } = props;
+  const api = useApi(environmentsApiRef);
+  const { generation, live, bump } = useSignalGeneration(
+    environmentSignalChannel(name),
+  );
+  const environment = useLive(() => api.getEnvironment(name), name, generation);
+  const permissions = useEnvironmentPermissions(name);
+  const [tracked, track] = useState<string>();
+  const refresh = useCallback(() => bump(), [bump]);
+  const tabLink = useCallback(
+    (tab: EnvironmentTab, query?: EnvironmentLinkQuery) =>
+      tabPath(basePath, tab, query),
+    [basePath],
+  );
+  const value = useMemo(
+    () => ({
+      ...environment,
+      name,
+      tabLink,
+      generation,
+      live,
+      refresh,
+      permissions,
+      tracked,
+      track,
+    }),
+    [
+      environment,
+      name,
+      tabLink,
+      generation,
+      live,
+      refresh,
+      permissions,
+      tracked,
+    ],
+  );
+  return <Context.Provider value={value}>{props.children}</Context.Provider>;
+}
+
+export function useEnvironmentContext(): EnvironmentContextValue {
+  const value = useContext(Context);
+  if (!value)
+    throw new Error('useEnvironmentContext needs an EnvironmentProvider');
+  return value;
+}
+
+/** Loads something of the current environment, again whenever the environment changes. */
+export function useEnvironmentData<T>(
+  what: string,
+  load: (name: string) => Promise<T>,
+): Live<T> {
+  const { name, generation } = useEnvironmentContext();
+  return useLive(() => load(name), `${name}|${what}`, generation);
+}

@@ -1,0 +1,94 @@
+import { useState } from 'react';
+import Box from '@material-ui/core/Box';
+import Menu from '@material-ui/core/Menu';
+import MenuItem from '@material-ui/core/MenuItem';
+import ArrowDropDownIcon from '@material-ui/icons/ArrowDropDown';
+import { useApi } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
+import { environmentsApiRef } from '../../api';
+import { environmentsTranslationRef } from '../../translation';
+import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
+import { ActionButton } from './ActionButton';
+import { DeployDialog } from './DeployDialog';
+import { ExtendDialog } from './ExtendDialog';
+import { DestroyDialog } from './DestroyDialog';
+import { useOperationRunner } from './useOperationRunner';
+
+/** Starts, stops or restarts some services of the environment, or all of them. */
+export function useControl() {
+  const api = useApi(environmentsApiRef);
+  const { name } = useEnvironmentContext();
+  const { run, busy } = useOperationRunner();
+  const control = (type: 'start' | 'stop' | 'restart', services?: string[]) =>
+    run(type, () => api.requestOperation(name, { type, services }), {
+      alertOnRefusal: true,
+    });
+  return { control, busy };
+}
+
+/** The environment's actions: deploy, start/stop/restart everything, extend, destroy. */
+export function EnvironmentActions() {
+  const { t } = useTranslationRef(environmentsTranslationRef);
+  const { control, busy } = useControl();
+  const [dialog, setDialog] = useState<'deploy' | 'extend' | 'destroy'>();
+  const [menu, setMenu] = useState<HTMLElement | null>(null);
+  const close = () => setDialog(undefined);
+  const all = (type: 'start' | 'stop' | 'restart') => {
+    setMenu(null);
+    void control(type);
+  };
+  return (
+    <Box display="flex" flexWrap="wrap" style={{ gap: 8 }}>
+      <ActionButton
+        kind="update"
+        variant="contained"
+        color="primary"
+        onClick={() => setDialog('deploy')}
+      >
+        {t('actions.deploy')}
+      </ActionButton>
+      <ActionButton
+        kind="update"
+        variant="outlined"
+        aria-haspopup="true"
+        endIcon={<ArrowDropDownIcon />}
+        disabled={busy}
+        onClick={e => setMenu(e.currentTarget)}
+      >
+        {t('actions.control')}
+      </ActionButton>
+      <Menu
+        anchorEl={menu}
+        keepMounted
+        open={!!menu}
+        onClose={() => setMenu(null)}
+      >
+        <MenuItem onClick={() => all('start')}>
+          {t('actions.startAll')}
+        </MenuItem>
+        <MenuItem onClick={() => all('stop')}>{t('actions.stopAll')}</MenuItem>
+        <MenuItem onClick={() => all('restart')}>
+          {t('actions.restartAll')}
+        </MenuItem>
+      </Menu>
+      <ActionButton
+        kind="update"
+        variant="outlined"
+        onClick={() => setDialog('extend')}
+      >
+        {t('actions.extend')}
+      </ActionButton>
+      <ActionButton
+        kind="delete"
+        variant="outlined"
+        color="secondary"
+        onClick={() => setDialog('destroy')}
+      >
+        {t('actions.destroy')}
+      </ActionButton>
+      <DeployDialog open={dialog === 'deploy'} onClose={close} />
+      <ExtendDialog open={dialog === 'extend'} onClose={close} />
+      <DestroyDialog open={dialog === 'destroy'} onClose={close} />
+    </Box>
+  );
+}

@@ -1,0 +1,43 @@
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  environmentDeletePermission,
+  environmentLogsReadPermission,
+  environmentUpdatePermission,
+} from '@archipelago/plugin-environments-common';
+
+export interface PermissionState {
+  allowed: boolean;
+  loading: boolean;
+  /** The permission's name, to say what was refused. */
+  permission: string;
+}
+
+export interface EnvironmentPermissions {
+  /** Deploy, start/stop/restart, roll back, extend. */
+  update: PermissionState;
+  delete: PermissionState;
+  logs: PermissionState;
+}
+
+/** What the signed-in user may do with one environment, as the backend's policy decides. */
+export function useEnvironmentPermissions(
+  name: string,
+): EnvironmentPermissions {
+  const update = usePermission({
+    permission: environmentUpdatePermission,
+    resourceRef: name,
+  });
+  const remove = usePermission({
+    permission: environmentDeletePermission,
+    resourceRef: name,
+  });
+  const logs = usePermission({
+    permission: environmentLogsReadPermission,
+    resourceRef: name,
+  });
+  return {
+    update: { ...update, permission: environmentUpdatePermission.name },
+    delete: { ...remove, permission: environmentDeletePermission.name },
+    logs: { ...logs, permission: environmentLogsReadPermission.name },
+  };
+}
