@@ -59,6 +59,7 @@ export function EventsTab() {
       options={{
         paging: true,
         pageSize: 50,
+        pageSizeOptions: [20, 50, 100],
         emptyRowsWhenPaging: false,
         padding: 'dense',
       }}
