@@ -560,6 +560,26 @@ describe('environments lifecycle on the local cluster', () => {
     await ctx.api.delete(`/environments/${name}`);
   });
 
+  it("refuses an environment over its purpose's quota, naming the quota, and applies nothing", async () => {
+    const name = uniqueName('quota');
+    const res = await ctx.api.post('/environments', {
+      name,
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [{ name: 'global', replicas: 20 }, { name: 'shop-api' }],
+    });
+    expect(res.status).toBe(202);
+    const op = await operationDone(name, res.body.operation.id);
+    expect(op.status).toBe('failed');
+    expect(op.error).toBe(
+      'Over the quota of sandbox environments: 21 pods wanted, 20 allowed. Ask for fewer replicas, or another purpose. Nothing was applied.',
+    );
+    await expect(
+      core.readNamespace({ name: `env-${name}` }),
+    ).rejects.toMatchObject({ code: 404 });
+    await ctx.api.delete(`/environments/${name}`);
+  });
+
   it('expires an environment at its TTL and reclaims everything', async () => {
     const name = uniqueName('ttl');
     const res = await ctx.api.post('/environments', {

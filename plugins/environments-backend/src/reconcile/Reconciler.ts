@@ -195,6 +195,7 @@ export class Reconciler {
       }
       needPods += replicas;
     }
+    const total = { cpu: needCpu, mem: needMem, pods: needPods };
     // The environment's current pods are replaced, so they do not count against it.
     for (const p of cache.snapshot(env.namespace).pods as any[]) {
       if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
@@ -231,6 +232,27 @@ export class Reconciler {
         `Not enough capacity on cluster "${env.cluster}": ${short.join(
           '; ',
         )}. Nothing was applied.`,
+      );
+    }
+    // The namespace's quota caps the whole environment, whatever the cluster has free: pods
+    // past it would never be created, and the environment would wait out its budget.
+    const { quota } = sizing;
+    const over: string[] = [];
+    if (total.pods > quota.pods)
+      over.push(`${total.pods} pods wanted, ${quota.pods} allowed`);
+    const quotaCpu = parseCpu(quota.cpu);
+    if (quotaCpu !== undefined && total.cpu > quotaCpu)
+      over.push(`${fmtCpu(total.cpu)} CPU wanted, ${fmtCpu(quotaCpu)} allowed`);
+    const quotaMem = parseMemory(quota.memory);
+    if (quotaMem !== undefined && total.mem > quotaMem)
+      over.push(
+        `${fmtMem(total.mem)} memory wanted, ${fmtMem(quotaMem)} allowed`,
+      );
+    if (over.length) {
+      throw new PermanentError(
+        `Over the quota of ${env.spec.purpose} environments: ${over.join(
+          '; ',
+        )}. Ask for fewer replicas, or another purpose. Nothing was applied.`,
       );
     }
     return `fits: ${fmtCpu(Math.max(0, needCpu))} CPU and ${fmtMem(
