@@ -278,6 +278,9 @@ up() {
 down() {
   BIN="$(bin_dir)"
   stop_sidecar
+  # The kwok controller's node leases would outlive it by their 200 s duration, and the next
+  # controller would run no pod until they expired: release them on the way down.
+  if api_up; then kc delete lease -n kube-node-lease --all --wait=false >/dev/null 2>&1 || true; fi
   if exists; then "$BIN/kwokctl" --name "$cluster" stop cluster >&2 || true; fi
   log "stopped"
 }
