@@ -90,9 +90,14 @@ fi
 
 # --- browser end-to-end ---------------------------------------------------------------------
 e2e() {
-  if [ ! -x /usr/bin/chromium ]; then
-    echo "installing Debian's chromium for the browser tests"
-    { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || return 1
+  # Debian's Chromium, and CJK fonts so the Simplified Chinese pages render (and their
+  # screenshots show characters, not boxes).
+  local pkgs=()
+  [ -x /usr/bin/chromium ] || pkgs+=(chromium)
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || pkgs+=(fonts-noto-cjk)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "installing ${pkgs[*]} from Debian's packages for the browser tests"
+    { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null; } || return 1
   fi
   echo; echo "=== building the frontend for the end-to-end run"
   yarn workspace app build > "$out/app-build.log" 2>&1 || { tail -40 "$out/app-build.log"; return 1; }
@@ -108,7 +113,7 @@ e2e() {
     kill -0 "$backend_pid" 2>/dev/null || { tail -40 "$out/backend.log"; return 1; }
     sleep 1
   done
-  ARCHIPELAGO_E2E_URL=http://localhost:7107 yarn playwright test
+  ARCHIPELAGO_E2E_URL=http://localhost:7107 ARCHIPELAGO_E2E_CLUSTER=test yarn playwright test
 }
 t=$SECONDS
 e2e; e2e_rc=$?

@@ -183,6 +183,7 @@ export const environmentsMessages = {
     empty: 'This environment runs no services.',
     fallsBackTo: 'falls back to {{environment}}',
     from: 'from {{environment}}',
+    unanswered: 'not run here, and no base runs it',
     readyOf: '{{ready}}/{{total}} ready',
     registry: 'Registry',
     pods: 'Pods',

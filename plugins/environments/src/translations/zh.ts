@@ -177,6 +177,7 @@ const zh: EnvironmentsMessages = {
     empty: '此环境没有运行任何服务。',
     fallsBackTo: '回退到 {{environment}}',
     from: '来自 {{environment}}',
+    unanswered: '本环境未运行，也没有基础环境运行它',
     readyOf: '{{ready}}/{{total}} 就绪',
     registry: '注册中心',
     pods: 'Pod',

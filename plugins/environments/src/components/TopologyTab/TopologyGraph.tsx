@@ -76,6 +76,11 @@ const useStyles = makeStyles(theme => ({
   label: { fontSize: 11, fill: theme.palette.text.secondary },
 }));
 
+/** A service that neither the environment nor any base runs: nothing answers for it. */
+function unanswered(node: TopologyNode): boolean {
+  return node.fallback && node.health === 'Missing';
+}
+
 export function healthColor(theme: Theme, health: ServiceHealth): string {
   switch (health) {
     case 'Ready':
@@ -109,21 +114,20 @@ export function TopologyGraph(props: { topology: Topology }) {
     () => topology.nodes.map(n => ({ ...n, id: n.id })),
     [topology.nodes],
   );
-  const edges = useMemo(
-    () =>
-      topology.edges.map(e => ({
-        from: e.from,
-        to: e.to,
-        fallback: e.fallback,
-        label: e.fallback
-          ? t('topology.fallsBackTo', {
-              environment:
-                topology.nodes.find(n => n.id === e.to)?.environment ?? '',
-            })
-          : undefined,
-      })),
-    [topology, t],
-  );
+  const edges = useMemo(() => {
+    const fallbackLabel = (to: string) => {
+      const target = topology.nodes.find(n => n.id === to);
+      return target && unanswered(target)
+        ? t('topology.unanswered')
+        : t('topology.fallsBackTo', { environment: target?.environment ?? '' });
+    };
+    return topology.edges.map(e => ({
+      from: e.from,
+      to: e.to,
+      fallback: e.fallback,
+      label: e.fallback ? fallbackLabel(e.to) : undefined,
+    }));
+  }, [topology, t]);
 
   const renderNode = ({
     node,
@@ -131,7 +135,7 @@ export function TopologyGraph(props: { topology: Topology }) {
     <foreignObject width={NODE_WIDTH} height={NODE_HEIGHT}>
       <div
         className={`${classes.box} ${node.fallback ? classes.fallback : ''}`}
-        data-testid={`topology-node-${node.id}`}
+        data-testid={`topology-node-${node.service}`}
         data-health={node.health}
       >
         <div
@@ -152,14 +156,18 @@ export function TopologyGraph(props: { topology: Topology }) {
           · {t(`health.${node.health}`)}
         </div>
         <div className={classes.muted}>
-          {node.fallback
-            ? t('topology.from', { environment: node.environment })
-            : ' '}
+          {node.fallback && unanswered(node) && t('topology.unanswered')}
+          {node.fallback &&
+            !unanswered(node) &&
+            t('topology.from', { environment: node.environment })}
         </div>
         <div className={classes.address} title={node.address}>
           {node.address}
         </div>
-        <div className={classes.links}>
+        <div
+          className={classes.links}
+          style={unanswered(node) ? { display: 'none' } : undefined}
+        >
           <button
             type="button"
             className={classes.link}

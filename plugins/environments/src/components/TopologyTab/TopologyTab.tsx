@@ -100,9 +100,14 @@ export function TopologyTab() {
     },
     {
       title: t('topology.columns.reasons'),
+      width: '35%',
       render: s =>
         s.reasons.length ? (
-          <Typography variant="body2" color="error">
+          <Typography
+            variant="body2"
+            color="error"
+            style={{ whiteSpace: 'pre-line' }}
+          >
             {s.reasons.join('\n')}
           </Typography>
         ) : null,
