@@ -187,8 +187,11 @@ sidecar() {
       kc get pv -l archipelago.dev/pool=local -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{"\n"}{end}' 2>/dev/null |
         while read -r pv; do [ -n "$pv" ] && kc patch pv "$pv" --type json -p '[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null 2>&1 || true; done
     fi
-    # Keep the simulated log bounded (kwok follows the file by name and handles truncation).
-    if [ $((n % 600)) -eq 599 ]; then tail -n 2000 "$state/logs/containers.log" > "$state/logs/.trim" && cat "$state/logs/.trim" > "$state/logs/containers.log"; fi
+    # Keep the simulated log bounded, but only trim it when it is large (64 MiB, about two weeks
+    # of lines): kwok's followed streams stop for good when the file shrinks under them.
+    if [ $((n % 600)) -eq 599 ] && [ "$(stat -c %s "$state/logs/containers.log" 2>/dev/null || echo 0)" -gt 67108864 ]; then
+      tail -n 20000 "$state/logs/containers.log" > "$state/logs/.trim" && cat "$state/logs/.trim" > "$state/logs/containers.log"
+    fi
     n=$((n + 1))
     sleep 1
   done
