@@ -566,7 +566,7 @@ describe('environments lifecycle on the local cluster', () => {
       name,
       owner: 'group:default/backend',
       purpose: 'sandbox',
-      services: [{ name: 'global', replicas: 20 }, { name: 'shop-api' }],
+      services: [{ name: 'global', replicas: 20 }, { name: 'matching' }],
     });
     expect(res.status).toBe(202);
     const op = await operationDone(name, res.body.operation.id);

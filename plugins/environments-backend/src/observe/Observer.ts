@@ -126,12 +126,20 @@ export class EnvironmentObserver {
           s.version,
         ]),
       ]);
-      // What an environment's page shows beyond its status: each pod's state.
-      const podSignature = JSON.stringify(
+      // What an environment's page shows beyond its status: each pod's state. The uid tells a
+      // replaced pod from its predecessor of the same name (a StatefulSet's game-0).
+      const uids = (
+        env.destroyedAt
+          ? []
+          : this.clusters.get(env.cluster)?.cache.snapshot(env.namespace)
+              .pods ?? []
+      ).map(p => p.metadata?.uid);
+      const podSignature = JSON.stringify([
+        uids.sort(),
         this.service
           .pods(env)
           .map(p => [p.name, p.phase, p.ready, p.restarts, p.reason, p.node]),
-      );
+      ]);
       const previous = this.last.get(env.name);
       const previousPods = this.lastPods.get(env.name);
       const statusChanged = signature !== previous;
