@@ -9,3 +9,7 @@ if (!(window.SVGElement.prototype as any).getBBox) {
     height: 104,
   });
 }
+
+// Component tests type and click like a person; on a loaded two-core machine that takes longer
+// than Jest's default five seconds.
+jest.setTimeout(30_000);

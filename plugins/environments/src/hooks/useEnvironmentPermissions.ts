@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   environmentDeletePermission,
@@ -35,9 +36,32 @@ export function useEnvironmentPermissions(
     permission: environmentLogsReadPermission,
     resourceRef: name,
   });
-  return {
-    update: { ...update, permission: environmentUpdatePermission.name },
-    delete: { ...remove, permission: environmentDeletePermission.name },
-    logs: { ...logs, permission: environmentLogsReadPermission.name },
-  };
+  // The same object while the answers stay the same, so pages that share it do not redraw.
+  return useMemo(
+    () => ({
+      update: {
+        allowed: update.allowed,
+        loading: update.loading,
+        permission: environmentUpdatePermission.name,
+      },
+      delete: {
+        allowed: remove.allowed,
+        loading: remove.loading,
+        permission: environmentDeletePermission.name,
+      },
+      logs: {
+        allowed: logs.allowed,
+        loading: logs.loading,
+        permission: environmentLogsReadPermission.name,
+      },
+    }),
+    [
+      update.allowed,
+      update.loading,
+      remove.allowed,
+      remove.loading,
+      logs.allowed,
+      logs.loading,
+    ],
+  );
 }

@@ -27,10 +27,7 @@ import { useLive } from '../../hooks/useLive';
 import { useNow } from '../../hooks/useFormat';
 import { useEnvironmentLink } from '../../hooks/useEnvironmentLink';
 import { HealthStatus } from '../status';
-import {
-  EnvironmentStatusCell,
-  Expiry,
-} from '../EnvironmentListPage/EnvironmentListPage';
+import { EnvironmentStatusCell, Expiry } from '../EnvironmentCells';
 
 interface Row {
   id: string;

@@ -3,10 +3,6 @@ import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
-import FormControl from '@material-ui/core/FormControl';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import ToggleButton from '@material-ui/lab/ToggleButton';
@@ -42,9 +38,10 @@ import { createEnvironmentRouteRef } from '../../routes';
 import { environmentsTranslationRef } from '../../translation';
 import { useSignalGeneration } from '../../hooks/useSignalGeneration';
 import { useLive } from '../../hooks/useLive';
-import { useFormat, useNow } from '../../hooks/useFormat';
+import { useNow } from '../../hooks/useFormat';
 import { useEnvironmentLink } from '../../hooks/useEnvironmentLink';
-import { PhaseStatus } from '../status';
+import { EnvironmentStatusCell, Expiry } from '../EnvironmentCells';
+import { SelectField } from '../SelectField';
 
 const PHASES: EnvironmentPhase[] = [
   'Creating',
@@ -67,45 +64,7 @@ const useStyles = makeStyles(theme => ({
     marginBottom: theme.spacing(2),
   },
   chips: { display: 'flex', flexWrap: 'wrap', gap: 4, maxWidth: 420 },
-  soon: { color: theme.palette.error.main, fontWeight: 600 },
 }));
-
-/** Expiry as "in 3 hr", red under an hour. */
-export function Expiry(props: { env: Environment; now: number }) {
-  const classes = useStyles();
-  const { t } = useTranslationRef(environmentsTranslationRef);
-  const format = useFormat();
-  const { env, now } = props;
-  if (!env.expiresAt) return <>{t('time.never')}</>;
-  const left = new Date(env.expiresAt).getTime() - now;
-  if (left <= 0) return <>{t('time.expired')}</>;
-  return (
-    <span
-      className={left < 3_600_000 ? classes.soon : undefined}
-      title={format.dateTime(env.expiresAt)}
-    >
-      {format.relative(env.expiresAt, now)}
-    </span>
-  );
-}
-
-/** The environment's phase, and the operation in progress if one is. */
-export function EnvironmentStatusCell(props: { env: Environment }) {
-  const { t } = useTranslationRef(environmentsTranslationRef);
-  const op = props.env.lastOperation;
-  const active = op && (op.status === 'pending' || op.status === 'running');
-  return (
-    <>
-      <PhaseStatus phase={props.env.status.phase} />
-      {active && (
-        <Typography variant="caption" display="block" color="textSecondary">
-          {t(`operationType.${op!.type}`)} ·{' '}
-          {t(`operationStatus.${op!.status}`)}
-        </Typography>
-      )}
-    </>
-  );
-}
 
 /**
  * Every environment the user may read, live: mine, my teams' or all; searched and filtered by
@@ -266,66 +225,40 @@ export function EnvironmentListPage() {
             value={search}
             onChange={e => setSearch(e.target.value)}
           />
-          <FormControl
-            variant="outlined"
-            size="small"
-            style={{ minWidth: 160 }}
-          >
-            <InputLabel id="env-phase-label">{t('list.status')}</InputLabel>
-            <Select
-              labelId="env-phase-label"
-              label={t('list.status')}
-              value={phase}
-              onChange={e => set('phase', String(e.target.value))}
-            >
-              <MenuItem value="">{t('list.anyStatus')}</MenuItem>
-              {PHASES.map(p => (
-                <MenuItem key={p} value={p}>
-                  {t(`phase.${p}`)}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
-          <FormControl
-            variant="outlined"
-            size="small"
-            style={{ minWidth: 160 }}
-          >
-            <InputLabel id="env-purpose-label">{t('list.purpose')}</InputLabel>
-            <Select
-              labelId="env-purpose-label"
-              label={t('list.purpose')}
-              value={purpose}
-              onChange={e => set('purpose', String(e.target.value))}
-            >
-              <MenuItem value="">{t('list.anyPurpose')}</MenuItem>
-              {PURPOSES.map((p: Purpose) => (
-                <MenuItem key={p} value={p}>
-                  {t(`purpose.${p}`)}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
-          <FormControl
-            variant="outlined"
-            size="small"
-            style={{ minWidth: 220 }}
-          >
-            <InputLabel id="env-owner-label">{t('list.owner')}</InputLabel>
-            <Select
-              labelId="env-owner-label"
-              label={t('list.owner')}
-              value={ownerChoices.includes(owner) ? owner : ''}
-              onChange={e => set('owner', String(e.target.value))}
-            >
-              <MenuItem value="">{t('list.anyOwner')}</MenuItem>
-              {ownerChoices.map(o => (
-                <MenuItem key={o} value={o}>
-                  {o}
-                </MenuItem>
-              ))}
-            </Select>
-          </FormControl>
+          <SelectField
+            id="env-phase"
+            label={t('list.status')}
+            value={phase}
+            options={[
+              { value: '', label: t('list.anyStatus') },
+              ...PHASES.map(p => ({ value: p, label: t(`phase.${p}`) })),
+            ]}
+            onChange={value => set('phase', value)}
+          />
+          <SelectField
+            id="env-purpose"
+            label={t('list.purpose')}
+            value={purpose}
+            options={[
+              { value: '', label: t('list.anyPurpose') },
+              ...PURPOSES.map((p: Purpose) => ({
+                value: p,
+                label: t(`purpose.${p}`),
+              })),
+            ]}
+            onChange={value => set('purpose', value)}
+          />
+          <SelectField
+            id="env-owner"
+            label={t('list.owner')}
+            minWidth={220}
+            value={owner}
+            options={[
+              { value: '', label: t('list.anyOwner') },
+              ...ownerChoices.map(o => ({ value: o, label: o })),
+            ]}
+            onChange={value => set('owner', value)}
+          />
         </div>
         {list.error && !list.value ? (
           <ResponseErrorPanel error={list.error} />

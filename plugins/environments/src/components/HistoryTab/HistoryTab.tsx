@@ -30,6 +30,15 @@ import { ActionButton } from '../actions/ActionButton';
 import { RollbackDialog } from '../actions/RollbackDialog';
 import { RevisionDiff } from './RevisionDiff';
 
+/** Both tables page by ten, densely, without search. */
+const TABLE_OPTIONS = {
+  paging: true,
+  pageSize: 10,
+  emptyRowsWhenPaging: false,
+  padding: 'dense' as const,
+  search: false,
+};
+
 /**
  * What happened to the environment: every operation with its steps and error, and every
  * revision of its spec, with a diff between any two (`?from=<rev>&to=<rev>`) and a roll back.
@@ -163,13 +172,7 @@ export function HistoryTab() {
           <Table<Operation>
             title={t('history.operations')}
             isLoading={operations.loading && !operations.value}
-            options={{
-              paging: true,
-              pageSize: 10,
-              emptyRowsWhenPaging: false,
-              padding: 'dense',
-              search: false,
-            }}
+            options={TABLE_OPTIONS}
             data={(operations.value?.items ?? []).map(o => ({ ...o }))}
             columns={operationColumns}
             detailPanel={({ rowData }) => (
@@ -187,13 +190,7 @@ export function HistoryTab() {
           <Table<Revision>
             title={t('history.revisions')}
             isLoading={revisions.loading && !revisions.value}
-            options={{
-              paging: true,
-              pageSize: 10,
-              emptyRowsWhenPaging: false,
-              padding: 'dense',
-              search: false,
-            }}
+            options={TABLE_OPTIONS}
             data={revs.map(r => ({ ...r }))}
             columns={revisionColumns}
           />

@@ -1,11 +1,7 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import Box from '@material-ui/core/Box';
-import FormControl from '@material-ui/core/FormControl';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
 import Switch from '@material-ui/core/Switch';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
@@ -25,6 +21,7 @@ import {
   useEnvironmentContext,
   useEnvironmentData,
 } from '../EnvironmentView/EnvironmentContext';
+import { SelectField } from '../SelectField';
 import { useLogStream } from './useLogStream';
 import { MAX_LOG_LINES } from './logBuffer';
 
@@ -144,63 +141,39 @@ export function LogsTab() {
   return (
     <>
       <div className={classes.controls}>
-        <FormControl variant="outlined" size="small" style={{ minWidth: 280 }}>
-          <InputLabel id="logs-pod-label">{t('logs.pod')}</InputLabel>
-          <Select
-            labelId="logs-pod-label"
-            label={t('logs.pod')}
-            value={pod ? pod.name : ''}
-            onChange={e => {
-              const next = pods.value?.items.find(
-                p => p.name === e.target.value,
-              );
-              set({ pod: next?.name, container: next?.containers[0]?.name });
-            }}
-          >
-            {pods.value.items.map(p => (
-              <MenuItem key={p.name} value={p.name}>
-                {p.name}
-              </MenuItem>
-            ))}
-          </Select>
-        </FormControl>
-        <FormControl variant="outlined" size="small" style={{ minWidth: 160 }}>
-          <InputLabel id="logs-container-label">
-            {t('logs.container')}
-          </InputLabel>
-          <Select
-            labelId="logs-container-label"
-            label={t('logs.container')}
-            value={container && containers.includes(container) ? container : ''}
-            onChange={e => set({ container: String(e.target.value) })}
-          >
-            {containers.map(c => (
-              <MenuItem key={c} value={c}>
-                {c}
-              </MenuItem>
-            ))}
-          </Select>
-        </FormControl>
-        <FormControl variant="outlined" size="small" style={{ minWidth: 200 }}>
-          <InputLabel id="logs-since-label">{t('logs.since')}</InputLabel>
-          <Select
-            labelId="logs-since-label"
-            label={t('logs.since')}
-            value={sinceTime ? `time:${sinceTime}` : since ?? 'all'}
-            onChange={e => {
-              const v = String(e.target.value);
-              if (v.startsWith('time:'))
-                set({ sinceTime: v.slice(5), since: undefined });
-              else set({ since: v, sinceTime: undefined });
-            }}
-          >
-            {sinceOptions.map(o => (
-              <MenuItem key={o.value} value={o.value}>
-                {o.label}
-              </MenuItem>
-            ))}
-          </Select>
-        </FormControl>
+        <SelectField
+          id="logs-pod"
+          label={t('logs.pod')}
+          minWidth={280}
+          value={pod ? pod.name : ''}
+          options={pods.value.items.map(p => ({
+            value: p.name,
+            label: p.name,
+          }))}
+          onChange={value => {
+            const next = pods.value?.items.find(p => p.name === value);
+            set({ pod: next?.name, container: next?.containers[0]?.name });
+          }}
+        />
+        <SelectField
+          id="logs-container"
+          label={t('logs.container')}
+          value={container ?? ''}
+          options={containers.map(c => ({ value: c, label: c }))}
+          onChange={value => set({ container: value })}
+        />
+        <SelectField
+          id="logs-since"
+          label={t('logs.since')}
+          minWidth={200}
+          value={sinceTime ? `time:${sinceTime}` : since ?? 'all'}
+          options={sinceOptions}
+          onChange={value => {
+            if (value.startsWith('time:'))
+              set({ sinceTime: value.slice(5), since: undefined });
+            else set({ since: value, sinceTime: undefined });
+          }}
+        />
         <FormControlLabel
           control={
             <Switch

@@ -1,10 +1,6 @@
 import { useMemo } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import Box from '@material-ui/core/Box';
-import FormControl from '@material-ui/core/FormControl';
-import InputLabel from '@material-ui/core/InputLabel';
-import MenuItem from '@material-ui/core/MenuItem';
-import Select from '@material-ui/core/Select';
 import Typography from '@material-ui/core/Typography';
 import {
   Link,
@@ -27,6 +23,7 @@ import {
   useEnvironmentContext,
   useEnvironmentData,
 } from '../EnvironmentView/EnvironmentContext';
+import { SelectField } from '../SelectField';
 
 function PodPhase(props: { pod: PodView }) {
   const { pod } = props;
@@ -139,27 +136,22 @@ export function PodsTab() {
   return (
     <>
       <Box mb={2}>
-        <FormControl variant="outlined" size="small" style={{ minWidth: 220 }}>
-          <InputLabel id="pods-service-label">{t('pods.service')}</InputLabel>
-          <Select
-            labelId="pods-service-label"
-            label={t('pods.service')}
-            value={service}
-            onChange={e => {
-              const next = new URLSearchParams(params);
-              if (e.target.value) next.set('service', String(e.target.value));
-              else next.delete('service');
-              setParams(next, { replace: true });
-            }}
-          >
-            <MenuItem value="">{t('pods.anyService')}</MenuItem>
-            {services.map(s => (
-              <MenuItem key={s} value={s}>
-                {s}
-              </MenuItem>
-            ))}
-          </Select>
-        </FormControl>
+        <SelectField
+          id="pods-service"
+          label={t('pods.service')}
+          minWidth={220}
+          value={service}
+          options={[
+            { value: '', label: t('pods.anyService') },
+            ...services.map(s => ({ value: s, label: s })),
+          ]}
+          onChange={value => {
+            const next = new URLSearchParams(params);
+            if (value) next.set('service', value);
+            else next.delete('service');
+            setParams(next, { replace: true });
+          }}
+        />
       </Box>
       <Table<PodView & { order: number }>
         title={t('pods.title', { total: String(rows.length) })}

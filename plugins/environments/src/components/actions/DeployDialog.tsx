@@ -1,7 +1,5 @@
 import { useEffect, useState } from 'react';
-import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
@@ -18,6 +16,7 @@ import { environmentsTranslationRef } from '../../translation';
 import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 import { useOperationRunner } from './useOperationRunner';
 import { RefusalMessage } from './RefusalMessage';
+import { DialogButtons } from './DialogButtons';
 
 /**
  * Deploys new versions: a field per service (or just the one asked for). The request is checked
@@ -121,17 +120,12 @@ export function DeployDialog(props: {
           />
         ))}
       </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{t('actions.cancel')}</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          onClick={submit}
-          disabled={busy}
-        >
-          {t('deploy.submit')}
-        </Button>
-      </DialogActions>
+      <DialogButtons
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel={t('deploy.submit')}
+        disabled={busy}
+      />
     </Dialog>
   );
 }

@@ -1,7 +1,5 @@
 import { useEffect, useState } from 'react';
-import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
@@ -13,6 +11,7 @@ import { environmentsTranslationRef } from '../../translation';
 import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 import { useOperationRunner } from './useOperationRunner';
 import { RefusalMessage } from './RefusalMessage';
+import { DialogButtons } from './DialogButtons';
 
 /** Destroys an environment once its name has been typed. */
 export function DestroyDialog(props: { open: boolean; onClose: () => void }) {
@@ -65,17 +64,13 @@ export function DestroyDialog(props: { open: boolean; onClose: () => void }) {
           inputProps={{ autoComplete: 'off', spellCheck: false }}
         />
       </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{t('actions.cancel')}</Button>
-        <Button
-          variant="contained"
-          color="secondary"
-          onClick={submit}
-          disabled={!matches || busy}
-        >
-          {t('destroy.submit')}
-        </Button>
-      </DialogActions>
+      <DialogButtons
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel={t('destroy.submit')}
+        disabled={!matches || busy}
+        color="secondary"
+      />
     </Dialog>
   );
 }

@@ -1,7 +1,5 @@
 import { useEffect, useState } from 'react';
-import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
@@ -22,6 +20,7 @@ import { useFormat } from '../../hooks/useFormat';
 import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 import { useOperationRunner } from './useOperationRunner';
 import { RefusalMessage } from './RefusalMessage';
+import { DialogButtons } from './DialogButtons';
 
 const CHOICES = ['4h', '1d', '3d', '1w'];
 const CUSTOM = 'custom';
@@ -114,17 +113,12 @@ export function ExtendDialog(props: { open: boolean; onClose: () => void }) {
           {t('extend.limit')}
         </Typography>
       </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{t('actions.cancel')}</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          onClick={submit}
-          disabled={busy}
-        >
-          {t('extend.submit')}
-        </Button>
-      </DialogActions>
+      <DialogButtons
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel={t('extend.submit')}
+        disabled={busy}
+      />
     </Dialog>
   );
 }

@@ -1,7 +1,5 @@
 import { useEffect, useState } from 'react';
-import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
@@ -14,6 +12,7 @@ import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 import { RevisionDiff } from '../HistoryTab/RevisionDiff';
 import { useOperationRunner } from './useOperationRunner';
 import { RefusalMessage } from './RefusalMessage';
+import { DialogButtons } from './DialogButtons';
 
 /** Rolls back to a revision after showing what that changes from the current one. */
 export function RollbackDialog(props: {
@@ -58,17 +57,12 @@ export function RollbackDialog(props: {
         <RefusalMessage message={message} />
         {target && current && <RevisionDiff from={current} to={target} />}
       </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{t('actions.cancel')}</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          onClick={submit}
-          disabled={busy}
-        >
-          {t('rollback.submit')}
-        </Button>
-      </DialogActions>
+      <DialogButtons
+        onCancel={onClose}
+        onSubmit={submit}
+        submitLabel={t('rollback.submit')}
+        disabled={busy}
+      />
     </Dialog>
   );
 }
