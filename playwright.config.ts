@@ -5,7 +5,8 @@
  */
 import { defineConfig } from '@playwright/test';
 
-const chromiumArgs = [
+/** How Debian's Chromium runs here: headless, and never reaching for the network itself. */
+export const chromiumArgs = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

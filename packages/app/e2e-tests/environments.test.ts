@@ -71,10 +71,9 @@ async function open(path_: string) {
   await page.goto(path_);
   const enter = page.getByRole('button', { name: 'Enter' });
   // The sidebar's entry for the environments pages shows once signed in.
-  const signedIn = page.getByRole('link', {
-    name: 'Environments',
-    exact: true,
-  });
+  const signedIn = page
+    .getByTestId('sidebar-root')
+    .getByRole('link', { name: 'Environments', exact: true });
   await expect(enter.or(signedIn).first()).toBeVisible();
   if (await enter.isVisible()) await enter.click();
   await expect(signedIn).toBeVisible();

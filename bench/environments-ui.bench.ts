@@ -1,0 +1,152 @@
+/*
+ * How the environments pages scale from 20 to 200 pods, measured in one run on one machine:
+ * a ratio is what to read, since this shared machine is noisy.
+ *
+ *   open     from navigating to the Pods tab until it lists every pod
+ *   rows     from asking for all rows on one page until they are drawn
+ *   update   from a Stop click until the page shows the service Stopped (signal to screen)
+ *   heap     the page's JavaScript heap with every row drawn
+ *
+ * Start the app first (scripts/start.sh), then: yarn bench:ui
+ */
+import { test, expect, Page, APIRequestContext } from '@playwright/test';
+
+const backend =
+  process.env.ARCHIPELAGO_BENCH_BACKEND ?? 'http://localhost:7007';
+const rounds = Number(process.env.ARCHIPELAGO_BENCH_ROUNDS ?? 3);
+const run = Date.now().toString(36).slice(-4);
+
+let auth: Record<string, string>;
+
+async function token(request: APIRequestContext) {
+  const res = await request.get(`${backend}/api/auth/guest/refresh`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest' },
+  });
+  return (await res.json()).backstageIdentity.token as string;
+}
+
+/** An environment of `services` stateless services of 20 pods each. */
+async function create(
+  request: APIRequestContext,
+  name: string,
+  services: number,
+) {
+  const res = await request.post(`${backend}/api/environments/environments`, {
+    headers: auth,
+    data: {
+      name,
+      owner: 'group:default/backend',
+      purpose: 'perf',
+      services: Array.from({ length: services }, (_, i) => ({
+        name: `shop-api-${i}`,
+        component: 'component:default/shop-api',
+        replicas: 20,
+      })),
+    },
+  });
+  expect(res.status(), await res.text()).toBe(202);
+  await expect
+    .poll(
+      async () =>
+        (
+          await (
+            await request.get(
+              `${backend}/api/environments/environments/${name}`,
+              {
+                headers: auth,
+              },
+            )
+          ).json()
+        ).status?.phase,
+      { timeout: 300_000, intervals: [1000] },
+    )
+    .toBe('Ready');
+}
+
+async function measure(page: Page, name: string, pods: number) {
+  const figures: Record<string, number> = {};
+  let t = Date.now();
+  await page.goto(`/environments/${name}/pods`);
+  const enter = page.getByRole('button', { name: 'Enter' });
+  if (await enter.isVisible().catch(() => false)) await enter.click();
+  await expect(page.getByText(`Pods (${pods})`)).toBeVisible({
+    timeout: 60_000,
+  });
+  figures.open = Date.now() - t;
+
+  t = Date.now();
+  await page.getByRole('button', { name: /50 rows/ }).click();
+  await page.getByRole('option', { name: String(Math.max(pods, 20)) }).click();
+  await expect(
+    page.getByRole('row').filter({ hasText: 'kwok-node' }),
+  ).toHaveCount(pods);
+  figures.rows = Date.now() - t;
+  figures.heapMiB =
+    (await page.evaluate(
+      () => (performance as any).memory?.usedJSHeapSize ?? 0,
+    )) /
+    1024 ** 2;
+
+  await page.getByRole('tab', { name: 'Topology' }).click();
+  const row = page.getByRole('row').filter({
+    has: page.getByRole('link', { name: 'shop-api-0', exact: true }),
+  });
+  await expect(row).toContainText('Ready');
+  t = Date.now();
+  await row
+    .getByRole('button', { name: 'Stop shop-api-0', exact: true })
+    .click();
+  await expect(row).toContainText('Stopped', { timeout: 60_000 });
+  figures.update = Date.now() - t;
+  await row
+    .getByRole('button', { name: 'Start shop-api-0', exact: true })
+    .click();
+  await expect(row).toContainText('Ready', { timeout: 60_000 });
+  return figures;
+}
+
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+test('environments pages: 20 pods against 200 pods', async ({
+  page,
+  request,
+}) => {
+  auth = { Authorization: `Bearer ${await token(request)}` };
+  const sizes = [
+    { name: `bench-20-${run}`, services: 1, pods: 20 },
+    { name: `bench-200-${run}`, services: 10, pods: 200 },
+  ];
+  try {
+    for (const s of sizes) await create(request, s.name, s.services);
+    const results: Record<number, Array<Record<string, number>>> = {};
+    for (let r = 0; r < rounds; r++) {
+      for (const s of sizes) {
+        (results[s.pods] ??= []).push(await measure(page, s.name, s.pods));
+      }
+    }
+    const keys = ['open', 'rows', 'update', 'heapMiB'];
+    const lines = ['figure      20 pods   200 pods   ratio'];
+    for (const k of keys) {
+      const a = median(results[20].map(f => f[k]));
+      const b = median(results[200].map(f => f[k]));
+      lines.push(
+        `${k.padEnd(10)} ${a.toFixed(k === 'heapMiB' ? 1 : 0).padStart(8)} ${b
+          .toFixed(k === 'heapMiB' ? 1 : 0)
+          .padStart(10)} ${(b / a).toFixed(2).padStart(7)}`,
+      );
+    }
+    process.stdout.write(
+      `\nmedians of ${rounds} rounds (ms, heap in MiB):\n${lines.join('\n')}\n`,
+    );
+    expect(results[200]).toHaveLength(rounds);
+  } finally {
+    for (const s of sizes)
+      await request.delete(
+        `${backend}/api/environments/environments/${s.name}`,
+        {
+          headers: auth,
+        },
+      );
+  }
+});
