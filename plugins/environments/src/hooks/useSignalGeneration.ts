@@ -4,9 +4,15 @@ import { signalApiRef } from '@backstage/plugin-signals-react';
 
 /** Signals that arrive within this window cause one refresh, not one each. */
 export const SIGNAL_COALESCE_MS = 100;
+/**
+ * During a burst (a rollout of many pods signals every few hundred milliseconds), views load
+ * again at most this often, so the page keeps answering clicks.
+ */
+export const MIN_RELOAD_INTERVAL_MS = 500;
 
 /**
- * A counter that goes up when the backend signals a change on `channel`, when the tab comes
+ * A counter that goes up when the backend signals a change on `channel` (at most every
+ * MIN_RELOAD_INTERVAL_MS), when the tab comes
  * back to the foreground, or when the browser comes back online (signals sent while a tab slept
  * or was offline are lost). Views load again when it changes: updates are pushed, never polled.
  */
@@ -24,12 +30,18 @@ export function useSignalGeneration(channel: string | undefined): {
   useEffect(() => {
     if (!signals || !channel) return undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let last = 0;
     const { unsubscribe } = signals.subscribe(channel, () => {
       if (timer) return;
+      const wait = Math.max(
+        SIGNAL_COALESCE_MS,
+        MIN_RELOAD_INTERVAL_MS - (Date.now() - last),
+      );
       timer = setTimeout(() => {
         timer = undefined;
+        last = Date.now();
         bump();
-      }, SIGNAL_COALESCE_MS);
+      }, wait);
     });
     return () => {
       unsubscribe();
