@@ -24,6 +24,20 @@ export type CachedKind =
 /** A namespace's objects as the cache sees them. */
 export type NamespaceSnapshot = Record<CachedKind, KubernetesObject[]>;
 
+/** A snapshot of a namespace that holds nothing (a destroyed environment's, say). */
+export function emptySnapshot(): NamespaceSnapshot {
+  return {
+    pods: [],
+    deployments: [],
+    statefulsets: [],
+    cronjobs: [],
+    jobs: [],
+    services: [],
+    endpointslices: [],
+    events: [],
+  };
+}
+
 type Listener = (namespace: string) => void;
 
 interface Source {

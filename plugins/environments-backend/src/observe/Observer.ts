@@ -14,7 +14,8 @@ import type {
 } from '../store/EnvironmentStore';
 import type { EnvironmentsService } from '../service/EnvironmentsService';
 import type { Cluster } from '../reconcile/Reconciler';
-import { observedRegistry } from '../status/derive';
+import { observedRegistry, podViews } from '../status/derive';
+import { emptySnapshot } from '../cluster/WatchCache';
 import type { RegistrarDispatcher } from './Registrars';
 
 /**
@@ -128,17 +129,20 @@ export class EnvironmentObserver {
       ]);
       // What an environment's page shows beyond its status: each pod's state. The uid tells a
       // replaced pod from its predecessor of the same name (a StatefulSet's game-0).
-      const uids = (
-        env.destroyedAt
-          ? []
-          : this.clusters.get(env.cluster)?.cache.snapshot(env.namespace)
-              .pods ?? []
-      ).map(p => p.metadata?.uid);
+      const snapshot =
+        (!env.destroyedAt &&
+          this.clusters.get(env.cluster)?.cache.snapshot(env.namespace)) ||
+        emptySnapshot();
       const podSignature = JSON.stringify([
-        uids.sort(),
-        this.service
-          .pods(env)
-          .map(p => [p.name, p.phase, p.ready, p.restarts, p.reason, p.node]),
+        snapshot.pods.map(p => p.metadata?.uid).sort(),
+        podViews(snapshot).map(p => [
+          p.name,
+          p.phase,
+          p.ready,
+          p.restarts,
+          p.reason,
+          p.node,
+        ]),
       ]);
       const previous = this.last.get(env.name);
       const previousPods = this.lastPods.get(env.name);

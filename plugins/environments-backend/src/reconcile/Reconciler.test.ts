@@ -1,19 +1,15 @@
+import { emptySnapshot } from '../cluster/WatchCache';
 import { cacheHasSeen } from './Reconciler';
 
-const snapshot = (deployments: Array<{ name: string; generation: number }>) =>
-  ({
-    pods: [],
-    deployments: deployments.map(d => ({
-      kind: 'Deployment',
-      metadata: { name: d.name, generation: d.generation },
-    })),
-    statefulsets: [],
-    cronjobs: [],
-    jobs: [],
-    services: [],
-    endpointslices: [],
-    events: [],
-  } as any);
+const snapshot = (
+  deployments: Array<{ name: string; generation: number }>,
+) => ({
+  ...emptySnapshot(),
+  deployments: deployments.map(d => ({
+    kind: 'Deployment',
+    metadata: { name: d.name, generation: d.generation },
+  })),
+});
 
 const applied = (kind: string, name: string, generation: number) => ({
   apiVersion: 'apps/v1',

@@ -27,6 +27,7 @@ import type {
   ListFilter,
   OperationRecord,
 } from '../store/EnvironmentStore';
+import { emptySnapshot } from '../cluster/WatchCache';
 import {
   deriveStatus,
   deriveTopology,
@@ -505,17 +506,4 @@ export function stripInternal<
   if (!op) return undefined;
   const { environmentId: _e, cluster: _c, lockedBy: _l, ...rest } = op as any;
   return rest;
-}
-
-function emptySnapshot() {
-  return {
-    pods: [],
-    deployments: [],
-    statefulsets: [],
-    cronjobs: [],
-    jobs: [],
-    services: [],
-    endpointslices: [],
-    events: [],
-  };
 }
