@@ -1,14 +1,16 @@
 import type { EnvironmentSpec, WorkloadKind } from './spec/schema';
 
-export type EnvironmentPhase =
-  | 'Creating'
-  | 'Ready'
-  | 'Degraded'
-  | 'Stopped'
-  | 'Failed'
-  | 'Destroying'
-  | 'Expired'
-  | 'Destroyed';
+export const ENVIRONMENT_PHASES = [
+  'Creating',
+  'Ready',
+  'Degraded',
+  'Stopped',
+  'Failed',
+  'Destroying',
+  'Expired',
+  'Destroyed',
+] as const;
+export type EnvironmentPhase = (typeof ENVIRONMENT_PHASES)[number];
 
 export type ServiceHealth =
   | 'Ready'

@@ -28,6 +28,7 @@ import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   ENVIRONMENTS_SIGNAL_CHANNEL,
+  ENVIRONMENT_PHASES,
   Environment,
   EnvironmentPhase,
   PURPOSES,
@@ -43,14 +44,10 @@ import { useEnvironmentLink } from '../../hooks/useEnvironmentLink';
 import { EnvironmentStatusCell, Expiry } from '../EnvironmentCells';
 import { SelectField } from '../SelectField';
 
-const PHASES: EnvironmentPhase[] = [
-  'Creating',
-  'Ready',
-  'Degraded',
-  'Stopped',
-  'Failed',
-  'Destroying',
-];
+/** The phases a listed (not destroyed) environment can be in. */
+const PHASES = ENVIRONMENT_PHASES.filter(
+  p => p !== 'Expired' && p !== 'Destroyed',
+);
 const VIEWS = ['mine', 'team', 'all'] as const;
 type View = (typeof VIEWS)[number];
 const SEARCH_DELAY_MS = 300;
