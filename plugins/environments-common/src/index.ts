@@ -8,6 +8,7 @@ export * from './spec/primitives';
 export * from './spec/schema';
 export * from './spec/operations';
 export * from './spec/validation';
+export * from './spec/kinds';
 export * from './types';
 export * from './labels';
 export * from './links';

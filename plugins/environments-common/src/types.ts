@@ -71,6 +71,8 @@ export const OPERATION_TYPES = [
   'extend',
   'destroy',
   'expire',
+  /** The reconciler puts back what someone changed or deleted by hand (drift). */
+  'repair',
 ] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';

@@ -4,10 +4,8 @@ import {
   CoreV1Api,
   KubeConfig,
   KubernetesObject,
-  KubernetesObjectApi,
   Log,
   NetworkingV1Api,
-  PatchStrategy,
 } from '@kubernetes/client-node';
 import type { Writable } from 'node:stream';
 import {
@@ -17,7 +15,10 @@ import {
   parseMemory,
 } from '@archipelago/plugin-environments-common';
 import type { ClusterSettings } from '../config';
-import { Manifest, manifestKey } from '../render/render';
+import { ENVIRONMENT_RESOURCES, Manifest, manifestKey } from '../render/render';
+import { KubeApiError, PermanentError, statusCode } from '../errors';
+import { KubeHttp } from './KubeHttp';
+import { RESOURCES, resourceOf, resourcePath } from './resources';
 
 export const FIELD_MANAGER = 'archipelago';
 
@@ -42,95 +43,163 @@ export function kubeConfigFor(cluster: ClusterSettings): KubeConfig {
   return kc;
 }
 
-/** Kinds the renderer produces inside a namespace, in the order they are pruned. */
-const PRUNABLE: Array<{ apiVersion: string; kind: string }> = [
-  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  { apiVersion: 'batch/v1', kind: 'CronJob' },
-  { apiVersion: 'batch/v1', kind: 'Job' },
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'v1', kind: 'ConfigMap' },
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
-  { apiVersion: 'v1', kind: 'LimitRange' },
-  { apiVersion: 'v1', kind: 'ResourceQuota' },
-];
-
 export interface Capacity {
   allocatable: { cpuMillis: number; memoryBytes: number; pods: number };
   requested: { cpuMillis: number; memoryBytes: number; pods: number };
 }
 
+export interface ApplyOptions {
+  /** Stops before the next write once aborted (the worker lost its lease, or a cancel). */
+  signal?: AbortSignal;
+  /** Keys (manifestKey) of objects that are created once and never patched. */
+  createOnly?: Set<string>;
+}
+
 /** Everything the reconciler does to one cluster. Reads for views come from the WatchCache. */
 export class ClusterClient {
   readonly kc: KubeConfig;
-  private readonly objects: KubernetesObjectApi;
+  readonly http: KubeHttp;
   private readonly core: CoreV1Api;
 
   constructor(readonly settings: ClusterSettings) {
     this.kc = kubeConfigFor(settings);
-    this.objects = KubernetesObjectApi.makeApiClient(this.kc);
+    this.http = new KubeHttp(this.kc);
     this.core = this.kc.makeApiClient(CoreV1Api);
   }
 
-  /** Server-side applies each manifest with our field manager, forcing ownership. */
+  private pathOf(m: Manifest, withName = true): string {
+    const r = resourceOf(m);
+    if (!r)
+      throw new PermanentError(`Unknown resource ${m.apiVersion} ${m.kind}`);
+    return resourcePath(
+      r.type,
+      m.metadata.namespace,
+      withName ? m.metadata.name : undefined,
+    );
+  }
+
+  /** One server-side apply of a manifest, sent as the JSON we built. */
+  private applyOne(m: Manifest, dryRun: boolean, signal?: AbortSignal) {
+    return this.http.request<KubernetesObject>('PATCH', this.pathOf(m), {
+      query: {
+        fieldManager: FIELD_MANAGER,
+        force: true,
+        dryRun: dryRun ? 'All' : undefined,
+      },
+      // JSON is YAML: the apply-patch content type takes it as it is.
+      contentType: 'application/apply-patch+yaml',
+      body: m,
+      signal,
+    });
+  }
+
+  /** Creates an object that is never patched; undefined when it exists already. */
+  private async createOnce(m: Manifest, dryRun: boolean, signal?: AbortSignal) {
+    try {
+      return await this.http.request<KubernetesObject>(
+        'POST',
+        this.pathOf(m, false),
+        {
+          query: {
+            fieldManager: FIELD_MANAGER,
+            dryRun: dryRun ? 'All' : undefined,
+          },
+          body: m,
+          signal,
+        },
+      );
+    } catch (e) {
+      if (e instanceof KubeApiError && e.code === 409) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Applies a set of manifests all or nothing, as far as the API allows: the Namespace first
+   * (the others can only be checked inside it), then a server-side dry run of every other
+   * object, and only when all of them pass, the real writes. A refusal names the object and
+   * the field, and is permanent.
+   */
   async apply(
     manifests: Manifest[],
-    options: { dryRun?: boolean } = {},
+    options: ApplyOptions = {},
   ): Promise<KubernetesObject[]> {
+    const { signal, createOnly = new Set() } = options;
+    const write = async (m: Manifest, dryRun: boolean) => {
+      signal?.throwIfAborted();
+      try {
+        return createOnly.has(manifestKey(m))
+          ? await this.createOnce(m, dryRun, signal)
+          : await this.applyOne(m, dryRun, signal);
+      } catch (e) {
+        if (e instanceof KubeApiError && e.permanent) {
+          throw new PermanentError(
+            `The API server refused ${m.kind}/${m.metadata.name}${
+              dryRun ? ' (dry run: nothing was changed)' : ''
+            }: ${e.message}`,
+          );
+        }
+        throw e;
+      }
+    };
     const out: KubernetesObject[] = [];
-    for (const m of manifests) {
-      out.push(
-        await this.objects.patch(
-          m as KubernetesObject,
-          undefined,
-          options.dryRun ? 'All' : undefined,
-          FIELD_MANAGER,
-          true,
-          PatchStrategy.ServerSideApply,
-        ),
-      );
+    const namespaces = manifests.filter(m => m.kind === 'Namespace');
+    const rest = manifests.filter(m => m.kind !== 'Namespace');
+    for (const m of namespaces) {
+      const r = await write(m, false);
+      if (r) out.push(r);
+    }
+    for (const m of rest) await write(m, true);
+    for (const m of rest) {
+      const r = await write(m, false);
+      if (r) out.push(r);
     }
     return out;
   }
 
   /**
-   * Deletes objects of the environment that are not in the desired set. PVCs that belong to a
-   * StatefulSet's claim templates are never pruned here: they hold data until destroy.
+   * Deletes objects of the environment that are not in the desired set. Claims are never
+   * pruned: they hold data, and go only with the namespace at destroy.
    */
   async prune(
     namespace: string,
     environment: string,
     desired: Manifest[],
+    options: { signal?: AbortSignal } = {},
   ): Promise<string[]> {
     const keep = new Set(desired.map(manifestKey));
     const pruned: string[] = [];
-    for (const { apiVersion, kind } of PRUNABLE) {
-      const list = await this.objects.list(
-        apiVersion,
-        kind,
-        namespace,
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        `${MANAGED_SELECTOR},${ENVIRONMENT_LABEL}=${environment}`,
+    for (const name of ENVIRONMENT_RESOURCES) {
+      if (name === 'persistentvolumeclaims') continue;
+      const type = RESOURCES[name];
+      options.signal?.throwIfAborted();
+      const list = await this.http.request<{ items: KubernetesObject[] }>(
+        'GET',
+        resourcePath(type, namespace),
+        {
+          query: {
+            labelSelector: `${MANAGED_SELECTOR},${ENVIRONMENT_LABEL}=${environment}`,
+          },
+          signal: options.signal,
+        },
       );
-      for (const item of list.items) {
-        const obj = { ...item, apiVersion, kind };
+      for (const item of list.items ?? []) {
+        const obj = {
+          ...item,
+          apiVersion: type.apiVersion,
+          kind: type.kind,
+        } as Manifest;
         if (keep.has(manifestKey(obj))) continue;
-        if (
-          kind === 'PersistentVolumeClaim' &&
-          item.metadata?.name?.startsWith('vol-')
-        )
-          continue;
-        await this.objects
-          .delete(obj, undefined, undefined, undefined, undefined, 'Background')
+        options.signal?.throwIfAborted();
+        await this.http
+          .request('DELETE', resourcePath(type, namespace, obj.metadata.name), {
+            body: { propagationPolicy: 'Background' },
+            signal: options.signal,
+          })
           .catch(e => {
-            if (statusCode(e) !== 404) throw e;
+            if (!(e instanceof KubeApiError && e.code === 404)) throw e;
           });
-        pruned.push(`${kind}/${item.metadata?.name}`);
+        pruned.push(`${type.kind}/${obj.metadata.name}`);
       }
     }
     return pruned;
@@ -271,22 +340,4 @@ export class ClusterClient {
   }
 }
 
-export function statusCode(e: unknown): number | undefined {
-  const err = e as {
-    code?: number;
-    statusCode?: number;
-    response?: { statusCode?: number };
-  };
-  return err?.code ?? err?.statusCode ?? err?.response?.statusCode;
-}
-
-/** Errors worth retrying: the API server is unreachable, overloaded or briefly conflicting. */
-export function isTransient(e: unknown): boolean {
-  const code = statusCode(e);
-  if (typeof code === 'number')
-    return code === 429 || code === 409 || code >= 500;
-  const msg = String((e as Error)?.message ?? e);
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|network/i.test(
-    msg,
-  );
-}
+export { isTransient, statusCode } from '../errors';

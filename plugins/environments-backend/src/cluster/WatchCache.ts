@@ -1,41 +1,31 @@
-import {
-  AppsV1Api,
-  BatchV1Api,
-  CoreV1Api,
-  DiscoveryV1Api,
-  KubeConfig,
-  KubernetesObject,
-  Watch,
-} from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObject, Watch } from '@kubernetes/client-node';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { MANAGED_SELECTOR } from '@archipelago/plugin-environments-common';
 import { setTimeout as delay } from 'node:timers/promises';
+import { ENVIRONMENT_RESOURCES } from '../render/render';
+import { KubeHttp } from './KubeHttp';
+import { RESOURCES, ResourceName, resourcePath } from './resources';
 
-export type CachedKind =
-  | 'pods'
-  | 'deployments'
-  | 'statefulsets'
-  | 'cronjobs'
-  | 'jobs'
-  | 'services'
-  | 'endpointslices'
-  | 'events';
+/**
+ * What the cache watches: every resource an environment's objects can be of (the drivers',
+ * discovery's and the namespace's), plus pods, their endpoint slices and events.
+ */
+export const CACHED_RESOURCES: readonly ResourceName[] = [
+  'pods',
+  'endpointslices',
+  'events',
+  ...ENVIRONMENT_RESOURCES,
+];
+export type CachedKind = ResourceName;
 
-/** A namespace's objects as the cache sees them. */
-export type NamespaceSnapshot = Record<CachedKind, KubernetesObject[]>;
+/** A namespace's objects as the cache sees them (empty lists for what it does not watch). */
+export type NamespaceSnapshot = Record<ResourceName, KubernetesObject[]>;
 
 /** A snapshot of a namespace that holds nothing (a destroyed environment's, say). */
 export function emptySnapshot(): NamespaceSnapshot {
-  return {
-    pods: [],
-    deployments: [],
-    statefulsets: [],
-    cronjobs: [],
-    jobs: [],
-    services: [],
-    endpointslices: [],
-    events: [],
-  };
+  return Object.fromEntries(
+    Object.keys(RESOURCES).map(k => [k, []]),
+  ) as unknown as NamespaceSnapshot;
 }
 
 type Listener = (namespace: string) => void;
@@ -112,63 +102,23 @@ export class WatchCache {
   ) {}
 
   async start(): Promise<void> {
-    const core = this.kc.makeApiClient(CoreV1Api);
-    const apps = this.kc.makeApiClient(AppsV1Api);
-    const batch = this.kc.makeApiClient(BatchV1Api);
-    const discovery = this.kc.makeApiClient(DiscoveryV1Api);
-    const labelSelector = MANAGED_SELECTOR;
-    const sources: Source[] = [
-      {
-        kind: 'pods',
-        path: '/api/v1/pods',
-        list: () => core.listPodForAllNamespaces({ labelSelector }),
-        labelSelector,
-      },
-      {
-        kind: 'deployments',
-        path: '/apis/apps/v1/deployments',
-        list: () => apps.listDeploymentForAllNamespaces({ labelSelector }),
-        labelSelector,
-      },
-      {
-        kind: 'statefulsets',
-        path: '/apis/apps/v1/statefulsets',
-        list: () => apps.listStatefulSetForAllNamespaces({ labelSelector }),
-        labelSelector,
-      },
-      {
-        kind: 'cronjobs',
-        path: '/apis/batch/v1/cronjobs',
-        list: () => batch.listCronJobForAllNamespaces({ labelSelector }),
-        labelSelector,
-      },
-      {
-        kind: 'jobs',
-        path: '/apis/batch/v1/jobs',
-        list: () => batch.listJobForAllNamespaces({ labelSelector }),
-        labelSelector,
-      },
-      {
-        kind: 'services',
-        path: '/api/v1/services',
-        list: () => core.listServiceForAllNamespaces({ labelSelector }),
-        labelSelector,
-      },
-      // EndpointSlices carry their Service's labels.
-      {
-        kind: 'endpointslices',
-        path: '/apis/discovery.k8s.io/v1/endpointslices',
-        list: () =>
-          discovery.listEndpointSliceForAllNamespaces({ labelSelector }),
-        labelSelector,
-      },
+    const http = new KubeHttp(this.kc);
+    const sources: Source[] = CACHED_RESOURCES.map(kind => {
+      const path = resourcePath(RESOURCES[kind]);
       // Events have no labels: the cache keeps those in Archipelago's namespaces.
-      {
-        kind: 'events',
-        path: '/api/v1/events',
-        list: () => core.listEventForAllNamespaces(),
-      },
-    ];
+      // EndpointSlices carry their Service's labels.
+      const labelSelector = kind === 'events' ? undefined : MANAGED_SELECTOR;
+      return {
+        kind,
+        path,
+        labelSelector,
+        list: () =>
+          http.request('GET', path, {
+            query: { labelSelector },
+            timeoutMs: this.options.listTimeoutMs ?? 30_000,
+          }),
+      };
+    });
     this.kinds = sources.length;
     for (const source of sources) {
       this.store.set(source.kind, new Map());
@@ -395,7 +345,7 @@ export class WatchCache {
 
   /** Everything cached for a namespace. */
   snapshot(namespace: string): NamespaceSnapshot {
-    const out = {} as NamespaceSnapshot;
+    const out = emptySnapshot();
     for (const [kind, byNs] of this.store) {
       out[kind] = [...(byNs.get(namespace)?.values() ?? [])];
     }

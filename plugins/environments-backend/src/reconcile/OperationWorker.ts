@@ -1,12 +1,17 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { randomUUID } from 'node:crypto';
 import type { OperationStep } from '@archipelago/plugin-environments-common';
-import { isTransient } from '../cluster/ClusterClient';
+import {
+  CancelledError,
+  PermanentError,
+  errorMessage,
+  isTransient,
+} from '../errors';
 import type {
   EnvironmentStore,
   OperationRecord,
 } from '../store/EnvironmentStore';
-import { PermanentError, Reconciler } from './Reconciler';
+import type { Reconciler } from './Reconciler';
 
 export interface WorkerOptions {
   concurrencyPerCluster: number;
@@ -25,6 +30,9 @@ export interface WorkerOptions {
 export class OperationWorker {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
   private running = new Map<string, Promise<void>>();
+  /** Running operations that only wait for pods: they take no slot. */
+  private waiting = new Set<string>();
+  private aborts = new Map<string, AbortController>();
   private timer?: NodeJS.Timeout;
   private stopped = true;
   private wake?: () => void;
@@ -43,9 +51,20 @@ export class OperationWorker {
     void this.loop();
   }
 
-  /** Looks for work now instead of at the next poll. */
+  /** Looks for work now instead of at the next poll, and for cancellations of its own. */
   poke() {
     this.wake?.();
+    void this.checkCancels();
+  }
+
+  private async checkCancels() {
+    const ids = await this.store
+      .cancelRequested([...this.aborts.keys()])
+      .catch(() => []);
+    for (const id of ids)
+      this.aborts
+        .get(id)
+        ?.abort(new CancelledError('cancelled: superseded by destroy'));
   }
 
   async stop() {
@@ -61,7 +80,10 @@ export class OperationWorker {
       Math.max(1, this.options.clusters.length);
     while (!this.stopped) {
       try {
-        while (!this.stopped && this.running.size < capacity) {
+        while (
+          !this.stopped &&
+          this.running.size - this.waiting.size < capacity
+        ) {
           const op = await this.store.claimNext(this.id, {
             leaseMs: this.options.leaseMs,
             maxPerCluster: this.options.concurrencyPerCluster,
@@ -70,6 +92,8 @@ export class OperationWorker {
           if (!op) break;
           const p = this.run(op).finally(() => {
             this.running.delete(op.id);
+            this.waiting.delete(op.id);
+            this.aborts.delete(op.id);
             this.poke();
           });
           this.running.set(op.id, p);
@@ -86,14 +110,17 @@ export class OperationWorker {
 
   private async run(op: OperationRecord): Promise<void> {
     const abort = new AbortController();
+    this.aborts.set(op.id, abort);
     const steps: OperationStep[] = op.steps.map(s =>
       s.status === 'running' ? { ...s, status: 'pending' } : s,
     );
     const renew = setInterval(async () => {
-      const ok = await this.store
+      const state = await this.store
         .renewLease(op.id, this.id, this.options.leaseMs)
-        .catch(() => false);
-      if (!ok) abort.abort(new Error('lease lost'));
+        .catch(() => 'lost' as const);
+      if (state === 'lost') abort.abort(new Error('lease lost'));
+      if (state === 'cancelled')
+        abort.abort(new CancelledError('cancelled: superseded by destroy'));
     }, Math.max(200, this.options.leaseMs / 3));
     // Each saved step is news for whoever follows the operation (the portal, the task log).
     const save = async () => {
@@ -106,6 +133,11 @@ export class OperationWorker {
     this.onChange({ ...op, status: 'running' });
     const runner = {
       signal: abort.signal,
+      releaseSlot: async () => {
+        await this.store.setWaiting(op.id, this.id);
+        this.waiting.add(op.id);
+        this.poke();
+      },
       step: async <T>(
         name: string,
         fn: () => Promise<T>,
@@ -142,7 +174,16 @@ export class OperationWorker {
         `operation ${op.type} ${op.id} on ${op.environment} succeeded`,
       );
     } catch (e) {
-      if (abort.signal.aborted) {
+      if (abort.signal.reason instanceof CancelledError) {
+        await this.store.finishOperation(op.id, this.id, {
+          status: 'failed',
+          steps,
+          error: abort.signal.reason.message,
+        });
+        this.logger.info(
+          `operation ${op.type} ${op.id} on ${op.environment} ${abort.signal.reason.message}`,
+        );
+      } else if (abort.signal.aborted) {
         this.logger.warn(
           `operation ${op.id} on ${op.environment} lost its lease; another worker takes over`,
         );
@@ -186,16 +227,4 @@ export class OperationWorker {
   }
 }
 
-export function errorMessage(e: unknown): string {
-  const err = e as { body?: { message?: string }; message?: string };
-  const body = typeof err?.body === 'string' ? safeJson(err.body) : err?.body;
-  return body?.message ?? err?.message ?? String(e);
-}
-
-function safeJson(s: string): any {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return { message: s };
-  }
-}
+export { errorMessage } from '../errors';

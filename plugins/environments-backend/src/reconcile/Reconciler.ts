@@ -1,37 +1,40 @@
 /*
  * The one reconcile path. Every mutation recorded an operation against the environment's
- * desired state; executing any of them is the same: render, check capacity, server-side apply,
+ * desired state (a revision with its pinned services, plus stopped and restarted services);
+ * executing any of them, a drift repair included, is the same: render, check capacity, apply,
  * prune, wait for readiness, record. Destroy and expire delete and verify instead.
  */
 import {
   OperationStep,
+  ResolvedService,
   describeFieldErrors,
   parseCpu,
   parseMemory,
   resolveServices,
 } from '@archipelago/plugin-environments-common';
-import type { ClusterClient } from '../cluster/ClusterClient';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { ClusterClient } from '../cluster/ClusterClient';
+import { resourceOf } from '../cluster/resources';
 import type { NamespaceSnapshot, WatchCache } from '../cluster/WatchCache';
 import type { EnvironmentsConfig } from '../config';
-import { Manifest, RenderInput, renderEnvironment } from '../render/render';
+import { PermanentError } from '../errors';
+import { fits, sum } from '../capacity/fits';
+import {
+  Manifest,
+  RenderInput,
+  manifestKey,
+  renderEnvironment,
+} from '../render/render';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
   OperationRecord,
 } from '../store/EnvironmentStore';
 import { deriveStatus } from '../status/derive';
-import { fallbacksOf } from './fallbacks';
+import { DRIVERS, driverFor } from '../workloads';
+import { fallbacksOf } from '../bases/chain';
 
-const fmtCpu = (m: number) =>
-  m >= 1000 ? `${(m / 1000).toFixed(m % 1000 ? 1 : 0)}` : `${m}m`;
-const fmtMem = (b: number) =>
-  b >= 1024 ** 3
-    ? `${(b / 1024 ** 3).toFixed(1)}Gi`
-    : `${Math.round(b / 1024 ** 2)}Mi`;
-
-/** An error that retrying will not fix (invalid spec, no capacity, stuck finalizers). */
-export class PermanentError extends Error {}
+export { PermanentError } from '../errors';
 
 export interface Cluster {
   client: ClusterClient;
@@ -44,12 +47,18 @@ export interface StepRunner {
     fn: () => Promise<T>,
     message?: (result: T) => string | undefined,
   ): Promise<T>;
+  /** Aborted when the worker lost its lease or the operation was cancelled. */
   signal: AbortSignal;
+  /** Gives the cluster's slot back while the operation only waits for pods. */
+  releaseSlot?(): Promise<void>;
 }
 
 export type ServiceDefinitionSource = {
   lookup(): Promise<{ lookup: (ref: string) => any }>;
 };
+
+/** A pod the scheduler cannot place fails the wait after this long, quoting the scheduler. */
+const UNSCHEDULABLE_GRACE_MS = 30_000;
 
 export class Reconciler {
   constructor(
@@ -66,14 +75,25 @@ export class Reconciler {
     return c;
   }
 
-  /** Builds the render input for the environment's current desired state. */
-  async renderInput(env: EnvironmentRecord): Promise<RenderInput> {
+  /**
+   * The services of the environment's current revision. A revision pins the service
+   * definitions it was made from, so a catalog edit reaches an environment at its next deploy,
+   * never behind its back. Only revisions stored before pinning existed resolve live.
+   */
+  async services(env: EnvironmentRecord): Promise<ResolvedService[]> {
+    if (env.services) return env.services;
     const { lookup } = await this.definitions.lookup();
     const resolved = resolveServices(env.spec, lookup);
     if (!resolved.success)
       throw new PermanentError(
         `The spec does not resolve: ${describeFieldErrors(resolved.errors)}`,
       );
+    return resolved.value;
+  }
+
+  /** Builds the render input for the environment's current desired state. */
+  async renderInput(env: EnvironmentRecord): Promise<RenderInput> {
+    const services = await this.services(env);
     const { fallbacks, chain, missingBase } = await fallbacksOf(
       env,
       this.store,
@@ -84,7 +104,7 @@ export class Reconciler {
       );
     return {
       spec: env.spec,
-      services: resolved.value,
+      services,
       revision: env.revision,
       namespace: env.namespace,
       sizing: this.config.purposes[env.spec.purpose].sizing,
@@ -142,25 +162,36 @@ export class Reconciler {
     );
     const objects = renderEnvironment(input);
     run.signal.throwIfAborted();
-    if (['create', 'deploy', 'rollback', 'start'].includes(op.type)) {
+    if (['create', 'deploy', 'rollback', 'start', 'repair'].includes(op.type)) {
       await run.step(
         'capacity',
-        () => this.checkCapacity(env, objects),
+        () => this.checkCapacity(env, input),
         m => m,
       );
     }
     const applied = await run.step(
       'apply',
-      () => client.apply(objects),
-      r => `applied ${r.length} objects of revision ${env.revision}`,
+      () =>
+        client.apply(objects, {
+          signal: run.signal,
+          createOnly: createOnlyKeys(input, objects),
+        }),
+      r =>
+        `applied ${r.length} objects of revision ${env.revision}${
+          r.length < objects.length
+            ? ` (${objects.length - r.length} immutable, already there)`
+            : ''
+        }`,
     );
-    run.signal.throwIfAborted();
     await run.step(
       'prune',
-      () => client.prune(env.namespace, env.name, objects),
+      () =>
+        client.prune(env.namespace, env.name, objects, { signal: run.signal }),
       p => (p.length ? `deleted ${p.join(', ')}` : 'nothing to delete'),
     );
     run.signal.throwIfAborted();
+    // Waiting is no work for the API server: it holds no slot of the cluster's queue.
+    await run.releaseSlot?.();
     await run.step(
       'wait',
       () => this.waitReady(env, op, cache, run.signal, applied),
@@ -168,96 +199,55 @@ export class Reconciler {
     );
   }
 
-  /** Refuses, with numbers, a change whose pods would not fit on the cluster. */
+  /** Refuses, with numbers, a change whose pods would not fit on the cluster or the quota. */
   async checkCapacity(
     env: EnvironmentRecord,
-    objects: Manifest[],
+    input: RenderInput,
   ): Promise<string> {
     const { client, cache } = this.cluster(env.cluster);
-    const sizing = this.config.purposes[env.spec.purpose].sizing;
-    const defCpu = parseCpu(sizing.defaultRequests.cpu) ?? 0;
-    const defMem = parseMemory(sizing.defaultRequests.memory) ?? 0;
-    let needCpu = 0;
-    let needMem = 0;
-    let needPods = 0;
-    for (const o of objects as any[]) {
-      let replicas = 0;
-      if (o.kind === 'Deployment' || o.kind === 'StatefulSet')
-        replicas = o.spec.replicas ?? 1;
-      else if (o.kind === 'Job') replicas = 1;
-      const containers = o.spec?.template?.spec?.containers ?? [];
-      for (const c of containers) {
-        needCpu +=
-          replicas * (parseCpu(c.resources?.requests?.cpu ?? '') ?? defCpu);
-        needMem +=
-          replicas *
-          (parseMemory(c.resources?.requests?.memory ?? '') ?? defMem);
-      }
-      needPods += replicas;
-    }
-    const total = { cpu: needCpu, mem: needMem, pods: needPods };
+    const wanted = sum(
+      input.services.map(svc => driverFor(svc.kind).requests(svc, input)),
+    );
     // The environment's current pods are replaced, so they do not count against it.
-    for (const p of cache.snapshot(env.namespace).pods as any[]) {
-      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
-        continue;
-      needPods--;
-      for (const c of p.spec?.containers ?? []) {
-        needCpu -= parseCpu(c.resources?.requests?.cpu ?? '') ?? 0;
-        needMem -= parseMemory(c.resources?.requests?.memory ?? '') ?? 0;
-      }
-    }
+    const current = sum(
+      (cache.snapshot(env.namespace).pods as any[])
+        .filter(
+          p => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+        )
+        .map(p => ({
+          pods: 1,
+          cpuMillis: (p.spec?.containers ?? []).reduce(
+            (n: number, c: any) =>
+              n + (parseCpu(c.resources?.requests?.cpu ?? '') ?? 0),
+            0,
+          ),
+          memoryBytes: (p.spec?.containers ?? []).reduce(
+            (n: number, c: any) =>
+              n + (parseMemory(c.resources?.requests?.memory ?? '') ?? 0),
+            0,
+          ),
+        })),
+    );
     const cap = await client.capacity();
-    const free = {
-      cpu: cap.allocatable.cpuMillis - cap.requested.cpuMillis,
-      mem: cap.allocatable.memoryBytes - cap.requested.memoryBytes,
-      pods: cap.allocatable.pods - cap.requested.pods,
-    };
-    const short: string[] = [];
-    if (needCpu > free.cpu)
-      short.push(
-        `${fmtCpu(needCpu)} CPU requested, ${fmtCpu(
-          Math.max(0, free.cpu),
-        )} free`,
-      );
-    if (needMem > free.mem)
-      short.push(
-        `${fmtMem(needMem)} memory requested, ${fmtMem(
-          Math.max(0, free.mem),
-        )} free`,
-      );
-    if (needPods > free.pods)
-      short.push(`${needPods} pods requested, ${Math.max(0, free.pods)} free`);
-    if (short.length) {
-      throw new PermanentError(
-        `Not enough capacity on cluster "${env.cluster}": ${short.join(
-          '; ',
-        )}. Nothing was applied.`,
-      );
-    }
-    // The namespace's quota caps the whole environment, whatever the cluster has free: pods
-    // past it would never be created, and the environment would wait out its budget.
-    const { quota } = sizing;
-    const over: string[] = [];
-    if (total.pods > quota.pods)
-      over.push(`${total.pods} pods wanted, ${quota.pods} allowed`);
-    const quotaCpu = parseCpu(quota.cpu);
-    if (quotaCpu !== undefined && total.cpu > quotaCpu)
-      over.push(`${fmtCpu(total.cpu)} CPU wanted, ${fmtCpu(quotaCpu)} allowed`);
-    const quotaMem = parseMemory(quota.memory);
-    if (quotaMem !== undefined && total.mem > quotaMem)
-      over.push(
-        `${fmtMem(total.mem)} memory wanted, ${fmtMem(quotaMem)} allowed`,
-      );
-    if (over.length) {
-      throw new PermanentError(
-        `Over the quota of ${env.spec.purpose} environments: ${over.join(
-          '; ',
-        )}. Ask for fewer replicas, or another purpose. Nothing was applied.`,
-      );
-    }
-    return `fits: ${fmtCpu(Math.max(0, needCpu))} CPU and ${fmtMem(
-      Math.max(0, needMem),
-    )} more of ${fmtCpu(free.cpu)} CPU and ${fmtMem(free.mem)} free`;
+    const { quota } = input.sizing;
+    const result = fits({
+      cluster: env.cluster,
+      purpose: env.spec.purpose,
+      wanted,
+      current,
+      free: {
+        cpuMillis: cap.allocatable.cpuMillis - cap.requested.cpuMillis,
+        memoryBytes: cap.allocatable.memoryBytes - cap.requested.memoryBytes,
+        pods: cap.allocatable.pods - cap.requested.pods,
+      },
+      quota: {
+        pods: quota.pods,
+        cpuMillis: parseCpu(quota.cpu),
+        memoryBytes: parseMemory(quota.memory),
+      },
+    });
+    if (!result.fits) throw new PermanentError(result.message);
+    return result.message;
   }
 
   /** Waits until every service is Ready (or Stopped when stopped), within the budget. */
@@ -270,6 +260,7 @@ export class Reconciler {
   ): Promise<string> {
     const deadline = Date.now() + this.config.readinessTimeoutMs;
     let degradedSince: number | undefined;
+    let unschedulableSince: number | undefined;
     for (;;) {
       signal.throwIfAborted();
       const snapshot = cache.snapshot(env.namespace);
@@ -314,6 +305,25 @@ export class Reconciler {
       } else {
         degradedSince = undefined;
       }
+      // Nor will a pod that no node can take: no node matches, resources, an unbound claim.
+      const unschedulable = services
+        .map(s => ({
+          name: s.name,
+          reasons: s.reasons.filter(r => r.includes(': Unschedulable: ')),
+        }))
+        .filter(s => s.reasons.length);
+      if (unschedulable.length) {
+        unschedulableSince ??= Date.now();
+        if (Date.now() - unschedulableSince > UNSCHEDULABLE_GRACE_MS) {
+          throw new PermanentError(
+            `Cannot be scheduled: ${unschedulable
+              .map(s => `${s.name} (${s.reasons[0]})`)
+              .join(', ')}`,
+          );
+        }
+      } else {
+        unschedulableSince = undefined;
+      }
       if (Date.now() > deadline) {
         const waiting = services
           .filter(s => s.health !== 'Ready')
@@ -339,6 +349,8 @@ export class Reconciler {
       () => client.deleteNamespace(env.namespace),
       () => `deleting namespace ${env.namespace}`,
     );
+    // Terminating a namespace is the API server's work, not ours: hold no slot meanwhile.
+    await run.releaseSlot?.();
     await run.step(
       'verify',
       async () => {
@@ -381,11 +393,24 @@ export class Reconciler {
 
 export type { OperationStep };
 
-const SNAPSHOT_KINDS: Record<string, keyof NamespaceSnapshot> = {
-  Deployment: 'deployments',
-  StatefulSet: 'statefulsets',
-  CronJob: 'cronjobs',
-};
+/** The objects of drivers that replace instead of updating: created once, never patched. */
+function createOnlyKeys(input: RenderInput, objects: Manifest[]): Set<string> {
+  const keys = new Set<string>();
+  for (const svc of input.services) {
+    const driver = driverFor(svc.kind);
+    if (driver.update !== 'replace') continue;
+    for (const o of objects) {
+      if (
+        resourceOf(o)?.name === driver.workload &&
+        o.metadata.labels['archipelago.dev/service'] === svc.name
+      )
+        keys.add(manifestKey(o));
+    }
+  }
+  return keys;
+}
+
+const WORKLOAD_RESOURCES = new Set(DRIVERS.map(d => d.workload));
 
 /**
  * Whether a namespace snapshot holds each applied workload at (at least) the generation the API
@@ -396,9 +421,9 @@ export function cacheHasSeen(
   applied: KubernetesObject[],
 ): boolean {
   return applied.every(a => {
-    const list = SNAPSHOT_KINDS[a.kind ?? ''];
-    if (!list) return true;
-    const seen = snapshot[list].find(
+    const r = resourceOf(a);
+    if (!r || !WORKLOAD_RESOURCES.has(r.name)) return true;
+    const seen = snapshot[r.name].find(
       o => o.metadata?.name === a.metadata?.name,
     );
     return (

@@ -6,7 +6,14 @@ import {
   SERVICE_LABEL,
   WORKLOAD_KINDS,
 } from '@archipelago/plugin-environments-common';
-import { Manifest, manifestKey, renderEnvironment } from './render';
+import {
+  ENVIRONMENT_RESOURCES,
+  Manifest,
+  manifestKey,
+  renderEnvironment,
+} from './render';
+import { resourceOf } from '../cluster/resources';
+import { CACHED_RESOURCES } from '../cluster/WatchCache';
 import { renderInput } from './testFixtures';
 
 const find = (objs: Manifest[], kind: string, name: string) => {
@@ -362,5 +369,88 @@ describe('renderEnvironment', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  const fiveKinds = {
+    ...base,
+    services: [
+      { name: 'global', version: '1.0' },
+      { name: 'game', version: '1' },
+      { name: 'matching', version: '1' },
+      { name: 'ticker', version: '1' },
+      { name: 'migrate', version: '1' },
+    ],
+  };
+  const templateOf = (o: any) =>
+    o.spec?.template ?? o.spec?.jobTemplate?.spec?.template;
+  const byKey = (objs: Manifest[]) =>
+    new Map(objs.map(o => [manifestKey(o), o as any]));
+
+  it('keeps the revision out of pod templates and claim templates, so a new revision rolls nothing by itself', () => {
+    const r1 = byKey(
+      renderEnvironment(renderInput(fiveKinds, { revision: 1 })),
+    );
+    const r2 = byKey(
+      renderEnvironment(renderInput(fiveKinds, { revision: 2 })),
+    );
+    expect([...r2.keys()]).toEqual([...r1.keys()]);
+    const templates = [...r2].filter(([, o]) => templateOf(o));
+    expect(templates).toHaveLength(5);
+    for (const [key, o] of r2) {
+      expect(o.metadata.labels[REVISION_LABEL]).toBe('2');
+    }
+    for (const [key, o] of templates) {
+      expect(templateOf(o).metadata.labels[REVISION_LABEL]).toBeUndefined();
+      expect(templateOf(o)).toEqual(templateOf(r1.get(key)));
+    }
+    const claimTemplates = [...r2].flatMap(([key, o]) =>
+      (o.spec?.volumeClaimTemplates ?? []).map((c: any, i: number) => [
+        c,
+        r1.get(key).spec.volumeClaimTemplates[i],
+      ]),
+    );
+    expect(claimTemplates).toHaveLength(1);
+    for (const [now, then] of claimTemplates) {
+      expect(now.metadata.labels[REVISION_LABEL]).toBeUndefined();
+      expect(now).toEqual(then);
+    }
+  });
+
+  it("changes only the deployed service's workload when one service gets a new version", () => {
+    const before = byKey(renderEnvironment(renderInput(fiveKinds)));
+    const after = byKey(
+      renderEnvironment(
+        renderInput(
+          {
+            ...fiveKinds,
+            services: fiveKinds.services.map(s =>
+              s.name === 'game' ? { ...s, version: '2' } : s,
+            ),
+          },
+          { revision: 2 },
+        ),
+      ),
+    );
+    const changed = [...after]
+      .filter(([k, o]) => {
+        const b = before.get(k);
+        return !b || JSON.stringify(o.spec) !== JSON.stringify(b.spec);
+      })
+      .map(([k]) => k);
+    expect(changed).toEqual(['apps/v1/StatefulSet/env-feat-login/game']);
+    // The Job keeps its name (and is never patched: its driver creates it once).
+    expect([...after.keys()].filter(k => k.includes('/Job/'))).toEqual(
+      [...before.keys()].filter(k => k.includes('/Job/')),
+    );
+  });
+
+  it('covers every rendered kind in the resources the watch cache watches and prune walks', () => {
+    for (const o of renderEnvironment(renderInput(fiveKinds))) {
+      if (o.kind === 'Namespace') continue;
+      const r = resourceOf(o);
+      expect(r).toBeDefined();
+      expect(ENVIRONMENT_RESOURCES).toContain(r!.name);
+      expect(CACHED_RESOURCES).toContain(r!.name);
+    }
   });
 });

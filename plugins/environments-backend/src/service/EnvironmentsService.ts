@@ -1,11 +1,12 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { PermanentError, ValidationError } from '../errors';
 import {
   Environment,
   EnvironmentSpec,
   FieldError,
   OperationRequest,
   ResolveResult,
-  describeFieldErrors,
+  ResolvedService,
   normalizeEntityRef,
   operationRequestSchema,
   parseDuration,
@@ -15,12 +16,11 @@ import {
 } from '@archipelago/plugin-environments-common';
 import type { EnvironmentsConfig } from '../config';
 import { manifestKey, renderEnvironment } from '../render/render';
-import {
-  PermanentError,
+import type {
   Reconciler,
   ServiceDefinitionSource,
 } from '../reconcile/Reconciler';
-import { fallbacksOf } from '../reconcile/fallbacks';
+import { fallbacksOf } from '../bases/chain';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -35,16 +35,6 @@ import {
   podViews,
 } from '../status/derive';
 
-/** Input that fails validation: a 400 whose body lists every field error. */
-export class ValidationError extends InputError {
-  constructor(
-    readonly errors: FieldError[],
-    prefix = 'Invalid environment spec',
-  ) {
-    super(`${prefix}: ${describeFieldErrors(errors)}`);
-  }
-}
-
 export class EnvironmentsService {
   constructor(
     private readonly store: EnvironmentStore,
@@ -58,7 +48,12 @@ export class EnvironmentsService {
   async validate(
     input: unknown,
     now = new Date(),
-  ): Promise<{ spec: EnvironmentSpec; cluster: string; expiresAt?: Date }> {
+  ): Promise<{
+    spec: EnvironmentSpec;
+    services: ResolvedService[];
+    cluster: string;
+    expiresAt?: Date;
+  }> {
     const parsed = validateEnvironmentSpec(input);
     if (!parsed.success) throw new ValidationError(parsed.errors);
     const spec = {
@@ -112,14 +107,15 @@ export class EnvironmentsService {
         )}d allowed for ${spec.purpose} environments`,
       });
     }
-    if (errors.length) throw new ValidationError(errors);
-    return { spec, cluster, expiresAt };
+    if (errors.length || !resolved.success) throw new ValidationError(errors);
+    return { spec, services: resolved.value, cluster, expiresAt };
   }
 
   async create(input: unknown, user: string) {
-    const { spec, cluster, expiresAt } = await this.validate(input);
+    const { spec, services, cluster, expiresAt } = await this.validate(input);
     const result = await this.store.createEnvironment({
       spec,
+      services,
       cluster,
       namespace: `${this.config.namespacePrefix}${spec.name}`,
       createdBy: user,
@@ -133,8 +129,8 @@ export class EnvironmentsService {
   }
 
   /** Validates and renders without touching the cluster, and reports whether it would fit. */
-  async dryRun(input: unknown) {
-    const { spec, cluster } = await this.validate(input);
+  async dryRun(request: unknown) {
+    const { spec, services, cluster } = await this.validate(request);
     if (
       await this.store.getEnvironment(spec.name).then(e => e && !e.destroyedAt)
     ) {
@@ -152,6 +148,7 @@ export class EnvironmentsService {
       purpose: spec.purpose,
       base: spec.base,
       spec,
+      services,
       revision: 1,
       stopped: [],
       restartedAt: {},
@@ -159,14 +156,13 @@ export class EnvironmentsService {
       createdAt: new Date(),
       updatedAt: new Date(),
     };
-    const objects = renderEnvironment(
-      await this.reconciler.renderInput(record),
-    );
+    const input = await this.reconciler.renderInput(record);
+    const objects = renderEnvironment(input);
     let capacity: { fits: boolean; message: string };
     try {
       capacity = {
         fits: true,
-        message: await this.reconciler.checkCapacity(record, objects),
+        message: await this.reconciler.checkCapacity(record, input),
       };
     } catch (e) {
       if (!(e instanceof PermanentError)) throw e;
@@ -243,6 +239,7 @@ export class EnvironmentsService {
           { type: 'deploy', requestedBy: user, params: req },
           {
             spec,
+            services: resolved.value,
             revisionReason: `deploy ${req.services
               .map(s => `${s.name}@${s.version ?? s.image}`)
               .join(', ')}`,
@@ -308,6 +305,8 @@ export class EnvironmentsService {
           { type: 'rollback', requestedBy: user, params: req },
           {
             spec: revision.spec,
+            // The services as they were then: a rollback restores the definitions too.
+            services: revision.services,
             revisionReason: `rollback to revision ${req.revision}`,
           },
         );
@@ -500,10 +499,21 @@ export class EnvironmentsService {
 
 export function stripInternal<
   T extends
-    | { environmentId?: string; cluster?: string; lockedBy?: string }
+    | {
+        environmentId?: string;
+        cluster?: string;
+        lockedBy?: string;
+        waiting?: boolean;
+      }
     | undefined,
 >(op: T) {
   if (!op) return undefined;
-  const { environmentId: _e, cluster: _c, lockedBy: _l, ...rest } = op as any;
+  const {
+    environmentId: _e,
+    cluster: _c,
+    lockedBy: _l,
+    waiting: _w,
+    ...rest
+  } = op as any;
   return rest;
 }

@@ -33,12 +33,8 @@ import {
   validateEnvironmentSpec,
 } from '@archipelago/plugin-environments-common';
 import { PassThrough } from 'node:stream';
-import { errorMessage } from '../reconcile/OperationWorker';
-import {
-  EnvironmentsService,
-  ValidationError,
-  stripInternal,
-} from './EnvironmentsService';
+import { ValidationError, errorMessage } from '../errors';
+import { EnvironmentsService, stripInternal } from './EnvironmentsService';
 import type { EnvironmentStore } from '../store/EnvironmentStore';
 import type { Reconciler } from '../reconcile/Reconciler';
 import { createOpenApiRouter } from '../schema/openapi';
@@ -330,7 +326,11 @@ export async function createRouter(
   router.get('/environments/:name/revisions', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     const env = await service.get(req.params.name);
-    res.json({ items: await store.listRevisions(env.id) });
+    res.json({
+      items: (await store.listRevisions(env.id)).map(
+        ({ services: _s, ...revision }) => revision,
+      ),
+    });
   });
 
   router.get('/environments/:name/registry', async (req, res) => {

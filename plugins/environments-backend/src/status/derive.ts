@@ -7,10 +7,8 @@ import {
   EnvironmentEvent,
   EnvironmentStatus,
   PodView,
-  RegistryEntry,
   SERVICE_LABEL,
   SERVER_TYPE_LABEL,
-  ServiceHealth,
   ServiceStatus,
   Topology,
   VERSION_LABEL,
@@ -22,6 +20,9 @@ import type {
   OperationRecord,
 } from '../store/EnvironmentStore';
 import type { Fallback } from '../render/render';
+import { DRIVERS } from '../workloads';
+import { isPodReady } from '../workloads/shared';
+import type { ObservedRegistryEntry } from '../workloads/types';
 
 const BAD_WAITING = new Set([
   'CrashLoopBackOff',
@@ -46,15 +47,6 @@ function containerState(
 }
 
 const labels = (o: KubernetesObject) => o.metadata?.labels ?? {};
-
-function isPodReady(p: any): boolean {
-  return (
-    p.status?.phase === 'Running' &&
-    !!p.status?.conditions?.some(
-      (c: any) => c.type === 'Ready' && c.status === 'True',
-    )
-  );
-}
 
 /** Why a pod is unhealthy, in one line, or undefined when it is fine. */
 export function podReason(p: any): string | undefined {
@@ -136,96 +128,40 @@ export function podViews(snapshot: NamespaceSnapshot): PodView[] {
     );
 }
 
+const podsOf = (snapshot: NamespaceSnapshot, service: string) =>
+  snapshot.pods.filter(
+    p => labels(p)[SERVICE_LABEL] === service && !p.metadata?.deletionTimestamp,
+  );
+
 function serviceStatuses(
   snapshot: NamespaceSnapshot,
   operationRunning: boolean,
 ): ServiceStatus[] {
-  const pods = snapshot.pods as any[];
   const out: ServiceStatus[] = [];
-  const workloads: Array<{ kind: string; obj: any }> = [
-    ...snapshot.deployments.map(obj => ({ kind: 'Deployment', obj })),
-    ...snapshot.statefulsets.map(obj => ({ kind: 'StatefulSet', obj })),
-    ...snapshot.cronjobs.map(obj => ({ kind: 'CronJob', obj })),
-    ...snapshot.jobs
-      .filter(
-        (j: any) =>
-          !j.metadata?.ownerReferences?.some((o: any) => o.kind === 'CronJob'),
-      )
-      .map(obj => ({ kind: 'Job', obj })),
-  ];
-  for (const { kind, obj } of workloads) {
-    const name = labels(obj)[SERVICE_LABEL];
-    if (!name) continue;
-    const svcPods = pods.filter(
-      p => labels(p)[SERVICE_LABEL] === name && !p.metadata?.deletionTimestamp,
-    );
-    const reasons = svcPods
-      .map(p => [p.metadata?.name, podReason(p)])
-      .filter(([, r]) => r)
-      .map(([n, r]) => `${n}: ${r}`);
-    let desired = 0;
-    let ready = 0;
-    let health: ServiceHealth;
-    if (kind === 'Deployment' || kind === 'StatefulSet') {
-      desired = obj.spec?.replicas ?? 1;
-      ready = obj.status?.readyReplicas ?? 0;
-      const updated = obj.status?.updatedReplicas ?? 0;
-      const generationSeen =
-        (obj.status?.observedGeneration ?? 0) >=
-        (obj.metadata?.generation ?? 0);
-      if (desired === 0) health = svcPods.length ? 'Progressing' : 'Stopped';
-      else if (
-        reasons.length &&
-        (!operationRunning ||
-          reasons.some(r => /CrashLoop|Err|Error|exit code/.test(r)))
-      )
-        health = 'Degraded';
-      else if (
-        ready >= desired &&
-        updated >= desired &&
-        generationSeen &&
-        svcPods.length <= desired
-      )
-        health = 'Ready';
-      else health = 'Progressing';
-      if (health === 'Progressing' && !reasons.length)
-        reasons.push(`${ready}/${desired} ready`);
-    } else if (kind === 'CronJob') {
-      desired = 0;
-      const lastJobFailed = (snapshot.jobs as any[])
-        .filter(j =>
-          j.metadata?.ownerReferences?.some(
-            (o: any) => o.kind === 'CronJob' && o.name === obj.metadata?.name,
-          ),
-        )
-        .sort((a, b) =>
-          String(b.metadata?.creationTimestamp).localeCompare(
-            String(a.metadata?.creationTimestamp),
-          ),
-        )[0]?.status?.failed;
-      if (obj.spec?.suspend) health = 'Stopped';
-      else health = lastJobFailed ? 'Degraded' : 'Ready';
-      if (lastJobFailed) reasons.push('the last scheduled run failed');
-    } else {
-      desired = 1;
-      ready = obj.status?.succeeded ? 1 : 0;
-      const failed = obj.status?.failed ?? 0;
-      if (obj.status?.succeeded) health = 'Ready';
-      else if (failed > (obj.spec?.backoffLimit ?? 6)) health = 'Failed';
-      else health = failed ? 'Degraded' : 'Progressing';
-      if (obj.status?.failed)
-        reasons.push(`${obj.status.failed} failed attempt(s)`);
+  for (const driver of DRIVERS) {
+    for (const obj of snapshot[driver.workload]) {
+      const name = labels(obj)[SERVICE_LABEL];
+      if (!name || !driver.isService(obj)) continue;
+      const pods = podsOf(snapshot, name);
+      const podReasons = pods
+        .map(p => [p.metadata?.name, podReason(p)])
+        .filter(([, r]) => r)
+        .map(([n, r]) => `${n}: ${r}`);
+      const observed = driver.health(obj, {
+        snapshot,
+        pods,
+        podReasons,
+        operationRunning,
+      });
+      out.push({
+        name,
+        kind: (labels(obj)[SERVER_TYPE_LABEL] ??
+          driver.kinds[0]) as WorkloadKind,
+        version: labels(obj)[VERSION_LABEL] ?? '',
+        pods: pods.length,
+        ...observed,
+      });
     }
-    out.push({
-      name,
-      kind: (labels(obj)[SERVER_TYPE_LABEL] ?? 'http') as WorkloadKind,
-      version: labels(obj)[VERSION_LABEL] ?? '',
-      desiredReplicas: desired,
-      readyReplicas: ready,
-      pods: svcPods.length,
-      health,
-      reasons,
-    });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -304,32 +240,20 @@ export function deriveStatus(
   return { phase: 'Ready', reasons, services, observedAt };
 }
 
-/** Instances as observed now: every scheduled pod with an address, of services this environment runs. */
+/** Instances as observed now, of the services this environment runs, as their drivers register them. */
 export function observedRegistry(
   environment: string,
   snapshot: NamespaceSnapshot,
-): Array<Omit<RegistryEntry, 'registeredAt' | 'updatedAt'> & { uid?: string }> {
-  return (snapshot.pods as any[])
-    .filter(
-      p =>
-        p.status?.podIP &&
-        !p.metadata?.deletionTimestamp &&
-        labels(p)[SERVICE_LABEL],
-    )
-    .map(p => ({
-      environment,
-      service: labels(p)[SERVICE_LABEL],
-      instance: p.metadata.name,
-      version: labels(p)[VERSION_LABEL] ?? '',
-      address: p.status.podIP,
-      ports: (p.spec?.containers?.[0]?.ports ?? []).map((c: any) => ({
-        name: c.name ?? String(c.containerPort),
-        port: c.containerPort,
-      })),
-      ready: isPodReady(p),
-      node: p.spec?.nodeName,
-      uid: p.metadata.uid,
-    }));
+): ObservedRegistryEntry[] {
+  const out: ObservedRegistryEntry[] = [];
+  for (const driver of DRIVERS) {
+    for (const obj of snapshot[driver.workload]) {
+      const name = labels(obj)[SERVICE_LABEL];
+      if (!name || !driver.isService(obj)) continue;
+      out.push(...driver.registry(environment, name, podsOf(snapshot, name)));
+    }
+  }
+  return out;
 }
 
 export function eventViews(snapshot: NamespaceSnapshot): EnvironmentEvent[] {

@@ -5,6 +5,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { normalizeEntityRef } from '@archipelago/plugin-environments-common';
 import type {
   EnvironmentSpec,
+  ResolvedService,
   Operation,
   OperationState,
   OperationStep,
@@ -30,6 +31,8 @@ export interface EnvironmentRecord {
   title?: string;
   spec: EnvironmentSpec;
   revision: number;
+  /** The current revision's services with their definitions merged in, pinned at deploy. */
+  services?: ResolvedService[];
   stopped: string[];
   restartedAt: Record<string, string>;
   createdBy: string;
@@ -44,6 +47,13 @@ export interface OperationRecord extends Operation {
   environmentId: string;
   cluster: string;
   lockedBy?: string;
+  /** Only waiting for pods: holds no slot of the cluster's queue. */
+  waiting?: boolean;
+}
+
+/** A revision as stored, with the services it pinned (internal: not part of the API). */
+export interface StoredRevision extends Revision {
+  services?: ResolvedService[];
 }
 
 export interface ListFilter {
@@ -59,6 +69,8 @@ export interface ListFilter {
 /** What a mutation changes in the desired state, besides recording its operation. */
 export interface DesiredStateChange {
   spec?: EnvironmentSpec;
+  /** The services `spec` resolves to now; pinned with the new revision. */
+  services?: ResolvedService[];
   revisionReason?: string;
   stopped?: string[];
   restartedAt?: Record<string, string>;
@@ -91,6 +103,8 @@ export class EnvironmentStore {
   /** Creates an environment, its first revision and its create operation, atomically. */
   async createEnvironment(input: {
     spec: EnvironmentSpec;
+    /** The services pinned by the first revision; without them they resolve live. */
+    services?: ResolvedService[];
     cluster: string;
     namespace: string;
     createdBy: string;
@@ -110,6 +124,7 @@ export class EnvironmentStore {
           base: input.spec.base ?? null,
           title: input.spec.title ?? null,
           spec: JSON.stringify(input.spec),
+          services: input.services ? JSON.stringify(input.services) : null,
           revision: 1,
           stopped: '[]',
           restarted_at: '{}',
@@ -122,6 +137,7 @@ export class EnvironmentStore {
           environment_id: id,
           revision: 1,
           spec: JSON.stringify(input.spec),
+          services: input.services ? JSON.stringify(input.services) : null,
           reason: 'create',
           created_by: input.createdBy,
           created_at: now,
@@ -165,6 +181,23 @@ export class EnvironmentStore {
     },
     change: DesiredStateChange = {},
   ): Promise<OperationRecord> {
+    const recorded = await this.recordOperation(name, op, change);
+    if (!recorded)
+      throw new ConflictError(
+        `Environment "${name}" has an operation under way`,
+      );
+    return recorded;
+  }
+
+  private async recordOperation(
+    name: string,
+    op: {
+      type: OperationType;
+      requestedBy: string;
+      params: Record<string, unknown>;
+    },
+    change: DesiredStateChange = {},
+  ): Promise<OperationRecord | undefined> {
     const now = new Date();
     const opId = await this.db.transaction(async tx => {
       const row = await tx('environments')
@@ -182,16 +215,43 @@ export class EnvironmentStore {
           `Environment "${name}" is being destroyed (operation ${destroying.id})`,
         );
       }
+      if (op.type === 'repair') {
+        // A repair is only for an environment nobody is changing: it never queues behind,
+        // or ahead of, a person's operation.
+        const busy = await tx('environment_operations')
+          .where({ environment_id: row.id })
+          .whereIn('status', ['pending', 'running'])
+          .first();
+        if (busy) return undefined;
+      }
+      if (op.type === 'destroy' || op.type === 'expire') {
+        // Destroy supersedes what is queued, and stops what is running (a create still
+        // waiting for pods, say): nothing of it matters once the namespace is gone.
+        await tx('environment_operations')
+          .where({ environment_id: row.id, status: 'pending' })
+          .update({
+            status: 'failed',
+            error: `cancelled: superseded by ${op.type}`,
+            finished_at: now,
+          });
+        await tx('environment_operations')
+          .where({ environment_id: row.id, status: 'running' })
+          .update({ cancel_requested: true });
+      }
       const updates: Record<string, unknown> = { updated_at: now };
       let revision: number | undefined;
       if (change.spec) {
         revision = row.revision + 1;
         updates.spec = JSON.stringify(change.spec);
+        updates.services = change.services
+          ? JSON.stringify(change.services)
+          : null;
         updates.revision = revision;
         await tx('environment_revisions').insert({
           environment_id: row.id,
           revision,
           spec: JSON.stringify(change.spec),
+          services: change.services ? JSON.stringify(change.services) : null,
           reason: change.revisionReason ?? op.type,
           created_by: op.requestedBy,
           created_at: now,
@@ -217,7 +277,22 @@ export class EnvironmentStore {
         },
       );
     });
-    return (await this.getOperation(opId))!;
+    return opId === undefined ? undefined : this.getOperation(opId);
+  }
+
+  /**
+   * Queues a drift repair, unless the environment has an unfinished operation (which will
+   * converge it anyway). Undefined when nothing was queued.
+   */
+  async requestRepair(
+    name: string,
+    drift: string[],
+  ): Promise<OperationRecord | undefined> {
+    return this.recordOperation(name, {
+      type: 'repair',
+      requestedBy: 'system:archipelago-reconciler',
+      params: { drift },
+    });
   }
 
   private async insertOperation(
@@ -327,7 +402,7 @@ export class EnvironmentStore {
 
   // --- revisions --------------------------------------------------------------------------------
 
-  async listRevisions(environmentId: string): Promise<Revision[]> {
+  async listRevisions(environmentId: string): Promise<StoredRevision[]> {
     const env = await this.getEnvironmentById(environmentId);
     const rows = await this.db('environment_revisions')
       .where({ environment_id: environmentId })
@@ -336,6 +411,7 @@ export class EnvironmentStore {
       environment: env?.name ?? '',
       revision: r.revision,
       spec: json(r.spec, {} as EnvironmentSpec),
+      services: json(r.services, undefined),
       reason: r.reason,
       createdBy: r.created_by,
       createdAt: iso(r.created_at)!,
@@ -345,7 +421,7 @@ export class EnvironmentStore {
   async getRevision(
     environmentId: string,
     revision: number,
-  ): Promise<Revision | undefined> {
+  ): Promise<StoredRevision | undefined> {
     return (await this.listRevisions(environmentId)).find(
       r => r.revision === revision,
     );
@@ -407,7 +483,7 @@ export class EnvironmentStore {
       .select('o.id', 'o.cluster');
     for (const c of candidates) {
       const running = await this.db('environment_operations')
-        .where({ cluster: c.cluster, status: 'running' })
+        .where({ cluster: c.cluster, status: 'running', waiting: false })
         .where('locked_until', '>=', now)
         .count({ n: '*' })
         .first();
@@ -426,6 +502,7 @@ export class EnvironmentStore {
           locked_by: workerId,
           locked_until: new Date(now.getTime() + options.leaseMs),
           attempts: this.db.raw('attempts + 1'),
+          waiting: false,
           started_at: this.db.raw('COALESCE(started_at, ?)', [now]),
         });
       if (claimed === 1) return this.getOperation(c.id);
@@ -433,16 +510,37 @@ export class EnvironmentStore {
     return undefined;
   }
 
-  /** Extends this worker's lease; false when the lease was lost (then the worker must stop). */
+  /**
+   * Extends this worker's lease. 'lost' when another worker holds it now, 'cancelled' when a
+   * destroy asked the operation to stop: either way the worker must stop before its next write.
+   */
   async renewLease(
     id: string,
     workerId: string,
     leaseMs: number,
-  ): Promise<boolean> {
+  ): Promise<'ok' | 'lost' | 'cancelled'> {
     const n = await this.db('environment_operations')
       .where({ id, locked_by: workerId, status: 'running' })
       .update({ locked_until: new Date(Date.now() + leaseMs) });
-    return n === 1;
+    if (n !== 1) return 'lost';
+    return (await this.cancelRequested([id])).length ? 'cancelled' : 'ok';
+  }
+
+  /** Of these operations, the ones a destroy asked to stop. */
+  async cancelRequested(ids: string[]): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await this.db('environment_operations')
+      .whereIn('id', ids)
+      .where({ cancel_requested: true })
+      .select('id');
+    return rows.map(r => r.id);
+  }
+
+  /** Marks a running operation as only waiting for pods: its slot is free for others. */
+  async setWaiting(id: string, workerId: string): Promise<void> {
+    await this.db('environment_operations')
+      .where({ id, locked_by: workerId, status: 'running' })
+      .update({ waiting: true });
   }
 
   async saveSteps(
@@ -491,6 +589,7 @@ export class EnvironmentStore {
         locked_by: null,
         locked_until: null,
         not_before: new Date(Date.now() + delayMs),
+        waiting: false,
         steps: JSON.stringify(steps),
         error,
       });
@@ -695,6 +794,7 @@ export class EnvironmentStore {
       title: r.title ?? undefined,
       spec: json(r.spec, {} as EnvironmentSpec),
       revision: r.revision,
+      services: json(r.services, undefined),
       stopped: json(r.stopped, []),
       restartedAt: json(r.restarted_at, {}),
       createdBy: r.created_by,
@@ -721,6 +821,7 @@ export class EnvironmentStore {
       error: r.error ?? undefined,
       attempts: r.attempts,
       lockedBy: r.locked_by ?? undefined,
+      waiting: !!r.waiting,
       createdAt: iso(r.created_at)!,
       startedAt: iso(r.started_at),
       finishedAt: iso(r.finished_at),

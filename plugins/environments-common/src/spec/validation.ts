@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeEntityRef } from './primitives';
+import { checkKind } from './kinds';
 import {
   EnvironmentSpec,
   ServiceDefinition,
@@ -153,37 +154,19 @@ export function resolveServices(
       ...p,
       protocol: p.protocol ?? ('TCP' as const),
     }));
-    if ((kind === 'http' || kind === 'socket') && ports.length === 0) {
-      errors.push({
-        path: at('ports'),
-        message: `is required for a ${kind} service (none in the request or the definition)`,
-      });
-    }
     const schedule = req.schedule ?? def?.schedule;
-    if (kind === 'cron' && !schedule) {
-      errors.push({
-        path: at('schedule'),
-        message: 'is required for a cron service',
-      });
-    }
-    if (kind !== 'cron' && req.schedule) {
-      errors.push({
-        path: at('schedule'),
-        message: 'is only for cron services',
-      });
-    }
     const ingress = req.ingress ?? def?.ingress;
-    if (ingress && kind !== 'http' && kind !== 'socket') {
-      errors.push({
-        path: at('ingress'),
-        message: 'is only for http and socket services',
-      });
-    }
+    const volumes = req.volumes ?? def?.volumes ?? [];
+    for (const p of checkKind(
+      kind,
+      { ports, schedule, ingress, volumes },
+      !!req.schedule,
+    ))
+      errors.push({ path: at(p.field), message: p.message });
     const portNames = new Set(ports.map(p => p.name));
     if (portNames.size !== ports.length) {
       errors.push({ path: at('ports'), message: 'must have unique names' });
     }
-    const volumes = req.volumes ?? def?.volumes ?? [];
     if (new Set(volumes.map(v => v.name)).size !== volumes.length) {
       errors.push({ path: at('volumes'), message: 'must have unique names' });
     }

@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { Amounts, fits } from './fits';
+
+const Gi = 1024 ** 3;
+const amounts = (cpuMillis: number, memGi: number, pods: number): Amounts => ({
+  cpuMillis,
+  memoryBytes: memGi * Gi,
+  pods,
+});
+const base = {
+  cluster: 'local',
+  purpose: 'sandbox',
+  current: amounts(0, 0, 0),
+  free: amounts(4000, 8, 100),
+  quota: { cpuMillis: 4000, memoryBytes: 8 * Gi, pods: 20 },
+};
+
+describe('fits', () => {
+  it('admits what the cluster has free and the quota allows, with the numbers', () => {
+    const r = fits({ ...base, wanted: amounts(1500, 2, 3) });
+    expect(r).toEqual({
+      fits: true,
+      message: 'fits: 1.5 CPU and 2.0Gi more of 4 CPU and 8.0Gi free',
+    });
+  });
+
+  it('refuses what the cluster cannot hold, saying how much is short', () => {
+    const r = fits({
+      ...base,
+      free: amounts(500, 1, 2),
+      wanted: amounts(1000, 2, 3),
+    });
+    expect(r.fits).toBe(false);
+    expect(r.message).toBe(
+      'Not enough capacity on cluster "local": 1 CPU requested, 500m free; 2.0Gi memory requested, 1.0Gi free; 3 pods requested, 2 free. Nothing was applied.',
+    );
+  });
+
+  it("refuses what the purpose's quota would never admit, whatever is free", () => {
+    const r = fits({ ...base, wanted: amounts(100, 1, 21) });
+    expect(r).toEqual({
+      fits: false,
+      message:
+        'Over the quota of sandbox environments: 21 pods wanted, 20 allowed. Ask for fewer replicas, or another purpose. Nothing was applied.',
+    });
+  });
+
+  it("does not count the environment's current pods twice", () => {
+    // 3 pods now, 4 wanted: one more is needed, and one is free.
+    const r = fits({
+      ...base,
+      current: amounts(300, 0, 3),
+      free: amounts(100, 1, 1),
+      wanted: amounts(400, 0, 4),
+    });
+    expect(r.fits).toBe(true);
+  });
+
+  it('is monotonic: asking for less never turns a fit into a refusal (property)', () => {
+    const a = fc.record({
+      cpuMillis: fc.integer({ min: 0, max: 8000 }),
+      memoryBytes: fc.integer({ min: 0, max: 16 * Gi }),
+      pods: fc.integer({ min: 0, max: 40 }),
+    });
+    fc.assert(
+      fc.property(a, a, (wanted, less) => {
+        const smaller = {
+          cpuMillis: Math.min(wanted.cpuMillis, less.cpuMillis),
+          memoryBytes: Math.min(wanted.memoryBytes, less.memoryBytes),
+          pods: Math.min(wanted.pods, less.pods),
+        };
+        // fits(wanted) implies fits(smaller)
+        expect(
+          !fits({ ...base, wanted }).fits ||
+            fits({ ...base, wanted: smaller }).fits,
+        ).toBe(true);
+      }),
+    );
+  });
+});

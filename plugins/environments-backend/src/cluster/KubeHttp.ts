@@ -1,0 +1,98 @@
+/*
+ * JSON over HTTPS to the API server, with the cluster's credentials. Writes send the exact
+ * JSON we rendered: client-node's typed APIs serialise through models that silently drop
+ * fields whose TypeScript names differ (`from` in a NetworkPolicy rule becomes `_from` and is
+ * lost), so the cluster would store something looser than what was meant.
+ */
+import https from 'node:https';
+import http from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError } from '../errors';
+
+export interface KubeRequest {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class KubeHttp {
+  private options?: { at: number; value: https.RequestOptions };
+
+  constructor(private readonly kc: KubeConfig) {}
+
+  private async requestOptions(): Promise<https.RequestOptions> {
+    // The agent (and its TLS settings) is built once a minute, so connections are reused.
+    if (this.options && Date.now() - this.options.at < 60_000)
+      return this.options.value;
+    const value: https.RequestOptions = { headers: {} };
+    await this.kc.applyToHTTPSOptions(value as any);
+    (value.agent as https.Agent | undefined)?.setMaxListeners?.(0);
+    if (value.agent) (value.agent as any).keepAlive = true;
+    this.options = { at: Date.now(), value };
+    return value;
+  }
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    req: KubeRequest = {},
+  ): Promise<T> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('The kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    const base = await this.requestOptions();
+    const body =
+      req.body === undefined
+        ? undefined
+        : Buffer.from(JSON.stringify(req.body));
+    const headers: Record<string, string> = {
+      ...(base.headers as Record<string, string>),
+      Accept: 'application/json',
+    };
+    if (body) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(body.length);
+    }
+    const lib = url.protocol === 'http:' ? http : https;
+    return new Promise<T>((resolve, reject) => {
+      const r = lib.request(
+        url,
+        {
+          ...base,
+          method,
+          headers,
+          signal: req.signal,
+          timeout: req.timeoutMs ?? 30_000,
+        },
+        res => {
+          const chunks: Buffer[] = [];
+          res.on('data', c => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: any;
+            try {
+              json = text ? JSON.parse(text) : undefined;
+            } catch {
+              json = undefined;
+            }
+            const code = res.statusCode ?? 0;
+            if (code >= 200 && code < 300) resolve(json as T);
+            else reject(new KubeApiError(code, method, path, json, text));
+          });
+        },
+      );
+      r.on('timeout', () =>
+        r.destroy(new Error(`${method} ${path} timed out (ETIMEDOUT)`)),
+      );
+      r.on('error', reject);
+      if (body) r.write(body);
+      r.end();
+    });
+  }
+}

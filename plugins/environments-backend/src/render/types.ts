@@ -1,0 +1,62 @@
+/*
+ * What rendering takes and gives. Rendering is pure: an environment's spec, its resolved
+ * services and the cluster's settings go in; Kubernetes manifests come out.
+ */
+import type {
+  EnvironmentSpec,
+  ResolvedService,
+} from '@archipelago/plugin-environments-common';
+
+/** A Kubernetes object as rendered: apiVersion, kind and metadata are always set. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  [key: string]: unknown;
+}
+
+export interface Sizing {
+  /** ResourceQuota hard limits for the namespace. */
+  quota: {
+    cpu: string;
+    memory: string;
+    pods: number;
+    storage: string;
+    claims: number;
+  };
+  /** LimitRange defaults for containers that set no resources. */
+  defaultRequests: { cpu: string; memory: string };
+  defaultLimits: { cpu: string; memory: string };
+}
+
+/** A service the environment does not run, answered by a base environment. */
+export interface Fallback {
+  service: string;
+  environment: string;
+  namespace: string;
+}
+
+export interface RenderInput {
+  spec: EnvironmentSpec;
+  services: ResolvedService[];
+  revision: number;
+  namespace: string;
+  sizing: Sizing;
+  /** Services that are stopped: scaled to zero, CronJobs suspended. */
+  stopped: string[];
+  /** Per service, the time of the last restart request: changes roll the pods. */
+  restartedAt: Record<string, string>;
+  /** Services the base chain answers for, nearest base first (see bases/chain.ts). */
+  fallbacks: Fallback[];
+  /** Namespace of the base environment, allowed through the NetworkPolicy. */
+  baseNamespace?: string;
+  /** Namespace of the ingress controller, allowed through the NetworkPolicy. */
+  ingressNamespace: string;
+  ingressClassName?: string;
+  clusterDomain: string;
+}
