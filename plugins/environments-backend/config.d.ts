@@ -58,6 +58,16 @@ export interface Config {
       /** Attempts for transient API errors before an operation fails. Default 5. */
       maxAttempts?: number;
     };
+    reconcile?: {
+      /**
+       * How often every environment is compared with what its cluster holds, besides each
+       * watch event, e.g. "30s", "5m" (default) or "1h". Drift is repaired by a recorded
+       * `repair` operation.
+       */
+      resyncInterval?: string;
+    };
+    /** How often, in seconds, the TTL task looks for expired environments. Default 30. */
+    expiryCheckSeconds?: number;
     registrars?: {
       /** The built-in webhook registrar: POSTs each registration event as JSON. */
       webhook?: {

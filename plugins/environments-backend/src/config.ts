@@ -39,6 +39,12 @@ export interface EnvironmentsConfig {
     maxAttempts: number;
   };
   webhook?: { url: string; token?: string };
+  reconcile: {
+    /** Every environment is compared with the cluster this often, whatever the watch saw. */
+    resyncMs: number;
+  };
+  /** How often the TTL task looks for expired environments. */
+  expiryCheckSeconds: number;
 }
 
 const DEFAULTS: Record<
@@ -212,6 +218,30 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       )}: "${poll}" must be like "500ms" or "2s"`,
     );
   const webhook = env?.getOptionalConfig('registrars.webhook');
+  const resyncText = env?.getOptionalString('reconcile.resyncInterval');
+  const resyncMatch =
+    resyncText === undefined ? undefined : /^(\d+)(s|m|h)$/.exec(resyncText);
+  const resync = resyncMatch
+    ? parseInt(resyncMatch[1], 10) *
+      { s: 1, m: 60, h: 3600 }[resyncMatch[2] as 's' | 'm' | 'h']
+    : undefined;
+  if (resyncText !== undefined && (resync === undefined || resync < 10))
+    throw new InputError(
+      `Invalid config ${at(
+        'reconcile.resyncInterval',
+      )}: "${resyncText}" must be a duration of at least 10s, such as "30s", "5m" or "1h"`,
+    );
+  const expiryCheckSeconds = env?.getOptionalNumber('expiryCheckSeconds') ?? 30;
+  if (
+    !Number.isInteger(expiryCheckSeconds) ||
+    expiryCheckSeconds < 1 ||
+    expiryCheckSeconds > 3600
+  )
+    throw new InputError(
+      `Invalid config ${at(
+        'expiryCheckSeconds',
+      )}: must be a whole number of seconds from 1 to 3600`,
+    );
   return {
     clusters,
     defaultCluster,
@@ -235,6 +265,8 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       leaseMs: (q?.getOptionalNumber('leaseSeconds') ?? 60) * 1000,
       maxAttempts: q?.getOptionalNumber('maxAttempts') ?? 5,
     },
+    reconcile: { resyncMs: (resync ?? 300) * 1000 },
+    expiryCheckSeconds,
     webhook: webhook
       ? {
           url: webhook.getString('url'),

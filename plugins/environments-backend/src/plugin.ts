@@ -19,6 +19,7 @@ import { readEnvironmentsConfig } from './config';
 import { EnvironmentObserver } from './observe/Observer';
 import { RegistrarDispatcher, WebhookRegistrar } from './observe/Registrars';
 import { OperationWorker } from './reconcile/OperationWorker';
+import { DriftWatcher } from './reconcile/DriftWatcher';
 import { Cluster, Reconciler } from './reconcile/Reconciler';
 import { EnvironmentsService } from './service/EnvironmentsService';
 import { createRouter } from './service/router';
@@ -133,6 +134,18 @@ export const environmentsPlugin = createBackendPlugin({
           deps.notifications,
         );
 
+        const drift = new DriftWatcher(
+          store,
+          reconciler,
+          clusters,
+          logger,
+          { resyncMs: settings.reconcile.resyncMs },
+          op => {
+            worker.poke();
+            observer.operationChanged(op);
+          },
+        );
+
         wired.worker = worker;
         wired.observer = observer;
 
@@ -165,10 +178,7 @@ export const environmentsPlugin = createBackendPlugin({
         await scheduler.scheduleTask({
           id: 'environments-expire',
           scope: 'global',
-          frequency: {
-            seconds:
-              config.getOptionalNumber('environments.expiryCheckSeconds') ?? 30,
-          },
+          frequency: { seconds: settings.expiryCheckSeconds },
           timeout: { minutes: 5 },
           initialDelay: { seconds: 5 },
           fn: async () => {
@@ -201,8 +211,10 @@ export const environmentsPlugin = createBackendPlugin({
           worker.start();
           observer.start();
           dispatcher.start();
+          drift.start();
         });
         lifecycle.addShutdownHook(async () => {
+          drift.stop();
           observer.stop();
           dispatcher.stop();
           await worker.stop();

@@ -44,6 +44,7 @@ export const environmentsMessages = {
     extend: 'Extend',
     destroy: 'Destroy',
     expire: 'Expire',
+    repair: 'Drift repair',
   },
   operationStatus: {
     pending: 'Queued',

@@ -318,6 +318,15 @@ export class WatchCache {
     }
   }
 
+  /** Whether every kind has listed at least once and its last call worked. */
+  isSynced(): boolean {
+    return (
+      this.kinds > 0 &&
+      this.synced.size === this.kinds &&
+      this.failing.size === 0
+    );
+  }
+
   /** Resolves once every kind has listed at least once. */
   waitForSync(timeoutMs = 30_000): Promise<void> {
     if (this.kinds && this.synced.size === this.kinds) return Promise.resolve();

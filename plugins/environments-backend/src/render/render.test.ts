@@ -396,7 +396,7 @@ describe('renderEnvironment', () => {
     expect([...r2.keys()]).toEqual([...r1.keys()]);
     const templates = [...r2].filter(([, o]) => templateOf(o));
     expect(templates).toHaveLength(5);
-    for (const [key, o] of r2) {
+    for (const o of r2.values()) {
       expect(o.metadata.labels[REVISION_LABEL]).toBe('2');
     }
     for (const [key, o] of templates) {

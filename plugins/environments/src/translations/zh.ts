@@ -43,6 +43,7 @@ const zh: EnvironmentsMessages = {
     extend: '延期',
     destroy: '销毁',
     expire: '到期回收',
+    repair: '漂移修复',
   },
   operationStatus: {
     pending: '排队中',

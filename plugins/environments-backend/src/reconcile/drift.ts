@@ -1,0 +1,85 @@
+/*
+ * Drift: where what the cluster holds (the watch cache) differs from what the environment's
+ * desired state renders to. Pure. The same check backs the round-trip test: after an apply,
+ * every rendered field must be present in the stored object with the same value.
+ */
+import { resourceOf } from '../cluster/resources';
+import { CACHED_RESOURCES, NamespaceSnapshot } from '../cluster/WatchCache';
+import type { Manifest } from '../render/types';
+
+/** Paths of `want` that `have` lacks or holds with another value ("spec.replicas: 1 ≠ 3"). */
+export function differences(
+  want: unknown,
+  have: unknown,
+  path = '',
+  out: string[] = [],
+): string[] {
+  if (want === undefined) return out;
+  if (Array.isArray(want)) {
+    if (!Array.isArray(have) || have.length !== want.length) {
+      out.push(
+        `${path}: ${want.length} item(s) wanted, ${
+          Array.isArray(have) ? have.length : 'none'
+        } found`,
+      );
+      return out;
+    }
+    want.forEach((w, i) => differences(w, have[i], `${path}[${i}]`, out));
+    return out;
+  }
+  if (want !== null && typeof want === 'object') {
+    if (have === null || typeof have !== 'object' || Array.isArray(have)) {
+      out.push(`${path}: missing`);
+      return out;
+    }
+    for (const [k, v] of Object.entries(want)) {
+      differences(v, (have as any)[k], path ? `${path}.${k}` : k, out);
+    }
+    return out;
+  }
+  // Scalars: the API server keeps our JSON types; compare as text to allow int-or-string.
+  if (have === undefined) out.push(`${path}: missing`);
+  else if (String(want) !== String(have))
+    out.push(
+      `${path}: ${JSON.stringify(want)} wanted, ${JSON.stringify(have)} found`,
+    );
+  return out;
+}
+
+const CACHED = new Set(CACHED_RESOURCES);
+
+/**
+ * What differs between the desired objects and the cached ones, one line per object: a
+ * deleted object, a workload scaled by hand, a field someone edited. Objects of resources
+ * the cache does not watch are not judged.
+ */
+export function detectDrift(
+  desired: Manifest[],
+  snapshot: NamespaceSnapshot,
+): string[] {
+  const drift: string[] = [];
+  for (const m of desired) {
+    const r = resourceOf(m);
+    if (!r || !CACHED.has(r.name)) continue;
+    const seen = snapshot[r.name].find(
+      o => o.metadata?.name === m.metadata.name,
+    );
+    const what = `${m.kind}/${m.metadata.name}`;
+    if (!seen) {
+      drift.push(`${what} was deleted`);
+      continue;
+    }
+    const { metadata, apiVersion: _a, kind: _k, ...body } = m;
+    const diff = [
+      ...differences(metadata.labels, seen.metadata?.labels, 'metadata.labels'),
+      ...differences(body, seen),
+    ];
+    if (diff.length)
+      drift.push(
+        `${what} was changed (${diff.slice(0, 3).join('; ')}${
+          diff.length > 3 ? `; ${diff.length - 3} more` : ''
+        })`,
+      );
+  }
+  return drift;
+}
