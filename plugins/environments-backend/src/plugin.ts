@@ -139,7 +139,10 @@ export const environmentsPlugin = createBackendPlugin({
           reconciler,
           clusters,
           logger,
-          { resyncMs: settings.reconcile.resyncMs },
+          {
+            resyncMs: settings.reconcile.resyncMs,
+            namespacePrefix: settings.namespacePrefix,
+          },
           op => {
             worker.poke();
             observer.operationChanged(op);

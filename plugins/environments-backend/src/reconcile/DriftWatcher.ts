@@ -20,6 +20,8 @@ import { detectDrift } from './drift';
 import type { Cluster, Reconciler } from './Reconciler';
 
 export interface DriftWatcherOptions {
+  /** Environments' namespaces are this prefix and their name. */
+  namespacePrefix: string;
   /** How often every environment is compared, whatever the watch saw. */
   resyncMs: number;
   /** Quiet time after a change before comparing (changes come in bursts). */
@@ -51,7 +53,10 @@ export class DriftWatcher {
     for (const cluster of this.clusters.values()) {
       this.unsubscribe.push(
         cluster.cache.onChange(ns => {
-          const name = this.nsToName.get(ns);
+          const prefix = this.options.namespacePrefix;
+          const name =
+            this.nsToName.get(ns) ??
+            (ns.startsWith(prefix) ? ns.slice(prefix.length) : undefined);
           if (name) this.schedule(name);
         }),
       );
@@ -119,7 +124,7 @@ export class DriftWatcher {
     if (!latest || latest.status === 'pending' || latest.status === 'running')
       return [];
     if (latest.status === 'failed') return [];
-    const settle = this.options.settleMs ?? 5000;
+    const settle = this.options.settleMs ?? 2000;
     const finished = latest.finishedAt ? Date.parse(latest.finishedAt) : 0;
     if (Date.now() - finished < settle) {
       this.schedule(env.name, settle - (Date.now() - finished) + 100);

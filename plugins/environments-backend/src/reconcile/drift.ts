@@ -3,6 +3,7 @@
  * desired state renders to. Pure. The same check backs the round-trip test: after an apply,
  * every rendered field must be present in the stored object with the same value.
  */
+import { REVISION_LABEL } from '@archipelago/plugin-environments-common';
 import { resourceOf } from '../cluster/resources';
 import { CACHED_RESOURCES, NamespaceSnapshot } from '../cluster/WatchCache';
 import type { Manifest } from '../render/types';
@@ -70,8 +71,11 @@ export function detectDrift(
       continue;
     }
     const { metadata, apiVersion: _a, kind: _k, ...body } = m;
+    // Which revision last wrote an object is bookkeeping, not state: objects created once
+    // (Jobs) keep the revision that created them.
+    const { [REVISION_LABEL]: _r, ...labels } = metadata.labels;
     const diff = [
-      ...differences(metadata.labels, seen.metadata?.labels, 'metadata.labels'),
+      ...differences(labels, seen.metadata?.labels, 'metadata.labels'),
       ...differences(body, seen),
     ];
     if (diff.length)

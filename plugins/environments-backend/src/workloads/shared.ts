@@ -143,7 +143,8 @@ export function podTemplate(
     { name: 'SERVICE_NAME', value: svc.name },
     ...Object.entries(svc.env)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, value]) => ({ name, value })),
+      // The API server stores an empty value as no value: render it the way it is kept.
+      .map(([name, value]) => (value === '' ? { name } : { name, value })),
   ];
   const volumeMounts: Array<Record<string, unknown>> = [];
   const volumes: Array<Record<string, unknown>> = [];
@@ -257,7 +258,6 @@ export function service(
     spec: prune({
       type: 'ClusterIP',
       clusterIP: headless ? 'None' : undefined,
-      publishNotReadyAddresses: headless ? false : undefined,
       selector: selectorLabels(input.spec, svc.name),
       ports: svc.ports.length
         ? svc.ports.map(p => ({

@@ -15,13 +15,13 @@ import {
   ENVIRONMENT_LABEL,
   MANAGED_BY_LABEL,
 } from '@archipelago/plugin-environments-common';
-import { EnvironmentStore } from './store/EnvironmentStore';
+import { EnvironmentStore } from '../store/EnvironmentStore';
 import {
   eventually,
   startEnvironmentsBackend,
   testKube,
   uniqueName,
-} from './__testUtils__/harness';
+} from './harness';
 
 jest.setTimeout(240_000);
 

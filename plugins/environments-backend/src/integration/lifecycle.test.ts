@@ -12,7 +12,7 @@ import {
   startEnvironmentsBackend,
   testKube,
   uniqueName,
-} from './__testUtils__/harness';
+} from './harness';
 
 jest.setTimeout(240_000);
 

@@ -13,8 +13,8 @@ import {
   MANAGED_BY_LABEL,
   SERVICE_LABEL,
 } from '@archipelago/plugin-environments-common';
-import { WatchCache } from './WatchCache';
-import { eventually } from '../__testUtils__/harness';
+import { WatchCache } from '../cluster/WatchCache';
+import { eventually } from './harness';
 
 jest.setTimeout(300_000);
 

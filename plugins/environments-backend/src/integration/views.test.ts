@@ -21,7 +21,7 @@ import {
   testClusterAppConfig,
   testKube,
   uniqueName,
-} from './__testUtils__/harness';
+} from './harness';
 
 jest.setTimeout(240_000);
 

@@ -1,0 +1,195 @@
+/*
+ * Property: what the API server stores is what we rendered. Random valid specs (every
+ * workload kind, ports, env, probes, volumes, config files, fallbacks, stopped services) are
+ * rendered, applied for real to the local test cluster, and every object is read back: each
+ * rendered field must be there with the same value. A dry run would not prove this: the
+ * looser object a serialiser leaves behind (a NetworkPolicy rule without its peers) is valid.
+ */
+import fc from 'fast-check';
+import {
+  KIND_RULES,
+  WorkloadKind,
+  environmentSpecSchema,
+  resolveServices,
+} from '@archipelago/plugin-environments-common';
+import { ClusterClient } from '../cluster/ClusterClient';
+import { resourceOf, resourcePath } from '../cluster/resources';
+import { differences } from '../reconcile/drift';
+import { renderEnvironment } from '../render/render';
+import { renderInput } from '../render/testFixtures';
+import { testClusterAppConfig, testKube, uniqueName } from './harness';
+
+jest.setTimeout(300_000);
+
+const name = fc.stringMatching(/^[a-z][a-z0-9]{0,8}$/);
+const probe = fc.oneof(
+  fc.record({
+    http: fc.record({
+      path: fc.constantFrom('/', '/healthz', '/ready'),
+      port: fc.constant('main'),
+    }),
+  }),
+  fc.record({ tcp: fc.record({ port: fc.constant('main') }) }),
+  fc.record({
+    exec: fc.record({ command: fc.constant(['true']) }),
+    periodSeconds: fc.integer({ min: 1, max: 30 }),
+  }),
+);
+const service = fc.record({
+  name,
+  kind: fc.constantFrom('http', 'socket', 'backend', 'cron', 'job'),
+  version: fc.stringMatching(/^[0-9][0-9a-z.]{0,10}[0-9a-z]$/),
+  replicas: fc.integer({ min: 0, max: 3 }),
+  env: fc.dictionary(
+    fc.stringMatching(/^[A-Z][A-Z0-9_]{0,10}$/),
+    fc.string({ maxLength: 30 }),
+    { maxKeys: 4 },
+  ),
+  withProbe: fc.boolean(),
+  probe,
+  cpu: fc.constantFrom(undefined, '50m', '250m', '1'),
+  memory: fc.constantFrom(undefined, '64Mi', '512Mi', '1Gi'),
+  volume: fc.constantFrom(undefined, 'persistent', 'code', 'scratch'),
+  config: fc.boolean(),
+  ingress: fc.boolean(),
+  hostAliases: fc.boolean(),
+  nodeSelector: fc.boolean(),
+  stopped: fc.boolean(),
+});
+
+describe('what the API server stores is what we rendered', () => {
+  const { core } = testKube();
+  const settings =
+    testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0];
+  const client = new ClusterClient(settings);
+  const namespace = uniqueName('roundtrip');
+
+  afterAll(async () => {
+    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+  });
+
+  it('reads back every rendered field of random valid specs, NetworkPolicies included', async () => {
+    const differing: string[] = [];
+    let compared = 0;
+    let policies = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(service, {
+          selector: s => s.name,
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.boolean(),
+        async (services, revision, withBase) => {
+          const spec = environmentSpecSchema.parse({
+            name: 'roundtrip',
+            owner: 'group:default/backend',
+            purpose: 'feature',
+            base: withBase ? 'integration' : undefined,
+            services: services.map(s => {
+              const rules = KIND_RULES[s.kind as WorkloadKind];
+              return {
+                name: s.name,
+                kind: s.kind,
+                image: `registry.local/studio/${s.name}:${s.version}`,
+                replicas: s.replicas,
+                env: s.env,
+                ports: rules.ports ? [{ name: 'main', port: 8080 }] : undefined,
+                schedule: rules.schedule ? '*/5 * * * *' : undefined,
+                probes:
+                  s.withProbe && rules.ports
+                    ? { readiness: s.probe }
+                    : undefined,
+                resources:
+                  s.cpu || s.memory
+                    ? {
+                        requests: {
+                          ...(s.cpu && { cpu: s.cpu }),
+                          ...(s.memory && { memory: s.memory }),
+                        },
+                      }
+                    : undefined,
+                volumes:
+                  s.volume && (s.volume !== 'persistent' || rules.persistent)
+                    ? [
+                        {
+                          name: 'data',
+                          type: s.volume,
+                          mountPath: '/data',
+                          size: '1Gi',
+                        },
+                      ]
+                    : undefined,
+                configFiles: s.config
+                  ? [{ path: `/etc/${s.name}/app.toml`, content: 'a = 1\n' }]
+                  : undefined,
+                ingress:
+                  s.ingress && rules.ingress && rules.ports
+                    ? { host: `${s.name}.dev.local` }
+                    : undefined,
+                hostAliases: s.hostAliases
+                  ? [{ ip: '10.18.1.6', hostnames: ['login.example.com'] }]
+                  : undefined,
+                nodeSelector: s.nodeSelector ? { branch: 'dev' } : undefined,
+              };
+            }),
+          });
+          const resolved = resolveServices(spec, () => undefined);
+          if (!resolved.success)
+            throw new Error(JSON.stringify(resolved.errors));
+          const input = renderInput(spec, {
+            revision,
+            namespace,
+            stopped: services.filter(s => s.stopped).map(s => s.name),
+            fallbacks: withBase
+              ? [
+                  {
+                    service: 'matchmaker',
+                    environment: 'integration',
+                    namespace: 'env-integration',
+                  },
+                ]
+              : [],
+            baseNamespace: withBase ? 'env-integration' : undefined,
+          });
+          const objects = renderEnvironment(input);
+          await client.apply(objects);
+          await client.prune(namespace, 'roundtrip', objects);
+          for (const obj of objects) {
+            // Claims keep the spec they were created with; their size may not shrink.
+            if (obj.kind === 'PersistentVolumeClaim') continue;
+            const r = resourceOf(obj)!;
+            const stored = await client.http.request(
+              'GET',
+              resourcePath(r.type, obj.metadata.namespace, obj.metadata.name),
+            );
+            const { apiVersion: _a, kind: _k, ...body } = obj;
+            const diff = differences(body, stored);
+            compared++;
+            if (obj.kind === 'NetworkPolicy') {
+              policies++;
+              // Only what the docs say may reach the environment's pods.
+              expect(stored.spec.ingress).toHaveLength(1);
+              expect(stored.spec.ingress[0].from).toEqual(
+                (obj as any).spec.ingress[0].from,
+              );
+            }
+            if (diff.length) {
+              differing.push(
+                `${obj.kind}/${obj.metadata.name}: ${diff.join('; ')}`,
+              );
+              return false;
+            }
+          }
+          return true;
+        },
+      ),
+      { numRuns: 25 },
+    );
+    expect(differing).toEqual([]);
+    // 25 specs of at least one service render well over a hundred objects.
+    expect(compared).toBeGreaterThan(100);
+    expect(policies).toBe(25);
+  });
+});
