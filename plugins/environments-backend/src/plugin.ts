@@ -17,13 +17,14 @@ import { ClusterClient } from './cluster/ClusterClient';
 import { WatchCache } from './cluster/WatchCache';
 import { readEnvironmentsConfig } from './config';
 import { EnvironmentObserver } from './observe/Observer';
-import { RegistrarDispatcher, WebhookRegistrar } from './observe/Registrars';
-import { OperationWorker } from './reconcile/OperationWorker';
+import { RegistrarDispatcher, WebhookRegistrar } from './registry/Registrars';
+import { OperationWorker } from './queue/OperationWorker';
 import { DriftWatcher } from './reconcile/DriftWatcher';
 import { Cluster, Reconciler } from './reconcile/Reconciler';
 import { EnvironmentsService } from './service/EnvironmentsService';
 import { createRouter } from './service/router';
 import { EnvironmentStore } from './store/EnvironmentStore';
+import { scheduleExpiry } from './ttl/expiryTask';
 
 /**
  * The environments backend plugin: REST API, durable operation queue and worker, watch caches,
@@ -112,7 +113,7 @@ export const environmentsPlugin = createBackendPlugin({
           );
         const dispatcher = new RegistrarDispatcher(store, registrars, logger);
         const worker = new OperationWorker(
-          store,
+          store.queue,
           reconciler,
           logger,
           {
@@ -178,30 +179,12 @@ export const environmentsPlugin = createBackendPlugin({
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
-        await scheduler.scheduleTask({
-          id: 'environments-expire',
-          scope: 'global',
-          frequency: { seconds: settings.expiryCheckSeconds },
-          timeout: { minutes: 5 },
-          initialDelay: { seconds: 5 },
-          fn: async () => {
-            for (const e of await store.listExpired()) {
-              try {
-                await service.destroy(
-                  e.name,
-                  'system:archipelago-ttl',
-                  'expire',
-                );
-                logger.info(
-                  `environment ${
-                    e.name
-                  } expired at ${e.expiresAt?.toISOString()}; destroying it`,
-                );
-              } catch (err) {
-                logger.warn(`could not expire ${e.name}: ${String(err)}`);
-              }
-            }
-          },
+        await scheduleExpiry({
+          scheduler,
+          store,
+          service,
+          logger,
+          everySeconds: settings.expiryCheckSeconds,
         });
 
         lifecycle.addStartupHook(async () => {

@@ -1,8 +1,13 @@
+/*
+ * The base chain (seed 001): an environment, its base, that base's base, and so on. One walk
+ * serves both the render input (which services fall back, and to where) and resolve (which
+ * environment answers for a service). It stops at cycles and at a base that does not exist.
+ */
 import type {
   EnvironmentRecord,
   EnvironmentStore,
 } from '../store/EnvironmentStore';
-import type { Fallback } from '../render/render';
+import type { Fallback } from '../render/types';
 
 export interface BaseInfo {
   name: string;
@@ -11,24 +16,36 @@ export interface BaseInfo {
   services: string[];
 }
 
-/**
- * Walks the base chain (seed 001): every service some base runs and this environment does not
- * is answered by the nearest base that runs it. Stops at cycles and missing bases.
- */
-export async function resolveFallbacks(
-  start: { name: string; base?: string; services: string[] },
-  getBase: (name: string) => Promise<BaseInfo | undefined>,
-): Promise<{ fallbacks: Fallback[]; chain: BaseInfo[]; missingBase?: string }> {
+export interface BaseChain<T> {
+  /** The bases, nearest first (the environment itself is not in it). */
+  chain: T[];
+  /** A base named in the chain that does not exist (or is destroyed). */
+  missingBase?: string;
+}
+
+/** Walks the bases of `start`, loading each by name. */
+export async function walkBases<T extends { name: string; base?: string }>(
+  start: { name: string; base?: string },
+  getBase: (name: string) => Promise<T | undefined>,
+): Promise<BaseChain<T>> {
   const seen = new Set([start.name]);
-  const answered = new Set(start.services);
-  const fallbacks: Fallback[] = [];
-  const chain: BaseInfo[] = [];
+  const chain: T[] = [];
   let next = start.base;
   while (next && !seen.has(next)) {
     seen.add(next);
     const base = await getBase(next);
-    if (!base) return { fallbacks, chain, missingBase: next };
+    if (!base) return { chain, missingBase: next };
     chain.push(base);
+    next = base.base;
+  }
+  return { chain };
+}
+
+/** Every service some base runs and this environment does not: answered by the nearest base that runs it. */
+export function fallbacksFrom(own: string[], chain: BaseInfo[]): Fallback[] {
+  const answered = new Set(own);
+  const fallbacks: Fallback[] = [];
+  for (const base of chain) {
     for (const s of base.services) {
       if (answered.has(s)) continue;
       answered.add(s);
@@ -38,32 +55,51 @@ export async function resolveFallbacks(
         namespace: base.namespace,
       });
     }
-    next = base.base;
   }
-  return { fallbacks, chain };
+  return fallbacks;
+}
+
+/** Walks the base chain and works out the fallbacks (pure but for getBase). */
+export async function resolveFallbacks(
+  start: { name: string; base?: string; services: string[] },
+  getBase: (name: string) => Promise<BaseInfo | undefined>,
+): Promise<{ fallbacks: Fallback[]; chain: BaseInfo[]; missingBase?: string }> {
+  const { chain, missingBase } = await walkBases(start, getBase);
+  return {
+    fallbacks: fallbacksFrom(start.services, chain),
+    chain,
+    missingBase,
+  };
+}
+
+const info = (e: EnvironmentRecord): BaseInfo => ({
+  name: e.name,
+  namespace: e.namespace,
+  base: e.base,
+  services: e.spec.services.map(s => s.name),
+});
+
+/** The live bases of a stored environment, nearest first. */
+export function liveBases(
+  env: EnvironmentRecord,
+  store: Pick<EnvironmentStore, 'getEnvironment'>,
+): Promise<BaseChain<EnvironmentRecord>> {
+  return walkBases(env, async name => {
+    const b = await store.getEnvironment(name);
+    return b && !b.destroyedAt ? b : undefined;
+  });
 }
 
 /** The fallbacks of a stored environment, walking live bases in the store. */
-export function fallbacksOf(
+export async function fallbacksOf(
   env: EnvironmentRecord,
   store: Pick<EnvironmentStore, 'getEnvironment'>,
 ) {
-  return resolveFallbacks(
-    {
-      name: env.name,
-      base: env.base,
-      services: env.spec.services.map(s => s.name),
-    },
-    async name => {
-      const b = await store.getEnvironment(name);
-      return b && !b.destroyedAt
-        ? {
-            name: b.name,
-            namespace: b.namespace,
-            base: b.base,
-            services: b.spec.services.map(s => s.name),
-          }
-        : undefined;
-    },
-  );
+  const { chain, missingBase } = await liveBases(env, store);
+  const bases = chain.map(info);
+  return {
+    fallbacks: fallbacksFrom(info(env).services, bases),
+    chain: bases,
+    missingBase,
+  };
 }

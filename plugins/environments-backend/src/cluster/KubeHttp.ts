@@ -23,13 +23,13 @@ export class KubeHttp {
   constructor(private readonly kc: KubeConfig) {}
 
   private async requestOptions(): Promise<https.RequestOptions> {
-    // The agent (and its TLS settings) is built once a minute, so connections are reused.
+    // Credentials and TLS settings are read once a minute. Connections are not kept alive
+    // between requests: a request after a stall (a relist, say) must not wait on a socket
+    // that stalled with it.
     if (this.options && Date.now() - this.options.at < 60_000)
       return this.options.value;
     const value: https.RequestOptions = { headers: {} };
     await this.kc.applyToHTTPSOptions(value as any);
-    (value.agent as https.Agent | undefined)?.setMaxListeners?.(0);
-    if (value.agent) (value.agent as any).keepAlive = true;
     this.options = { at: Date.now(), value };
     return value;
   }

@@ -12,7 +12,7 @@ import {
   startEnvironmentsBackend,
   testKube,
   uniqueName,
-} from './harness';
+} from '../__testUtils__/harness';
 
 jest.setTimeout(240_000);
 

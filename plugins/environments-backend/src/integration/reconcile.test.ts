@@ -17,7 +17,7 @@ import {
   testClusterAppConfig,
   testKube,
   uniqueName,
-} from './harness';
+} from '../__testUtils__/harness';
 
 jest.setTimeout(300_000);
 

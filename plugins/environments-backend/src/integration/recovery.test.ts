@@ -21,7 +21,7 @@ import {
   startEnvironmentsBackend,
   testKube,
   uniqueName,
-} from './harness';
+} from '../__testUtils__/harness';
 
 jest.setTimeout(240_000);
 
@@ -61,12 +61,12 @@ describe('operation queue durability', () => {
         namespace,
         createdBy: 'user:default/guest',
       });
-      const claimed = await store.claimNext('killed-backend', {
+      const claimed = await store.queue.claimNext('killed-backend', {
         leaseMs: 1500,
         maxPerCluster: 5,
       });
       expect(claimed?.id).toBe(operation.id);
-      await store.saveSteps(operation.id, 'killed-backend', [
+      await store.queue.saveSteps(operation.id, 'killed-backend', [
         { name: 'render', status: 'succeeded' },
         { name: 'apply', status: 'running' },
       ]);
@@ -103,7 +103,7 @@ describe('operation queue durability', () => {
         const op = await eventually(
           'the operation to finish on backend B',
           async () => {
-            const o = await store.getOperation(operation.id);
+            const o = await store.queue.getOperation(operation.id);
             return o?.status === 'succeeded' || o?.status === 'failed'
               ? o
               : undefined;
@@ -143,7 +143,7 @@ describe('operation queue durability', () => {
 
         // The killed backend is fenced: it can no longer touch the operation.
         expect(
-          await store.finishOperation(operation.id, 'killed-backend', {
+          await store.queue.finishOperation(operation.id, 'killed-backend', {
             status: 'failed',
             steps: [],
           }),
@@ -151,7 +151,8 @@ describe('operation queue durability', () => {
 
         const destroy = await b.api.delete(`/environments/${name}`);
         await eventually('destroy', async () =>
-          (await store.getOperation(destroy.body.id))?.status === 'succeeded'
+          (await store.queue.getOperation(destroy.body.id))?.status ===
+          'succeeded'
             ? true
             : undefined,
         );
@@ -198,7 +199,7 @@ describe('operation queue durability', () => {
             const all = [];
             for (const name of names) {
               const env = await store.getEnvironment(name);
-              all.push(...(await store.listOperations(env!.id)));
+              all.push(...(await store.queue.listOperations(env!.id)));
             }
             return all.every(
               o => o.status === 'succeeded' || o.status === 'failed',

@@ -21,7 +21,7 @@ import {
   testClusterAppConfig,
   testKube,
   uniqueName,
-} from './harness';
+} from '../__testUtils__/harness';
 
 jest.setTimeout(240_000);
 

@@ -14,7 +14,7 @@ import {
   SERVICE_LABEL,
 } from '@archipelago/plugin-environments-common';
 import { WatchCache } from '../cluster/WatchCache';
-import { eventually } from './harness';
+import { eventually } from '../__testUtils__/harness';
 
 jest.setTimeout(300_000);
 

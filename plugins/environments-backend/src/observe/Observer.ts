@@ -16,7 +16,7 @@ import type { EnvironmentsService } from '../service/EnvironmentsService';
 import type { Cluster } from '../reconcile/Reconciler';
 import { observedRegistry, podViews } from '../status/derive';
 import { emptySnapshot } from '../cluster/WatchCache';
-import type { RegistrarDispatcher } from './Registrars';
+import type { RegistrarDispatcher } from '../registry/Registrars';
 
 /**
  * Watches the cache and the queue for changes and turns them into: signals for browsers,
@@ -180,12 +180,12 @@ export class EnvironmentObserver {
     const uids = new Map(
       observed.map(o => [o.instance, (o as any).uid as string | undefined]),
     );
-    const events = await this.store.syncRegistry(
+    const events = await this.store.registry.syncRegistry(
       env.name,
       observed.map(({ uid: _u, ...o }: any) => o),
     );
     if (!events.length) return;
-    await this.store.enqueueRegistrations(
+    await this.store.registry.enqueueRegistrations(
       this.dispatcher.names,
       events.map(e => {
         const action =

@@ -120,7 +120,7 @@ export class DriftWatcher {
       env.spec.services.length
     )
       return [];
-    const [latest] = await this.store.listOperations(env.id, 1);
+    const [latest] = await this.store.queue.listOperations(env.id, 1);
     if (!latest || latest.status === 'pending' || latest.status === 'running')
       return [];
     if (latest.status === 'failed') return [];

@@ -381,7 +381,7 @@ export class Reconciler {
     );
     await run.step(
       'deregister',
-      () => this.store.syncRegistry(env.name, []),
+      () => this.store.registry.syncRegistry(env.name, []),
       e => `${e.length} instance(s) deregistered`,
     );
     await this.store.markDestroyed(

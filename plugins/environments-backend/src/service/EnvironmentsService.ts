@@ -9,7 +9,6 @@ import {
   ResolvedService,
   normalizeEntityRef,
   operationRequestSchema,
-  parseDuration,
   resolveServices,
   toFieldErrors,
   validateEnvironmentSpec,
@@ -20,7 +19,8 @@ import type {
   Reconciler,
   ServiceDefinitionSource,
 } from '../reconcile/Reconciler';
-import { fallbacksOf } from '../bases/chain';
+import { fallbacksOf, liveBases } from '../bases/chain';
+import { extendedExpiry, initialExpiry } from '../ttl/ttl';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -86,27 +86,12 @@ export class EnvironmentsService {
           message: `"${spec.base}" runs on cluster "${base.cluster}", not "${cluster}"`,
         });
     }
-    const purpose = this.config.purposes[spec.purpose];
-    let expiresAt: Date | undefined;
-    if (spec.expiresAt) expiresAt = new Date(spec.expiresAt);
-    else if (spec.ttl)
-      expiresAt = new Date(now.getTime() + parseDuration(spec.ttl)! * 1000);
-    else if (purpose.defaultTtlSeconds)
-      expiresAt = new Date(now.getTime() + purpose.defaultTtlSeconds * 1000);
-    if (expiresAt && expiresAt.getTime() <= now.getTime())
-      errors.push({ path: 'expiresAt', message: 'must be in the future' });
-    if (
-      expiresAt &&
-      purpose.maxTtlSeconds &&
-      expiresAt.getTime() > now.getTime() + purpose.maxTtlSeconds * 1000
-    ) {
-      errors.push({
-        path: spec.expiresAt ? 'expiresAt' : 'ttl',
-        message: `is longer than the ${Math.round(
-          purpose.maxTtlSeconds / 86400,
-        )}d allowed for ${spec.purpose} environments`,
-      });
-    }
+    const { expiresAt, error } = initialExpiry(
+      spec,
+      this.config.purposes[spec.purpose],
+      now,
+    );
+    if (error) errors.push(error);
     if (errors.length || !resolved.success) throw new ValidationError(errors);
     return { spec, services: resolved.value, cluster, expiresAt };
   }
@@ -313,21 +298,20 @@ export class EnvironmentsService {
         break;
       }
       case 'extend': {
-        const purpose = this.config.purposes[env.spec.purpose];
-        const now = Date.now();
-        const from = Math.max(now, env.expiresAt?.getTime() ?? now);
-        let until = from + parseDuration(req.ttl)! * 1000;
-        // Extend pushes the expiry up to the purpose's maximum, counted from now.
-        if (purpose.maxTtlSeconds)
-          until = Math.min(until, now + purpose.maxTtlSeconds * 1000);
+        const until = extendedExpiry(
+          env.expiresAt,
+          req.ttl,
+          this.config.purposes[env.spec.purpose],
+          new Date(),
+        );
         op = await this.store.requestOperation(
           name,
           {
             type: 'extend',
             requestedBy: user,
-            params: { ...req, expiresAt: new Date(until).toISOString() },
+            params: { ...req, expiresAt: until.toISOString() },
           },
-          { expiresAt: new Date(until) },
+          { expiresAt: until },
         );
         break;
       }
@@ -375,7 +359,7 @@ export class EnvironmentsService {
   }
 
   async status(env: EnvironmentRecord) {
-    const ops = await this.store.listOperations(env.id, 20);
+    const ops = await this.store.queue.listOperations(env.id, 20);
     return {
       status: deriveStatus(
         env,
@@ -467,33 +451,30 @@ export class EnvironmentsService {
 
   /** Resolves (environment, service) to instances, falling back through bases (seed 001). */
   async resolve(name: string, service: string): Promise<ResolveResult> {
-    const chain: string[] = [];
-    let current: EnvironmentRecord | undefined = await this.live(name);
-    const seen = new Set<string>();
-    while (current && !seen.has(current.name)) {
-      seen.add(current.name);
-      chain.push(current.name);
-      if (current.spec.services.some(s => s.name === service)) {
-        const instances = (await this.store.listRegistry(current.name)).filter(
-          e => e.service === service && e.ready,
-        );
-        return {
-          environment: name,
-          service,
-          answeredBy: current.name,
-          chain,
-          address: `${service}.${current.namespace}.svc.${this.config.clusterDomain}`,
-          instances,
-        };
-      }
-      current = current.base
-        ? await this.store.getEnvironment(current.base)
-        : undefined;
-      if (current?.destroyedAt) current = undefined;
-    }
-    throw new NotFoundError(
-      `Neither ${chain.join(' nor ')} runs a service named "${service}"`,
+    const env = await this.live(name);
+    const { chain: bases } = await liveBases(env, this.store);
+    const chain = [env, ...bases];
+    const answering = chain.find(e =>
+      e.spec.services.some(s => s.name === service),
     );
+    const walked = chain
+      .slice(0, answering ? chain.indexOf(answering) + 1 : chain.length)
+      .map(e => e.name);
+    if (!answering)
+      throw new NotFoundError(
+        `Neither ${walked.join(' nor ')} runs a service named "${service}"`,
+      );
+    const instances = (
+      await this.store.registry.listRegistry(answering.name)
+    ).filter(e => e.service === service && e.ready);
+    return {
+      environment: name,
+      service,
+      answeredBy: answering.name,
+      chain: walked,
+      address: `${service}.${answering.namespace}.svc.${this.config.clusterDomain}`,
+      instances,
+    };
   }
 }
 

@@ -307,14 +307,14 @@ export async function createRouter(
     await authorize(req, environmentReadPermission, req.params.name);
     const env = await service.get(req.params.name);
     res.json({
-      items: (await store.listOperations(env.id)).map(stripInternal),
+      items: (await store.queue.listOperations(env.id)).map(stripInternal),
     });
   });
 
   router.get('/environments/:name/operations/:id', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     const env = await service.get(req.params.name);
-    const op = await store.getOperation(req.params.id);
+    const op = await store.queue.getOperation(req.params.id);
     if (!op || op.environmentId !== env.id) {
       throw new NotFoundError(
         `No operation ${req.params.id} on ${req.params.name}`,
@@ -345,9 +345,9 @@ export async function createRouter(
       if (answer) resolved.push({ ...answer });
     }
     res.json({
-      items: await store.listRegistry(env.name),
+      items: await store.registry.listRegistry(env.name),
       resolved,
-      registrars: await store.registrarStatus(env.name),
+      registrars: await store.registry.registrarStatus(env.name),
     });
   });
 

@@ -121,7 +121,10 @@ describe('EnvironmentStore', () => {
       }
       const claims = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          store.claimNext(`w${i}`, { leaseMs: 60_000, maxPerCluster: 10 }),
+          store.queue.claimNext(`w${i}`, {
+            leaseMs: 60_000,
+            maxPerCluster: 10,
+          }),
         ),
       );
       const claimed = claims.filter(Boolean).map(c => c!);
@@ -133,14 +136,17 @@ describe('EnvironmentStore', () => {
       ]);
       expect(new Set(claimed.map(c => c.id)).size).toBe(3);
       expect(
-        await store.claimNext('late', { leaseMs: 60_000, maxPerCluster: 10 }),
+        await store.queue.claimNext('late', {
+          leaseMs: 60_000,
+          maxPerCluster: 10,
+        }),
       ).toBeUndefined();
 
-      await store.finishOperation(claimed[0].id, claimed[0].lockedBy!, {
+      await store.queue.finishOperation(claimed[0].id, claimed[0].lockedBy!, {
         status: 'succeeded',
         steps: [],
       });
-      const next = await store.claimNext('w9', {
+      const next = await store.queue.claimNext('w9', {
         leaseMs: 60_000,
         maxPerCluster: 10,
       });
@@ -159,15 +165,15 @@ describe('EnvironmentStore', () => {
           createdBy: 'u',
         });
       }
-      const a = await store.claimNext('a', {
+      const a = await store.queue.claimNext('a', {
         leaseMs: 60_000,
         maxPerCluster: 2,
       });
-      const b = await store.claimNext('b', {
+      const b = await store.queue.claimNext('b', {
         leaseMs: 60_000,
         maxPerCluster: 2,
       });
-      const c = await store.claimNext('c', {
+      const c = await store.queue.claimNext('c', {
         leaseMs: 60_000,
         maxPerCluster: 2,
       });
@@ -182,26 +188,28 @@ describe('EnvironmentStore', () => {
         namespace: 'env-r1',
         createdBy: 'u',
       });
-      const first = await store.claimNext('dead', {
+      const first = await store.queue.claimNext('dead', {
         leaseMs: 1,
         maxPerCluster: 5,
       });
       await new Promise(r => setTimeout(r, 20));
-      const second = await store.claimNext('alive', {
+      const second = await store.queue.claimNext('alive', {
         leaseMs: 60_000,
         maxPerCluster: 5,
       });
       expect(second?.id).toBe(first?.id);
       expect(second?.attempts).toBe(2);
-      expect(await store.renewLease(first!.id, 'dead', 60_000)).toBe(false);
+      expect(await store.queue.renewLease(first!.id, 'dead', 60_000)).toBe(
+        'lost',
+      );
       expect(
-        await store.finishOperation(first!.id, 'dead', {
+        await store.queue.finishOperation(first!.id, 'dead', {
           status: 'succeeded',
           steps: [],
         }),
       ).toBe(false);
       expect(
-        await store.finishOperation(first!.id, 'alive', {
+        await store.queue.finishOperation(first!.id, 'alive', {
           status: 'succeeded',
           steps: [],
         }),
@@ -215,15 +223,21 @@ describe('EnvironmentStore', () => {
         namespace: 'env-t1',
         createdBy: 'u',
       });
-      const op = (await store.claimNext('w', {
+      const op = (await store.queue.claimNext('w', {
         leaseMs: 60_000,
         maxPerCluster: 5,
       }))!;
-      await store.retryLater(op.id, 'w', 60_000, [], 'API server unavailable');
+      await store.queue.retryLater(
+        op.id,
+        'w',
+        60_000,
+        [],
+        'API server unavailable',
+      );
       expect(
-        await store.claimNext('w', { leaseMs: 60_000, maxPerCluster: 5 }),
+        await store.queue.claimNext('w', { leaseMs: 60_000, maxPerCluster: 5 }),
       ).toBeUndefined();
-      expect(await store.getOperation(op.id)).toMatchObject({
+      expect(await store.queue.getOperation(op.id)).toMatchObject({
         status: 'pending',
         error: 'API server unavailable',
       });
@@ -240,19 +254,21 @@ describe('EnvironmentStore', () => {
         ready: true,
       };
       expect(
-        (await store.syncRegistry('feat', [entry])).map(e => e.action),
+        (await store.registry.syncRegistry('feat', [entry])).map(e => e.action),
       ).toEqual(['register']);
-      expect(await store.syncRegistry('feat', [entry])).toEqual([]);
+      expect(await store.registry.syncRegistry('feat', [entry])).toEqual([]);
       expect(
-        (await store.syncRegistry('feat', [{ ...entry, version: '2' }])).map(
-          e => [e.action, e.entry.version],
-        ),
+        (
+          await store.registry.syncRegistry('feat', [
+            { ...entry, version: '2' },
+          ])
+        ).map(e => [e.action, e.entry.version]),
       ).toEqual([['register', '2']]);
-      const gone = await store.syncRegistry('feat', []);
+      const gone = await store.registry.syncRegistry('feat', []);
       expect(gone.map(e => [e.action, e.entry.instance])).toEqual([
         ['deregister', 'game-0'],
       ]);
-      expect(await store.listRegistry('feat')).toEqual([]);
+      expect(await store.registry.listRegistry('feat')).toEqual([]);
     });
 
     it('delivers each registration event once per registrar and retries failures', async () => {
@@ -263,13 +279,17 @@ describe('EnvironmentStore', () => {
           event: { action: 'register' },
         },
       ];
-      await store.enqueueRegistrations(['webhook'], events);
-      await store.enqueueRegistrations(['webhook'], events); // a second replica observing the same change
-      const due = await store.dueRegistrations();
+      await store.registry.enqueueRegistrations(['webhook'], events);
+      await store.registry.enqueueRegistrations(['webhook'], events); // a second replica observing the same change
+      const due = await store.registry.dueRegistrations();
       expect(due).toHaveLength(1);
-      await store.registrationFailed(due[0].id, 'connection refused', 60_000);
-      expect(await store.dueRegistrations()).toHaveLength(0);
-      expect(await store.registrarStatus('feat')).toEqual({
+      await store.registry.registrationFailed(
+        due[0].id,
+        'connection refused',
+        60_000,
+      );
+      expect(await store.registry.dueRegistrations()).toHaveLength(0);
+      expect(await store.registry.registrarStatus('feat')).toEqual({
         webhook: { pending: 1, attempts: 1, lastError: 'connection refused' },
       });
     });

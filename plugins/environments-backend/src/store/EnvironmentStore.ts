@@ -3,14 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { normalizeEntityRef } from '@archipelago/plugin-environments-common';
+import { OperationQueue } from '../queue/OperationQueue';
+import { RegistryStore } from '../registry/RegistryStore';
+import { iso, json, toEnvironment } from './rows';
 import type {
   EnvironmentSpec,
   ResolvedService,
   Operation,
-  OperationState,
-  OperationStep,
   OperationType,
-  RegistryEntry,
   Revision,
 } from '@archipelago/plugin-environments-common';
 
@@ -77,14 +77,6 @@ export interface DesiredStateChange {
   expiresAt?: Date | null;
 }
 
-const toDate = (v: unknown): Date | undefined => {
-  if (v === null || v === undefined) return undefined;
-  return v instanceof Date ? v : new Date(v as any);
-};
-const iso = (v: unknown) => toDate(v)?.toISOString();
-const json = <T>(v: unknown, fallback: T): T =>
-  typeof v === 'string' ? JSON.parse(v) : (v as T) ?? fallback;
-
 export class EnvironmentStore {
   static async create(knex: Knex, options: { skipMigrations?: boolean } = {}) {
     if (!options.skipMigrations) {
@@ -96,7 +88,13 @@ export class EnvironmentStore {
     return new EnvironmentStore(knex);
   }
 
-  constructor(private readonly db: Knex) {}
+  readonly queue: OperationQueue;
+  readonly registry: RegistryStore;
+
+  constructor(private readonly db: Knex) {
+    this.queue = new OperationQueue(db);
+    this.registry = new RegistryStore(db);
+  }
 
   // --- environments -------------------------------------------------------------------------
 
@@ -163,7 +161,7 @@ export class EnvironmentStore {
       throw e;
     }
     const environment = (await this.getEnvironment(input.spec.name))!;
-    const [operation] = await this.listOperations(environment.id, 1);
+    const [operation] = await this.queue.listOperations(environment.id, 1);
     return { environment, operation };
   }
 
@@ -277,7 +275,7 @@ export class EnvironmentStore {
         },
       );
     });
-    return opId === undefined ? undefined : this.getOperation(opId);
+    return opId === undefined ? undefined : this.queue.getOperation(opId);
   }
 
   /**
@@ -335,12 +333,12 @@ export class EnvironmentStore {
         .where({ name })
         .orderBy('created_at', 'desc')
         .first());
-    return row ? this.toEnvironment(row) : undefined;
+    return row ? toEnvironment(row) : undefined;
   }
 
   async getEnvironmentById(id: string): Promise<EnvironmentRecord | undefined> {
     const row = await this.db('environments').where({ id }).first();
-    return row ? this.toEnvironment(row) : undefined;
+    return row ? toEnvironment(row) : undefined;
   }
 
   async listEnvironments(
@@ -360,7 +358,7 @@ export class EnvironmentStore {
           .orWhereRaw('LOWER(spec) LIKE ?', [like]),
       );
     }
-    const envs = (await q).map(r => this.toEnvironment(r));
+    const envs = (await q).map(r => toEnvironment(r));
     const component = filter.component;
     if (!component) return envs;
     return envs.filter(e =>
@@ -397,7 +395,7 @@ export class EnvironmentStore {
           .whereIn('o.type', ['destroy', 'expire'])
           .whereIn('o.status', ['pending', 'running']),
       );
-    return rows.map(r => this.toEnvironment(r));
+    return rows.map(r => toEnvironment(r));
   }
 
   // --- revisions --------------------------------------------------------------------------------
@@ -425,422 +423,6 @@ export class EnvironmentStore {
     return (await this.listRevisions(environmentId)).find(
       r => r.revision === revision,
     );
-  }
-
-  // --- operations: the durable queue ----------------------------------------------------------
-
-  async listOperations(
-    environmentId: string,
-    limit = 100,
-  ): Promise<OperationRecord[]> {
-    const rows = await this.db('environment_operations')
-      .where({ environment_id: environmentId })
-      .orderBy('seq', 'desc')
-      .limit(limit);
-    return rows.map(r => this.toOperation(r));
-  }
-
-  async getOperation(id: string): Promise<OperationRecord | undefined> {
-    const row = await this.db('environment_operations').where({ id }).first();
-    return row ? this.toOperation(row) : undefined;
-  }
-
-  /**
-   * Claims the next runnable operation for this worker, or returns undefined. An operation is
-   * runnable when it is pending (or running with an expired lease: its worker died), it is the
-   * oldest unfinished operation of its environment, and its cluster has a free slot. The claim
-   * is one conditional UPDATE, so two workers never claim the same operation.
-   */
-  async claimNext(
-    workerId: string,
-    options: { leaseMs: number; maxPerCluster: number; clusters?: string[] },
-  ): Promise<OperationRecord | undefined> {
-    const now = new Date();
-    const candidates = await this.db('environment_operations as o')
-      .where(b =>
-        b
-          .where('o.status', 'pending')
-          .orWhere(b2 =>
-            b2.where('o.status', 'running').where('o.locked_until', '<', now),
-          ),
-      )
-      .where(b =>
-        b.whereNull('o.not_before').orWhere('o.not_before', '<=', now),
-      )
-      .whereNotExists(b =>
-        b
-          .select(this.db.raw('1'))
-          .from('environment_operations as p')
-          .whereRaw('p.environment_id = o.environment_id')
-          .whereIn('p.status', ['pending', 'running'])
-          .whereRaw('p.seq < o.seq'),
-      )
-      .modify(q =>
-        options.clusters ? q.whereIn('o.cluster', options.clusters) : q,
-      )
-      .orderBy('o.seq')
-      .limit(20)
-      .select('o.id', 'o.cluster');
-    for (const c of candidates) {
-      const running = await this.db('environment_operations')
-        .where({ cluster: c.cluster, status: 'running', waiting: false })
-        .where('locked_until', '>=', now)
-        .count({ n: '*' })
-        .first();
-      if (Number(running?.n ?? 0) >= options.maxPerCluster) continue;
-      const claimed = await this.db('environment_operations')
-        .where({ id: c.id })
-        .where(b =>
-          b
-            .where('status', 'pending')
-            .orWhere(b2 =>
-              b2.where('status', 'running').where('locked_until', '<', now),
-            ),
-        )
-        .update({
-          status: 'running',
-          locked_by: workerId,
-          locked_until: new Date(now.getTime() + options.leaseMs),
-          attempts: this.db.raw('attempts + 1'),
-          waiting: false,
-          started_at: this.db.raw('COALESCE(started_at, ?)', [now]),
-        });
-      if (claimed === 1) return this.getOperation(c.id);
-    }
-    return undefined;
-  }
-
-  /**
-   * Extends this worker's lease. 'lost' when another worker holds it now, 'cancelled' when a
-   * destroy asked the operation to stop: either way the worker must stop before its next write.
-   */
-  async renewLease(
-    id: string,
-    workerId: string,
-    leaseMs: number,
-  ): Promise<'ok' | 'lost' | 'cancelled'> {
-    const n = await this.db('environment_operations')
-      .where({ id, locked_by: workerId, status: 'running' })
-      .update({ locked_until: new Date(Date.now() + leaseMs) });
-    if (n !== 1) return 'lost';
-    return (await this.cancelRequested([id])).length ? 'cancelled' : 'ok';
-  }
-
-  /** Of these operations, the ones a destroy asked to stop. */
-  async cancelRequested(ids: string[]): Promise<string[]> {
-    if (!ids.length) return [];
-    const rows = await this.db('environment_operations')
-      .whereIn('id', ids)
-      .where({ cancel_requested: true })
-      .select('id');
-    return rows.map(r => r.id);
-  }
-
-  /** Marks a running operation as only waiting for pods: its slot is free for others. */
-  async setWaiting(id: string, workerId: string): Promise<void> {
-    await this.db('environment_operations')
-      .where({ id, locked_by: workerId, status: 'running' })
-      .update({ waiting: true });
-  }
-
-  async saveSteps(
-    id: string,
-    workerId: string,
-    steps: OperationStep[],
-  ): Promise<void> {
-    await this.db('environment_operations')
-      .where({ id, locked_by: workerId })
-      .update({ steps: JSON.stringify(steps) });
-  }
-
-  async finishOperation(
-    id: string,
-    workerId: string,
-    result: {
-      status: Extract<OperationState, 'succeeded' | 'failed'>;
-      steps: OperationStep[];
-      error?: string;
-    },
-  ): Promise<boolean> {
-    const n = await this.db('environment_operations')
-      .where({ id, locked_by: workerId, status: 'running' })
-      .update({
-        status: result.status,
-        steps: JSON.stringify(result.steps),
-        error: result.error ?? null,
-        finished_at: new Date(),
-        locked_until: null,
-      });
-    return n === 1;
-  }
-
-  /** Puts an operation back in the queue after a transient failure, to retry after a delay. */
-  async retryLater(
-    id: string,
-    workerId: string,
-    delayMs: number,
-    steps: OperationStep[],
-    error: string,
-  ): Promise<void> {
-    await this.db('environment_operations')
-      .where({ id, locked_by: workerId, status: 'running' })
-      .update({
-        status: 'pending',
-        locked_by: null,
-        locked_until: null,
-        not_before: new Date(Date.now() + delayMs),
-        waiting: false,
-        steps: JSON.stringify(steps),
-        error,
-      });
-  }
-
-  async unfinishedOperations(
-    environmentId: string,
-  ): Promise<OperationRecord[]> {
-    const rows = await this.db('environment_operations')
-      .where({ environment_id: environmentId })
-      .whereIn('status', ['pending', 'running'])
-      .orderBy('seq');
-    return rows.map(r => this.toOperation(r));
-  }
-
-  // --- registry -------------------------------------------------------------------------------
-
-  /**
-   * Replaces the registry of one environment with what is observed now, and returns what
-   * changed as registration events (register for new or changed, deregister for gone).
-   */
-  async syncRegistry(
-    environment: string,
-    observed: Omit<RegistryEntry, 'registeredAt' | 'updatedAt'>[],
-  ) {
-    const now = new Date();
-    return this.db.transaction(async tx => {
-      const existing = await tx('environment_registry').where({ environment });
-      const key = (e: { service: string; instance: string }) =>
-        `${e.service}/${e.instance}`;
-      const before = new Map(existing.map(r => [key(r), r]));
-      const events: Array<{
-        action: 'register' | 'deregister';
-        entry: RegistryEntry;
-      }> = [];
-      const seen = new Set<string>();
-      for (const e of observed) {
-        const k = key(e);
-        seen.add(k);
-        const prev = before.get(k);
-        const ports = JSON.stringify(e.ports);
-        const ready = !!e.ready;
-        if (!prev) {
-          await tx('environment_registry').insert({
-            environment,
-            service: e.service,
-            instance: e.instance,
-            version: e.version,
-            address: e.address,
-            ports,
-            ready,
-            node: e.node ?? null,
-            registered_at: now,
-            updated_at: now,
-          });
-          events.push({
-            action: 'register',
-            entry: {
-              ...e,
-              registeredAt: now.toISOString(),
-              updatedAt: now.toISOString(),
-            },
-          });
-        } else if (
-          prev.version !== e.version ||
-          prev.address !== e.address ||
-          prev.ports !== ports ||
-          !!prev.ready !== ready ||
-          (prev.node ?? undefined) !== e.node
-        ) {
-          await tx('environment_registry')
-            .where({ environment, service: e.service, instance: e.instance })
-            .update({
-              version: e.version,
-              address: e.address,
-              ports,
-              ready,
-              node: e.node ?? null,
-              updated_at: now,
-            });
-          events.push({
-            action: 'register',
-            entry: {
-              ...e,
-              registeredAt: iso(prev.registered_at)!,
-              updatedAt: now.toISOString(),
-            },
-          });
-        }
-      }
-      for (const [k, prev] of before) {
-        if (seen.has(k)) continue;
-        await tx('environment_registry')
-          .where({
-            environment,
-            service: prev.service,
-            instance: prev.instance,
-          })
-          .delete();
-        events.push({
-          action: 'deregister',
-          entry: this.toRegistryEntry(prev),
-        });
-      }
-      return events;
-    });
-  }
-
-  async listRegistry(environment: string): Promise<RegistryEntry[]> {
-    const rows = await this.db('environment_registry')
-      .where({ environment })
-      .orderBy(['service', 'instance']);
-    return rows.map(r => this.toRegistryEntry(r));
-  }
-
-  // --- registrar outbox -----------------------------------------------------------------------
-
-  async enqueueRegistrations(
-    registrars: string[],
-    events: Array<{ key: string; environment: string; event: unknown }>,
-  ) {
-    if (!registrars.length || !events.length) return;
-    const now = new Date();
-    const rows = registrars.flatMap(registrar =>
-      events.map(e => ({
-        registrar,
-        event_key: e.key,
-        event: JSON.stringify(e.event),
-        environment: e.environment,
-        attempts: 0,
-        next_attempt_at: now,
-        created_at: now,
-      })),
-    );
-    await this.db('environment_registrar_outbox')
-      .insert(rows)
-      .onConflict(['registrar', 'event_key'])
-      .ignore();
-  }
-
-  async dueRegistrations(limit = 50) {
-    const rows = await this.db('environment_registrar_outbox')
-      .whereNull('delivered_at')
-      .where('next_attempt_at', '<=', new Date())
-      .orderBy('id')
-      .limit(limit);
-    return rows.map(r => ({
-      id: Number(r.id),
-      registrar: r.registrar as string,
-      event: JSON.parse(r.event),
-      attempts: r.attempts as number,
-    }));
-  }
-
-  async registrationDelivered(id: number) {
-    await this.db('environment_registrar_outbox')
-      .where({ id })
-      .update({ delivered_at: new Date(), last_error: null });
-  }
-
-  async registrationFailed(id: number, error: string, retryInMs: number) {
-    await this.db('environment_registrar_outbox')
-      .where({ id })
-      .update({
-        attempts: this.db.raw('attempts + 1'),
-        last_error: error.slice(0, 2000),
-        next_attempt_at: new Date(Date.now() + retryInMs),
-      });
-  }
-
-  /** Per registrar: undelivered events and the newest error, for the registry view. */
-  async registrarStatus(environment: string) {
-    const rows = await this.db('environment_registrar_outbox')
-      .where({ environment })
-      .whereNull('delivered_at')
-      .select('registrar', 'last_error', 'attempts')
-      .orderBy('id', 'desc');
-    const out: Record<
-      string,
-      { pending: number; lastError?: string; attempts: number }
-    > = {};
-    for (const r of rows) {
-      const s = (out[r.registrar] ??= { pending: 0, attempts: 0 });
-      s.pending++;
-      s.attempts = Math.max(s.attempts, r.attempts);
-      if (!s.lastError && r.last_error) s.lastError = r.last_error;
-    }
-    return out;
-  }
-
-  // --- mapping --------------------------------------------------------------------------------
-
-  private toEnvironment(r: any): EnvironmentRecord {
-    return {
-      id: r.id,
-      name: r.name,
-      cluster: r.cluster,
-      namespace: r.namespace,
-      owner: r.owner,
-      purpose: r.purpose,
-      base: r.base ?? undefined,
-      title: r.title ?? undefined,
-      spec: json(r.spec, {} as EnvironmentSpec),
-      revision: r.revision,
-      services: json(r.services, undefined),
-      stopped: json(r.stopped, []),
-      restartedAt: json(r.restarted_at, {}),
-      createdBy: r.created_by,
-      createdAt: toDate(r.created_at)!,
-      updatedAt: toDate(r.updated_at)!,
-      expiresAt: toDate(r.expires_at),
-      destroyedAt: toDate(r.destroyed_at),
-      destroyReason: r.destroy_reason ?? undefined,
-    };
-  }
-
-  private toOperation(r: any): OperationRecord {
-    return {
-      id: r.id,
-      environmentId: r.environment_id,
-      environment: r.environment,
-      cluster: r.cluster,
-      type: r.type,
-      status: r.status,
-      requestedBy: r.requested_by,
-      params: json(r.params, {}),
-      revision: r.revision ?? undefined,
-      steps: json(r.steps, []),
-      error: r.error ?? undefined,
-      attempts: r.attempts,
-      lockedBy: r.locked_by ?? undefined,
-      waiting: !!r.waiting,
-      createdAt: iso(r.created_at)!,
-      startedAt: iso(r.started_at),
-      finishedAt: iso(r.finished_at),
-    };
-  }
-
-  private toRegistryEntry(r: any): RegistryEntry {
-    return {
-      environment: r.environment,
-      service: r.service,
-      instance: r.instance,
-      version: r.version,
-      address: r.address,
-      ports: json(r.ports, []),
-      ready: !!r.ready,
-      node: r.node ?? undefined,
-      registeredAt: iso(r.registered_at)!,
-      updatedAt: iso(r.updated_at)!,
-    };
   }
 }
 

@@ -7,11 +7,9 @@ import {
   errorMessage,
   isTransient,
 } from '../errors';
-import type {
-  EnvironmentStore,
-  OperationRecord,
-} from '../store/EnvironmentStore';
-import type { Reconciler } from './Reconciler';
+import type { OperationRecord } from '../store/EnvironmentStore';
+import type { OperationQueue } from './OperationQueue';
+import type { Reconciler } from '../reconcile/Reconciler';
 
 export interface WorkerOptions {
   concurrencyPerCluster: number;
@@ -38,7 +36,7 @@ export class OperationWorker {
   private wake?: () => void;
 
   constructor(
-    private readonly store: EnvironmentStore,
+    private readonly queue: OperationQueue,
     private readonly reconciler: Reconciler,
     private readonly logger: LoggerService,
     private readonly options: WorkerOptions,
@@ -58,7 +56,7 @@ export class OperationWorker {
   }
 
   private async checkCancels() {
-    const ids = await this.store
+    const ids = await this.queue
       .cancelRequested([...this.aborts.keys()])
       .catch(() => []);
     for (const id of ids)
@@ -84,7 +82,7 @@ export class OperationWorker {
           !this.stopped &&
           this.running.size - this.waiting.size < capacity
         ) {
-          const op = await this.store.claimNext(this.id, {
+          const op = await this.queue.claimNext(this.id, {
             leaseMs: this.options.leaseMs,
             maxPerCluster: this.options.concurrencyPerCluster,
             clusters: this.options.clusters,
@@ -115,7 +113,7 @@ export class OperationWorker {
       s.status === 'running' ? { ...s, status: 'pending' } : s,
     );
     const renew = setInterval(async () => {
-      const state = await this.store
+      const state = await this.queue
         .renewLease(op.id, this.id, this.options.leaseMs)
         .catch(() => 'lost' as const);
       if (state === 'lost') abort.abort(new Error('lease lost'));
@@ -124,7 +122,7 @@ export class OperationWorker {
     }, Math.max(200, this.options.leaseMs / 3));
     // Each saved step is news for whoever follows the operation (the portal, the task log).
     const save = async () => {
-      const saved = await this.store
+      const saved = await this.queue
         .saveSteps(op.id, this.id, steps)
         .then(() => true)
         .catch(() => false);
@@ -134,7 +132,7 @@ export class OperationWorker {
     const runner = {
       signal: abort.signal,
       releaseSlot: async () => {
-        await this.store.setWaiting(op.id, this.id);
+        await this.queue.setWaiting(op.id, this.id);
         this.waiting.add(op.id);
         this.poke();
       },
@@ -166,7 +164,7 @@ export class OperationWorker {
     };
     try {
       await this.reconciler.execute(op, runner);
-      await this.store.finishOperation(op.id, this.id, {
+      await this.queue.finishOperation(op.id, this.id, {
         status: 'succeeded',
         steps,
       });
@@ -175,7 +173,7 @@ export class OperationWorker {
       );
     } catch (e) {
       if (abort.signal.reason instanceof CancelledError) {
-        await this.store.finishOperation(op.id, this.id, {
+        await this.queue.finishOperation(op.id, this.id, {
           status: 'failed',
           steps,
           error: abort.signal.reason.message,
@@ -198,7 +196,7 @@ export class OperationWorker {
             e,
           )}); retrying in ${delay}ms`,
         );
-        await this.store.retryLater(
+        await this.queue.retryLater(
           op.id,
           this.id,
           delay,
@@ -206,7 +204,7 @@ export class OperationWorker {
           errorMessage(e),
         );
       } else {
-        await this.store.finishOperation(op.id, this.id, {
+        await this.queue.finishOperation(op.id, this.id, {
           status: 'failed',
           steps,
           error: errorMessage(e),
@@ -219,7 +217,7 @@ export class OperationWorker {
       }
     } finally {
       clearInterval(renew);
-      const latest = await this.store
+      const latest = await this.queue
         .getOperation(op.id)
         .catch(() => undefined);
       if (latest) this.onChange(latest);

@@ -58,12 +58,12 @@ export class RegistrarDispatcher {
     if (this.busy) return;
     this.busy = true;
     try {
-      for (const item of await this.store.dueRegistrations()) {
+      for (const item of await this.store.registry.dueRegistrations()) {
         const registrar = this.registrars.find(r => r.name === item.registrar);
         if (!registrar) continue;
         try {
           await registrar.handle(item.event as RegistrationEvent);
-          await this.store.registrationDelivered(item.id);
+          await this.store.registry.registrationDelivered(item.id);
         } catch (e) {
           const delay = Math.min(
             300_000,
@@ -74,7 +74,7 @@ export class RegistrarDispatcher {
               e,
             )}); retrying in ${delay}ms`,
           );
-          await this.store.registrationFailed(
+          await this.store.registry.registrationFailed(
             item.id,
             String((e as Error)?.message ?? e),
             delay,

@@ -1,0 +1,49 @@
+import { resolveFallbacks, walkBases } from './chain';
+
+const envs: Record<
+  string,
+  { name: string; namespace: string; base?: string; services: string[] }
+> = {
+  integration: {
+    name: 'integration',
+    namespace: 'env-integration',
+    services: ['game', 'global', 'matching'],
+  },
+  weekly: {
+    name: 'weekly',
+    namespace: 'env-weekly',
+    base: 'integration',
+    services: ['global'],
+  },
+  loop: { name: 'loop', namespace: 'env-loop', base: 'feat', services: [] },
+};
+const get = async (name: string) => envs[name];
+
+describe('the base chain', () => {
+  it('answers each service this environment does not run from the nearest base that does', async () => {
+    const r = await resolveFallbacks(
+      { name: 'feat', base: 'weekly', services: ['game'] },
+      get,
+    );
+    expect(r.chain.map(b => b.name)).toEqual(['weekly', 'integration']);
+    expect(r.fallbacks).toEqual([
+      { service: 'global', environment: 'weekly', namespace: 'env-weekly' },
+      {
+        service: 'matching',
+        environment: 'integration',
+        namespace: 'env-integration',
+      },
+    ]);
+    expect(r.missingBase).toBeUndefined();
+  });
+
+  it('stops at a cycle and names a missing base', async () => {
+    expect(await walkBases({ name: 'feat', base: 'loop' }, get)).toEqual({
+      chain: [envs.loop],
+    });
+    expect(await walkBases({ name: 'feat', base: 'gone' }, get)).toEqual({
+      chain: [],
+      missingBase: 'gone',
+    });
+  });
+});

@@ -1,0 +1,184 @@
+/*
+ * The registry of instances as observed, and the outbox that carries registration events to
+ * registrars with retries.
+ */
+import type { Knex } from 'knex';
+import type { RegistryEntry } from '@archipelago/plugin-environments-common';
+import { iso, toRegistryEntry } from '../store/rows';
+
+export class RegistryStore {
+  constructor(private readonly db: Knex) {}
+
+  /**
+   * Replaces the registry of one environment with what is observed now, and returns what
+   * changed as registration events (register for new or changed, deregister for gone).
+   */
+  async syncRegistry(
+    environment: string,
+    observed: Omit<RegistryEntry, 'registeredAt' | 'updatedAt'>[],
+  ) {
+    const now = new Date();
+    return this.db.transaction(async tx => {
+      const existing = await tx('environment_registry').where({ environment });
+      const key = (e: { service: string; instance: string }) =>
+        `${e.service}/${e.instance}`;
+      const before = new Map(existing.map(r => [key(r), r]));
+      const events: Array<{
+        action: 'register' | 'deregister';
+        entry: RegistryEntry;
+      }> = [];
+      const seen = new Set<string>();
+      for (const e of observed) {
+        const k = key(e);
+        seen.add(k);
+        const prev = before.get(k);
+        const ports = JSON.stringify(e.ports);
+        const ready = !!e.ready;
+        if (!prev) {
+          await tx('environment_registry').insert({
+            environment,
+            service: e.service,
+            instance: e.instance,
+            version: e.version,
+            address: e.address,
+            ports,
+            ready,
+            node: e.node ?? null,
+            registered_at: now,
+            updated_at: now,
+          });
+          events.push({
+            action: 'register',
+            entry: {
+              ...e,
+              registeredAt: now.toISOString(),
+              updatedAt: now.toISOString(),
+            },
+          });
+        } else if (
+          prev.version !== e.version ||
+          prev.address !== e.address ||
+          prev.ports !== ports ||
+          !!prev.ready !== ready ||
+          (prev.node ?? undefined) !== e.node
+        ) {
+          await tx('environment_registry')
+            .where({ environment, service: e.service, instance: e.instance })
+            .update({
+              version: e.version,
+              address: e.address,
+              ports,
+              ready,
+              node: e.node ?? null,
+              updated_at: now,
+            });
+          events.push({
+            action: 'register',
+            entry: {
+              ...e,
+              registeredAt: iso(prev.registered_at)!,
+              updatedAt: now.toISOString(),
+            },
+          });
+        }
+      }
+      for (const [k, prev] of before) {
+        if (seen.has(k)) continue;
+        await tx('environment_registry')
+          .where({
+            environment,
+            service: prev.service,
+            instance: prev.instance,
+          })
+          .delete();
+        events.push({
+          action: 'deregister',
+          entry: toRegistryEntry(prev),
+        });
+      }
+      return events;
+    });
+  }
+
+  async listRegistry(environment: string): Promise<RegistryEntry[]> {
+    const rows = await this.db('environment_registry')
+      .where({ environment })
+      .orderBy(['service', 'instance']);
+    return rows.map(r => toRegistryEntry(r));
+  }
+
+  // --- registrar outbox -----------------------------------------------------------------------
+
+  async enqueueRegistrations(
+    registrars: string[],
+    events: Array<{ key: string; environment: string; event: unknown }>,
+  ) {
+    if (!registrars.length || !events.length) return;
+    const now = new Date();
+    const rows = registrars.flatMap(registrar =>
+      events.map(e => ({
+        registrar,
+        event_key: e.key,
+        event: JSON.stringify(e.event),
+        environment: e.environment,
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+      })),
+    );
+    await this.db('environment_registrar_outbox')
+      .insert(rows)
+      .onConflict(['registrar', 'event_key'])
+      .ignore();
+  }
+
+  async dueRegistrations(limit = 50) {
+    const rows = await this.db('environment_registrar_outbox')
+      .whereNull('delivered_at')
+      .where('next_attempt_at', '<=', new Date())
+      .orderBy('id')
+      .limit(limit);
+    return rows.map(r => ({
+      id: Number(r.id),
+      registrar: r.registrar as string,
+      event: JSON.parse(r.event),
+      attempts: r.attempts as number,
+    }));
+  }
+
+  async registrationDelivered(id: number) {
+    await this.db('environment_registrar_outbox')
+      .where({ id })
+      .update({ delivered_at: new Date(), last_error: null });
+  }
+
+  async registrationFailed(id: number, error: string, retryInMs: number) {
+    await this.db('environment_registrar_outbox')
+      .where({ id })
+      .update({
+        attempts: this.db.raw('attempts + 1'),
+        last_error: error.slice(0, 2000),
+        next_attempt_at: new Date(Date.now() + retryInMs),
+      });
+  }
+
+  /** Per registrar: undelivered events and the newest error, for the registry view. */
+  async registrarStatus(environment: string) {
+    const rows = await this.db('environment_registrar_outbox')
+      .where({ environment })
+      .whereNull('delivered_at')
+      .select('registrar', 'last_error', 'attempts')
+      .orderBy('id', 'desc');
+    const out: Record<
+      string,
+      { pending: number; lastError?: string; attempts: number }
+    > = {};
+    for (const r of rows) {
+      const s = (out[r.registrar] ??= { pending: 0, attempts: 0 });
+      s.pending++;
+      s.attempts = Math.max(s.attempts, r.attempts);
+      if (!s.lastError && r.last_error) s.lastError = r.last_error;
+    }
+    return out;
+  }
+}
