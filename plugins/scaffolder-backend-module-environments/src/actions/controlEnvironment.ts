@@ -3,7 +3,14 @@ import {
   environmentUrl,
   operationRequestSchema,
 } from '@archipelago/plugin-environments-common';
-import { ActionDeps, explain, follow, tokenFor } from './helpers';
+import {
+  ActionDeps,
+  follow,
+  getEnvironment,
+  phaseOutputs,
+  tokenFor,
+  waitInputs,
+} from './helpers';
 import { examples } from './controlEnvironment.examples';
 import { checkOperation, requestOnce } from './operations';
 
@@ -26,14 +33,11 @@ export function controlEnvironmentAction(deps: ActionDeps) {
             .array(z.string())
             .optional()
             .describe('The services; leave out for all of them'),
-        wait: z => z.boolean().default(true).describe('Wait until it is done'),
-        timeoutMinutes: z =>
-          z.number().min(1).max(120).default(15).describe('How long to wait'),
+        ...waitInputs('Wait until it is done'),
       },
       output: {
         operationId: z => z.string().describe('The operation'),
-        status: z => z.string().describe('The environment phase at the end'),
-        url: z => z.string().describe('The environment page'),
+        ...phaseOutputs,
       },
     },
     async handler(ctx) {
@@ -52,11 +56,7 @@ export function controlEnvironmentAction(deps: ActionDeps) {
       const token = await tokenFor(ctx, deps.auth);
       ctx.output('url', environmentUrl(deps.appBaseUrl, name));
       if (ctx.isDryRun) {
-        const env = await deps.client
-          .getEnvironment(name, { token })
-          .catch(e => {
-            throw explain(e, `Controlling environment "${name}"`);
-          });
+        const env = await getEnvironment(deps, token, name, 'Controlling');
         const known = env.spec.services.map(s => s.name);
         const unknown = (services ?? []).filter(s => !known.includes(s));
         if (unknown.length) {

@@ -10,6 +10,7 @@ import {
   follow,
   serviceAddresses,
   tokenFor,
+  waitInputs,
 } from './helpers';
 import { examples } from './createEnvironment.examples';
 
@@ -128,18 +129,10 @@ export function createEnvironmentAction(deps: ActionDeps) {
             .describe(
               "A release bundle: versions by component that override the services' versions",
             ),
-        wait: z =>
-          z
-            .boolean()
-            .default(true)
-            .describe('Wait until the environment is Ready'),
-        timeoutMinutes: z =>
-          z
-            .number()
-            .min(1)
-            .max(120)
-            .default(15)
-            .describe('How long to wait (the creation budget is 15 minutes)'),
+        ...waitInputs(
+          'Wait until the environment is Ready',
+          'How long to wait (the creation budget is 15 minutes)',
+        ),
       },
       output: {
         name: z => z.string().describe('The environment name'),

@@ -3,7 +3,14 @@ import {
   environmentUrl,
   operationRequestSchema,
 } from '@archipelago/plugin-environments-common';
-import { ActionDeps, explain, follow, tokenFor } from './helpers';
+import {
+  ActionDeps,
+  follow,
+  getEnvironment,
+  phaseOutputs,
+  tokenFor,
+  waitInputs,
+} from './helpers';
 import { examples } from './deployEnvironment.examples';
 import { checkOperation, requestOnce } from './operations';
 
@@ -35,15 +42,12 @@ export function deployEnvironmentAction(deps: ActionDeps) {
             .describe(
               'The services to deploy, each with a version or an image',
             ),
-        wait: z => z.boolean().default(true).describe('Wait until Ready'),
-        timeoutMinutes: z =>
-          z.number().min(1).max(120).default(15).describe('How long to wait'),
+        ...waitInputs('Wait until Ready'),
       },
       output: {
         operationId: z => z.string().describe('The deploy operation'),
         revision: z => z.number().describe('The revision it applies'),
-        status: z => z.string().describe('The environment phase at the end'),
-        url: z => z.string().describe('The environment page'),
+        ...phaseOutputs,
       },
     },
     async handler(ctx) {
@@ -56,11 +60,7 @@ export function deployEnvironmentAction(deps: ActionDeps) {
       const token = await tokenFor(ctx, deps.auth);
       ctx.output('url', environmentUrl(deps.appBaseUrl, name));
       if (ctx.isDryRun) {
-        const env = await deps.client
-          .getEnvironment(name, { token })
-          .catch(e => {
-            throw explain(e, `Deploying to environment "${name}"`);
-          });
+        const env = await getEnvironment(deps, token, name, 'Deploying to');
         for (const s of ctx.input.services) {
           const current = env.spec.services.find(x => x.name === s.name);
           ctx.logger.info(

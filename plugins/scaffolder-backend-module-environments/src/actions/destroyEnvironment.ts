@@ -1,5 +1,12 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { ActionDeps, explain, follow, tokenFor } from './helpers';
+import {
+  ActionDeps,
+  explain,
+  follow,
+  getEnvironment,
+  tokenFor,
+  waitInputs,
+} from './helpers';
 import { examples } from './destroyEnvironment.examples';
 
 /** `environments:destroy`: destroys an environment and verifies that nothing of it remains. */
@@ -13,9 +20,7 @@ export function destroyEnvironmentAction(deps: ActionDeps) {
     schema: {
       input: {
         name: z => z.string().describe('The environment'),
-        wait: z => z.boolean().default(true).describe('Wait until it is gone'),
-        timeoutMinutes: z =>
-          z.number().min(1).max(120).default(15).describe('How long to wait'),
+        ...waitInputs('Wait until it is gone'),
       },
       output: {
         operationId: z => z.string().describe('The destroy operation'),
@@ -27,9 +32,7 @@ export function destroyEnvironmentAction(deps: ActionDeps) {
       // The scaffolder checks inputs against the JSON schema but does not fill in defaults.
       const { name, wait = true, timeoutMinutes = 15 } = ctx.input;
       const token = await tokenFor(ctx, deps.auth);
-      const env = await deps.client.getEnvironment(name, { token }).catch(e => {
-        throw explain(e, `Destroying environment "${name}"`);
-      });
+      const env = await getEnvironment(deps, token, name, 'Destroying');
       if (ctx.isDryRun) {
         ctx.logger.info(
           `would destroy ${name}: namespace ${
