@@ -204,44 +204,54 @@ export function parseMemory(q: string): number | undefined {
   return parseInt(m[1], 10) * MEMORY_FACTORS[m[2] ?? ''];
 }
 
-export const cpuQuantity = z.string().superRefine((q, ctx) => {
-  const milli = parseCpu(q);
-  if (milli === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a CPU quantity such as "250m" or "2"',
-    });
-  } else if (milli < 1 || milli > LIMITS.cpuMillis) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be between 1m and ${LIMITS.cpuMillis / 1000} CPUs`,
-    });
-  }
-});
+/**
+ * A string that `parse` reads as a number from min to max, with one message for a string it
+ * cannot read and another for a number out of range.
+ */
+function bounded(
+  parse: (value: string) => number | undefined,
+  invalid: string,
+  range: { min: number; max: number; message: string },
+) {
+  return z.string().superRefine((value, ctx) => {
+    const n = parse(value);
+    if (n === undefined) {
+      ctx.addIssue({ code: 'custom', message: invalid });
+    } else if (n < range.min || n > range.max) {
+      ctx.addIssue({ code: 'custom', message: range.message });
+    }
+  });
+}
 
-export const memoryQuantity = z.string().superRefine((q, ctx) => {
-  const bytes = parseMemory(q);
-  if (bytes === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a memory quantity such as "512Mi" or "2Gi"',
-    });
-  } else if (bytes < 1024 ** 2 || bytes > LIMITS.memoryBytes) {
-    ctx.addIssue({ code: 'custom', message: 'must be between 1Mi and 64Gi' });
-  }
-});
+export const cpuQuantity = bounded(
+  parseCpu,
+  'must be a CPU quantity such as "250m" or "2"',
+  {
+    min: 1,
+    max: LIMITS.cpuMillis,
+    message: `must be between 1m and ${LIMITS.cpuMillis / 1000} CPUs`,
+  },
+);
 
-export const storageQuantity = z.string().superRefine((q, ctx) => {
-  const bytes = parseMemory(q);
-  if (bytes === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a storage size such as "10Gi"',
-    });
-  } else if (bytes < 1024 ** 2 || bytes > LIMITS.volumeBytes) {
-    ctx.addIssue({ code: 'custom', message: 'must be between 1Mi and 100Gi' });
-  }
-});
+export const memoryQuantity = bounded(
+  parseMemory,
+  'must be a memory quantity such as "512Mi" or "2Gi"',
+  {
+    min: 1024 ** 2,
+    max: LIMITS.memoryBytes,
+    message: 'must be between 1Mi and 64Gi',
+  },
+);
+
+export const storageQuantity = bounded(
+  parseMemory,
+  'must be a storage size such as "10Gi"',
+  {
+    min: 1024 ** 2,
+    max: LIMITS.volumeBytes,
+    message: 'must be between 1Mi and 100Gi',
+  },
+);
 
 const DURATION = /^(\d+)(m|h|d|w)$/;
 const DURATION_SECONDS: Record<string, number> = {
@@ -257,17 +267,11 @@ export function parseDuration(value: string): number | undefined {
   return m ? parseInt(m[1], 10) * DURATION_SECONDS[m[2]] : undefined;
 }
 
-export const duration = z.string().superRefine((v, ctx) => {
-  const s = parseDuration(v);
-  if (s === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a duration such as "30m", "8h", "3d" or "2w"',
-    });
-  } else if (s < 60 || s > LIMITS.ttlSeconds) {
-    ctx.addIssue({ code: 'custom', message: 'must be between 1m and 90d' });
-  }
-});
+export const duration = bounded(
+  parseDuration,
+  'must be a duration such as "30m", "8h", "3d" or "2w"',
+  { min: 60, max: LIMITS.ttlSeconds, message: 'must be between 1m and 90d' },
+);
 
 /** A cron schedule of five fields. */
 export const cronSchedule = z
