@@ -131,6 +131,7 @@ export const environmentsPlugin = createBackendPlugin({
           clusters,
           dispatcher,
           logger,
+          settings.namespacePrefix,
           deps.signals,
           deps.notifications,
         );

@@ -17,18 +17,16 @@ import type { Cluster } from '../reconcile/Reconciler';
 import { observedRegistry, podViews } from '../status/derive';
 import { emptySnapshot } from '../cluster/WatchCache';
 import type { RegistrarDispatcher } from '../registry/Registrars';
+import { EnvironmentTrigger } from './EnvironmentTrigger';
 
 /**
  * Watches the cache and the queue for changes and turns them into: signals for browsers,
  * registry updates and registrar events, and notifications when an environment breaks.
  */
 export class EnvironmentObserver {
-  private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly last = new Map<string, string>();
   private readonly lastPods = new Map<string, string>();
-  private readonly unsubscribe: Array<() => void> = [];
-  private sweep?: NodeJS.Timeout;
-  private stopped = false;
+  private readonly trigger: EnvironmentTrigger;
 
   constructor(
     private readonly store: EnvironmentStore,
@@ -36,30 +34,32 @@ export class EnvironmentObserver {
     private readonly clusters: Map<string, Cluster>,
     private readonly dispatcher: RegistrarDispatcher,
     private readonly logger: LoggerService,
+    namespacePrefix: string,
     private readonly signals?: SignalsService,
     private readonly notifications?: NotificationService,
-  ) {}
+  ) {
+    this.trigger = new EnvironmentTrigger({
+      store,
+      clusters,
+      logger,
+      namespacePrefix,
+      what: 'observing',
+      sweepMs: 15_000,
+      debounceMs: 200,
+      check: env => this.checkEnv(env),
+    });
+  }
 
   start() {
-    for (const cluster of this.clusters.values()) {
-      this.unsubscribe.push(
-        cluster.cache.onChange(ns => this.scheduleByNamespace(ns)),
-      );
-    }
-    this.sweep = setInterval(() => void this.checkAll(), 15_000);
-    this.sweep.unref?.();
-    void this.checkAll();
+    this.trigger.start();
   }
 
   stop() {
-    this.stopped = true;
-    this.unsubscribe.forEach(u => u());
-    clearInterval(this.sweep);
-    this.pending.forEach(t => clearTimeout(t));
+    this.trigger.stop();
   }
 
   operationChanged(op: OperationRecord) {
-    this.schedule(op.environment, 50);
+    this.trigger.schedule(op.environment, 50);
     void this.signals?.publish({
       recipients: { type: 'broadcast' },
       channel: environmentSignalChannel(op.environment),
@@ -70,50 +70,8 @@ export class EnvironmentObserver {
     });
   }
 
-  private nsToName = new Map<string, string>();
-
-  private scheduleByNamespace(namespace: string) {
-    const name = this.nsToName.get(namespace);
-    if (name) this.schedule(name);
-    else if (namespace) void this.checkAll();
-  }
-
-  private schedule(name: string, delay = 200) {
-    if (this.stopped || this.pending.has(name)) return;
-    this.pending.set(
-      name,
-      setTimeout(() => {
-        this.pending.delete(name);
-        void this.check(name);
-      }, delay),
-    );
-  }
-
-  async checkAll() {
-    if (this.stopped) return;
-    try {
-      const envs = await this.store.listEnvironments({});
-      for (const e of envs) this.nsToName.set(e.namespace, e.name);
-      await Promise.all(envs.map(e => this.checkEnv(e)));
-    } catch (e) {
-      this.logger.warn(`environment sweep failed: ${String(e)}`);
-    }
-  }
-
-  async check(name: string) {
-    if (this.stopped) return;
-    try {
-      const env = await this.store.getEnvironment(name);
-      if (env) await this.checkEnv(env);
-    } catch (e) {
-      this.logger.warn(`observing ${name} failed: ${String(e)}`);
-    }
-  }
-
   private async checkEnv(env: EnvironmentRecord) {
-    if (this.stopped) return;
     try {
-      this.nsToName.set(env.namespace, env.name);
       const { status } = await this.service.status(env);
       if (!env.destroyedAt) await this.syncRegistry(env);
       const signature = JSON.stringify([

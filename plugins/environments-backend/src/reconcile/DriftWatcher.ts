@@ -17,6 +17,7 @@ import type {
   OperationRecord,
 } from '../store/EnvironmentStore';
 import { detectDrift } from './drift';
+import { EnvironmentTrigger } from '../observe/EnvironmentTrigger';
 import type { Cluster, Reconciler } from './Reconciler';
 
 export interface DriftWatcherOptions {
@@ -31,13 +32,9 @@ export interface DriftWatcherOptions {
 }
 
 export class DriftWatcher {
-  private readonly pending = new Map<string, NodeJS.Timeout>();
-  private readonly nsToName = new Map<string, string>();
   /** The drift a repair last tried to fix, per environment: the same again is not retried. */
   private readonly lastRepaired = new Map<string, string>();
-  private readonly unsubscribe: Array<() => void> = [];
-  private resync?: NodeJS.Timeout;
-  private stopped = true;
+  private readonly trigger: EnvironmentTrigger;
 
   constructor(
     private readonly store: EnvironmentStore,
@@ -46,72 +43,32 @@ export class DriftWatcher {
     private readonly logger: LoggerService,
     private readonly options: DriftWatcherOptions,
     private readonly onQueued: (op: OperationRecord) => void,
-  ) {}
+  ) {
+    this.trigger = new EnvironmentTrigger({
+      store,
+      clusters,
+      logger,
+      namespacePrefix: options.namespacePrefix,
+      what: 'drift check',
+      sweepMs: options.resyncMs,
+      debounceMs: options.debounceMs ?? 1000,
+      check: async env => {
+        await this.checkEnv(env);
+      },
+    });
+  }
 
   start() {
-    this.stopped = false;
-    for (const cluster of this.clusters.values()) {
-      this.unsubscribe.push(
-        cluster.cache.onChange(ns => {
-          const prefix = this.options.namespacePrefix;
-          const name =
-            this.nsToName.get(ns) ??
-            (ns.startsWith(prefix) ? ns.slice(prefix.length) : undefined);
-          if (name) this.schedule(name);
-        }),
-      );
-    }
-    this.resync = setInterval(
-      () => void this.checkAll(),
-      this.options.resyncMs,
-    );
-    this.resync.unref?.();
-    void this.checkAll();
+    this.trigger.start();
   }
 
   stop() {
-    this.stopped = true;
-    this.unsubscribe.splice(0).forEach(u => u());
-    clearInterval(this.resync);
-    this.pending.forEach(t => clearTimeout(t));
-    this.pending.clear();
-  }
-
-  /** Compares an environment soon (after the debounce). */
-  schedule(name: string, delayMs = this.options.debounceMs ?? 1000) {
-    if (this.stopped || this.pending.has(name)) return;
-    const t = setTimeout(() => {
-      this.pending.delete(name);
-      void this.check(name);
-    }, delayMs);
-    t.unref?.();
-    this.pending.set(name, t);
-  }
-
-  async checkAll() {
-    if (this.stopped) return;
-    try {
-      const envs = await this.store.listEnvironments({});
-      for (const e of envs) this.nsToName.set(e.namespace, e.name);
-      for (const e of envs) await this.checkEnv(e);
-    } catch (e) {
-      this.logger.warn(`drift resync failed: ${String(e)}`);
-    }
-  }
-
-  async check(name: string) {
-    try {
-      const env = await this.store.getEnvironment(name);
-      if (env) await this.checkEnv(env);
-    } catch (e) {
-      this.logger.warn(`drift check of ${name} failed: ${String(e)}`);
-    }
+    this.trigger.stop();
   }
 
   /** Compares one environment and queues a repair when it drifted; returns the drift. */
   async checkEnv(env: EnvironmentRecord): Promise<string[]> {
-    if (this.stopped || env.destroyedAt) return [];
-    this.nsToName.set(env.namespace, env.name);
+    if (!this.trigger.running || env.destroyedAt) return [];
     const cluster = this.clusters.get(env.cluster);
     // Before the cache has listed everything, everything would look deleted.
     if (!cluster?.cache.isSynced()) return [];
@@ -127,7 +84,7 @@ export class DriftWatcher {
     const settle = this.options.settleMs ?? 2000;
     const finished = latest.finishedAt ? Date.parse(latest.finishedAt) : 0;
     if (Date.now() - finished < settle) {
-      this.schedule(env.name, settle - (Date.now() - finished) + 100);
+      this.trigger.schedule(env.name, settle - (Date.now() - finished) + 100);
       return [];
     }
     const desired = renderEnvironment(await this.reconciler.renderInput(env));

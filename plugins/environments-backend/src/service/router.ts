@@ -263,45 +263,43 @@ export async function createRouter(
     res.json(await service.view(await service.get(req.params.name)));
   });
 
-  router.delete('/environments/:name', async (req, res) => {
-    const c = await authorize(
-      req,
-      environmentDeletePermission,
-      req.params.name,
-    );
-    const user = await actor(c);
-    await mutation(
-      req,
-      res,
-      'environment-destroy',
-      { name: req.params.name },
-      async () => ({
-        status: 202,
-        body: stripInternal(await service.destroy(req.params.name, user)),
-      }),
-    );
-  });
+  /** Queues an operation on an existing environment: authorise, audit, answer 202. */
+  const queueOperation = async (
+    req: AnyRequest & { params: { name: string } },
+    res: AnyResponse,
+    permission: Parameters<typeof authorize>[1],
+    eventId: string,
+    meta: JsonObject,
+    queue: (user: string) => Promise<unknown>,
+  ) => {
+    const name = req.params.name;
+    const user = await actor(await authorize(req, permission, name));
+    await mutation(req, res, eventId, { name, ...meta }, async () => ({
+      status: 202,
+      body: stripInternal((await queue(user)) as any),
+    }));
+  };
 
-  router.post('/environments/:name/operations', async (req, res) => {
-    const c = await authorize(
-      req,
-      environmentUpdatePermission,
-      req.params.name,
-    );
-    const user = await actor(c);
-    await mutation(
+  router.delete('/environments/:name', (req, res) =>
+    queueOperation(
       req,
       res,
+      environmentDeletePermission,
+      'environment-destroy',
+      {},
+      user => service.destroy(req.params.name, user),
+    ),
+  );
+  router.post('/environments/:name/operations', (req, res) =>
+    queueOperation(
+      req,
+      res,
+      environmentUpdatePermission,
       'environment-operation',
-      { name: req.params.name, type: String(req.body?.type ?? '') },
-      async () => ({
-        status: 202,
-        body: stripInternal(
-          await service.requestOperation(req.params.name, req.body, user),
-        ),
-      }),
-    );
-  });
+      { type: String(req.body?.type ?? '') },
+      user => service.requestOperation(req.params.name, req.body, user),
+    ),
+  );
 
   router.get('/environments/:name/operations', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);

@@ -133,37 +133,38 @@ const podsOf = (snapshot: NamespaceSnapshot, service: string) =>
     p => labels(p)[SERVICE_LABEL] === service && !p.metadata?.deletionTimestamp,
   );
 
+/** Each service's workload object in a snapshot, with its driver, name and live pods. */
+function* serviceWorkloads(snapshot: NamespaceSnapshot) {
+  for (const driver of DRIVERS) {
+    for (const obj of snapshot[driver.workload]) {
+      const name = labels(obj)[SERVICE_LABEL];
+      if (name && driver.isService(obj))
+        yield { driver, obj, name, pods: podsOf(snapshot, name) };
+    }
+  }
+}
+
 function serviceStatuses(
   snapshot: NamespaceSnapshot,
   operationRunning: boolean,
 ): ServiceStatus[] {
-  const out: ServiceStatus[] = [];
-  for (const driver of DRIVERS) {
-    for (const obj of snapshot[driver.workload]) {
-      const name = labels(obj)[SERVICE_LABEL];
-      if (!name || !driver.isService(obj)) continue;
-      const pods = podsOf(snapshot, name);
-      const podReasons = pods
-        .map(p => [p.metadata?.name, podReason(p)])
-        .filter(([, r]) => r)
-        .map(([n, r]) => `${n}: ${r}`);
-      const observed = driver.health(obj, {
+  return [...serviceWorkloads(snapshot)]
+    .map(({ driver, obj, name, pods }) => ({
+      name,
+      kind: (labels(obj)[SERVER_TYPE_LABEL] ?? driver.kinds[0]) as WorkloadKind,
+      version: labels(obj)[VERSION_LABEL] ?? '',
+      pods: pods.length,
+      ...driver.health(obj, {
         snapshot,
         pods,
-        podReasons,
+        podReasons: pods
+          .map(p => [p.metadata?.name, podReason(p)])
+          .filter(([, r]) => r)
+          .map(([n, r]) => `${n}: ${r}`),
         operationRunning,
-      });
-      out.push({
-        name,
-        kind: (labels(obj)[SERVER_TYPE_LABEL] ??
-          driver.kinds[0]) as WorkloadKind,
-        version: labels(obj)[VERSION_LABEL] ?? '',
-        pods: pods.length,
-        ...observed,
-      });
-    }
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+      }),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The environment's status from the cache and its operations. */
@@ -245,15 +246,9 @@ export function observedRegistry(
   environment: string,
   snapshot: NamespaceSnapshot,
 ): ObservedRegistryEntry[] {
-  const out: ObservedRegistryEntry[] = [];
-  for (const driver of DRIVERS) {
-    for (const obj of snapshot[driver.workload]) {
-      const name = labels(obj)[SERVICE_LABEL];
-      if (!name || !driver.isService(obj)) continue;
-      out.push(...driver.registry(environment, name, podsOf(snapshot, name)));
-    }
-  }
-  return out;
+  return [...serviceWorkloads(snapshot)].flatMap(({ driver, name, pods }) =>
+    driver.registry(environment, name, pods),
+  );
 }
 
 export function eventViews(snapshot: NamespaceSnapshot): EnvironmentEvent[] {

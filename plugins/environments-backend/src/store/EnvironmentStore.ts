@@ -66,6 +66,13 @@ export interface ListFilter {
   includeDestroyed?: boolean;
 }
 
+/** An operation as requested. */
+export interface OperationInput {
+  type: OperationType;
+  requestedBy: string;
+  params: Record<string, unknown>;
+}
+
 /** What a mutation changes in the desired state, besides recording its operation. */
 export interface DesiredStateChange {
   spec?: EnvironmentSpec;
@@ -172,11 +179,7 @@ export class EnvironmentStore {
    */
   async requestOperation(
     name: string,
-    op: {
-      type: OperationType;
-      requestedBy: string;
-      params: Record<string, unknown>;
-    },
+    op: OperationInput,
     change: DesiredStateChange = {},
   ): Promise<OperationRecord> {
     const recorded = await this.recordOperation(name, op, change);
@@ -189,11 +192,7 @@ export class EnvironmentStore {
 
   private async recordOperation(
     name: string,
-    op: {
-      type: OperationType;
-      requestedBy: string;
-      params: Record<string, unknown>;
-    },
+    op: OperationInput,
     change: DesiredStateChange = {},
   ): Promise<OperationRecord | undefined> {
     const now = new Date();

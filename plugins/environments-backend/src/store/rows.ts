@@ -6,18 +6,15 @@ import type {
 import type { EnvironmentRecord, OperationRecord } from './EnvironmentStore';
 
 /** A row of `environments`. JSON columns are text; SQLite returns dates as numbers. */
-export interface EnvironmentRow {
-  id: string;
-  name: string;
-  cluster: string;
-  namespace: string;
-  owner: string;
-  purpose: string;
+export interface EnvironmentRow
+  extends Pick<
+    EnvironmentRecord,
+    'id' | 'name' | 'cluster' | 'namespace' | 'owner' | 'purpose' | 'revision'
+  > {
   base: string | null;
   title: string | null;
   spec: string;
   services: string | null;
-  revision: number;
   stopped: string;
   restarted_at: string;
   created_by: string;

@@ -1,39 +1,26 @@
 /* cron (seed 003): a CronJob, suspended while the service is stopped. Its runs are not instances. */
 import type { ObservedHealth, WorkloadDriver } from './types';
-import { configMap, podTemplate, serviceMeta, serviceOf } from './shared';
+import { runToCompletion, serviceOf } from './shared';
 
 export const cronDriver: WorkloadDriver = {
   kinds: ['cron'],
   workload: 'cronjobs',
   owns: ['cronjobs', 'configmaps'],
   update: 'in-place',
-  addressable: false,
-
-  render(svc, input) {
-    const template = podTemplate(svc, input, {
-      persistent: 'claims',
-      restartPolicy: 'Never',
-    });
-    return [
-      ...configMap(svc, input),
-      {
-        apiVersion: 'batch/v1',
-        kind: 'CronJob',
-        metadata: serviceMeta(svc, input),
-        spec: {
-          schedule: svc.schedule,
-          suspend: input.stopped.includes(svc.name),
-          concurrencyPolicy: 'Forbid',
-          successfulJobsHistoryLimit: 3,
-          failedJobsHistoryLimit: 1,
-          jobTemplate: {
-            metadata: { labels: template.metadata.labels },
-            spec: { backoffLimit: 1, template },
-          },
-        },
+  ...runToCompletion({
+    kind: 'CronJob',
+    spec: (svc, input, template) => ({
+      schedule: svc.schedule,
+      suspend: input.stopped.includes(svc.name),
+      concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      jobTemplate: {
+        metadata: { labels: template.metadata.labels },
+        spec: { backoffLimit: 1, template },
       },
-    ];
-  },
+    }),
+  }),
 
   // A scheduled run comes and goes; nothing is held between runs.
   requests: () => ({ pods: 0, cpuMillis: 0, memoryBytes: 0 }),
@@ -61,5 +48,4 @@ export const cronDriver: WorkloadDriver = {
       reasons: lastFailed ? ['the last scheduled run failed'] : [],
     };
   },
-  registry: () => [],
 };

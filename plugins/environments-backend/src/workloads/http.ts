@@ -5,13 +5,10 @@ import {
   ingress,
   isStopped,
   ownClaims,
-  podRegistryEntries,
-  podRequests,
   podTemplate,
-  replicatedHealth,
+  replicated,
   service,
   serviceMeta,
-  serviceOf,
 } from './shared';
 import { selectorLabels } from '../render/common';
 
@@ -52,9 +49,5 @@ export const httpDriver: WorkloadDriver = {
     ];
   },
 
-  requests: (svc, input) =>
-    podRequests(svc, input, isStopped(svc, input) ? 0 : svc.replicas),
-  isService: o => !!serviceOf(o),
-  health: replicatedHealth,
-  registry: podRegistryEntries,
+  ...replicated,
 };

@@ -5,13 +5,7 @@
  * never patched, so deploying another service never touches it.
  */
 import type { ObservedHealth, WorkloadDriver } from './types';
-import {
-  configMap,
-  podRequests,
-  podTemplate,
-  serviceMeta,
-  serviceOf,
-} from './shared';
+import { podRequests, runToCompletion, serviceOf } from './shared';
 import { shortHash } from '../render/common';
 
 export const jobDriver: WorkloadDriver = {
@@ -19,27 +13,15 @@ export const jobDriver: WorkloadDriver = {
   workload: 'jobs',
   owns: ['jobs', 'configmaps'],
   update: 'replace',
-  addressable: false,
-
-  render(svc, input) {
-    const template = podTemplate(svc, input, {
-      persistent: 'claims',
-      restartPolicy: 'Never',
-    });
-    const name = `${svc.name}-${shortHash(
-      JSON.stringify(template) + (input.restartedAt[svc.name] ?? ''),
-      8,
-    )}`;
-    return [
-      ...configMap(svc, input),
-      {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: serviceMeta(svc, input, name),
-        spec: { backoffLimit: 2, template },
-      },
-    ];
-  },
+  ...runToCompletion({
+    kind: 'Job',
+    name: (svc, input, template) =>
+      `${svc.name}-${shortHash(
+        JSON.stringify(template) + (input.restartedAt[svc.name] ?? ''),
+        8,
+      )}`,
+    spec: (_svc, _input, template) => ({ backoffLimit: 2, template }),
+  }),
 
   requests: (svc, input) => podRequests(svc, input, 1),
   // Jobs that a CronJob started are that CronJob's runs, not services of their own.
@@ -61,5 +43,4 @@ export const jobDriver: WorkloadDriver = {
       reasons: failed ? [`${failed} failed attempt(s)`] : [],
     };
   },
-  registry: () => [],
 };

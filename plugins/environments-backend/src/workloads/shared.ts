@@ -393,3 +393,55 @@ export function replicatedHealth(
 
 export const serviceOf = (o: KubernetesObject) =>
   o.metadata?.labels?.[SERVICE_LABEL];
+
+/** What every replicated driver (Deployment, StatefulSet) does the same way. */
+export const replicated = {
+  requests: (svc: ResolvedService, input: RenderInput) =>
+    podRequests(svc, input, isStopped(svc, input) ? 0 : svc.replicas),
+  isService: (o: KubernetesObject) => !!serviceOf(o),
+  health: replicatedHealth,
+  registry: podRegistryEntries,
+};
+
+/**
+ * The parts of a run-to-completion driver (cron, job): a batch/v1 object around a pod
+ * template that never restarts in place, next to the service's ConfigMap. Its pods are runs,
+ * not instances: nothing is addressable or registered.
+ */
+export function runToCompletion(options: {
+  kind: 'CronJob' | 'Job';
+  name?: (
+    svc: ResolvedService,
+    input: RenderInput,
+    template: unknown,
+  ) => string;
+  spec: (
+    svc: ResolvedService,
+    input: RenderInput,
+    template: ReturnType<typeof podTemplate>,
+  ) => Record<string, unknown>;
+}) {
+  return {
+    addressable: false,
+    registry: () => [],
+    render(svc: ResolvedService, input: RenderInput): Manifest[] {
+      const template = podTemplate(svc, input, {
+        persistent: 'claims',
+        restartPolicy: 'Never',
+      });
+      return [
+        ...configMap(svc, input),
+        {
+          apiVersion: 'batch/v1',
+          kind: options.kind,
+          metadata: serviceMeta(
+            svc,
+            input,
+            options.name?.(svc, input, template),
+          ),
+          spec: options.spec(svc, input, template),
+        },
+      ];
+    },
+  };
+}

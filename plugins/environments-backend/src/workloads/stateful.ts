@@ -8,13 +8,10 @@ import {
   configMap,
   ingress,
   isStopped,
-  podRegistryEntries,
-  podRequests,
   podTemplate,
-  replicatedHealth,
+  replicated,
   service,
   serviceMeta,
-  serviceOf,
 } from './shared';
 import { ownershipLabels, prune, selectorLabels } from '../render/common';
 import { SERVICE_LABEL } from '@archipelago/plugin-environments-common';
@@ -65,9 +62,5 @@ export const statefulDriver: WorkloadDriver = {
     ];
   },
 
-  requests: (svc, input) =>
-    podRequests(svc, input, isStopped(svc, input) ? 0 : svc.replicas),
-  isService: o => !!serviceOf(o),
-  health: replicatedHealth,
-  registry: podRegistryEntries,
+  ...replicated,
 };
