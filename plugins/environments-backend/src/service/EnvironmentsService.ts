@@ -224,7 +224,14 @@ export class EnvironmentsService {
           { type: 'deploy', requestedBy: user, params: req },
           {
             spec,
-            services: resolved.value,
+            // Only the deployed services take their current definitions; the others stay
+            // as their revision pinned them, so a deploy of one service changes only it.
+            services: resolved.value.map(
+              r =>
+                (!changes.has(r.name) &&
+                  env.services?.find(p => p.name === r.name)) ||
+                r,
+            ),
             revisionReason: `deploy ${req.services
               .map(s => `${s.name}@${s.version ?? s.image}`)
               .join(', ')}`,
@@ -422,15 +429,15 @@ export class EnvironmentsService {
         if (b) baseStatuses.set(f.environment, (await this.status(b)).status);
       }
     }
-    // Dependencies usually come from the service definitions, so draw the merged services.
-    const { lookup } = await this.definitions.lookup();
-    const resolved = resolveServices(env.spec, lookup);
-    const drawn: EnvironmentRecord = resolved.success
+    // Dependencies usually come from the service definitions: draw the revision's pinned
+    // services (for revisions from before pinning, the definitions resolve live).
+    const services = await this.reconciler.services(env).catch(() => undefined);
+    const drawn: EnvironmentRecord = services
       ? {
           ...env,
           spec: {
             ...env.spec,
-            services: resolved.value.map(r => ({
+            services: services.map(r => ({
               name: r.name,
               kind: r.kind,
               version: r.version,
