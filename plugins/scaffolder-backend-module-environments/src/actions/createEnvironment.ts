@@ -10,8 +10,8 @@ import {
   follow,
   serviceAddresses,
   tokenFor,
-  waitInputs,
 } from './helpers';
+import { waitInputs } from './schema';
 import { examples } from './createEnvironment.examples';
 
 /**

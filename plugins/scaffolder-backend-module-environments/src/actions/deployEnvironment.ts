@@ -3,14 +3,8 @@ import {
   environmentUrl,
   operationRequestSchema,
 } from '@archipelago/plugin-environments-common';
-import {
-  ActionDeps,
-  follow,
-  getEnvironment,
-  phaseOutputs,
-  tokenFor,
-  waitInputs,
-} from './helpers';
+import { ActionDeps, follow, getEnvironment, tokenFor } from './helpers';
+import { phaseOutputs, waitInputs } from './schema';
 import { examples } from './deployEnvironment.examples';
 import { checkOperation, requestOnce } from './operations';
 

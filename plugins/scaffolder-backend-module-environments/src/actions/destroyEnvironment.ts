@@ -5,8 +5,8 @@ import {
   follow,
   getEnvironment,
   tokenFor,
-  waitInputs,
 } from './helpers';
+import { waitInputs } from './schema';
 import { examples } from './destroyEnvironment.examples';
 
 /** `environments:destroy`: destroys an environment and verifies that nothing of it remains. */
