@@ -1,11 +1,5 @@
-import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import {
-  Link,
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
+import { Link, TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import {
@@ -28,6 +22,7 @@ import { useNow } from '../../hooks/useFormat';
 import { useEnvironmentLink } from '../../hooks/useEnvironmentLink';
 import { HealthStatus } from '../status';
 import { EnvironmentStatusCell, Expiry } from '../EnvironmentCells';
+import { EmptyMessage, LiveTable } from '../LiveTable';
 
 interface Row {
   id: string;
@@ -128,19 +123,15 @@ export function EntityEnvironmentsContent() {
     },
   ];
 
-  if (list.error && !list.value)
-    return <ResponseErrorPanel error={list.error} />;
   return (
-    <Table<Row>
+    <LiveTable<Row>
+      live={list}
       title={t('entity.runsIn', { component: title })}
-      isLoading={list.loading && !list.value}
       options={{ paging: false, search: false, padding: 'dense' }}
       data={rows}
       columns={columns}
       emptyContent={
-        <Box p={2}>
-          <Typography>{t('entity.empty', { component: title })}</Typography>
-        </Box>
+        <EmptyMessage>{t('entity.empty', { component: title })}</EmptyMessage>
       }
     />
   );

@@ -1,5 +1,4 @@
 import { useEffect, useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import Box from '@material-ui/core/Box';
 import Chip from '@material-ui/core/Chip';
@@ -15,8 +14,6 @@ import {
   LinkButton,
   Link,
   Page,
-  ResponseErrorPanel,
-  Table,
   TableColumn,
 } from '@backstage/core-components';
 import {
@@ -41,8 +38,10 @@ import { useSignalGeneration } from '../../hooks/useSignalGeneration';
 import { useLive } from '../../hooks/useLive';
 import { useNow } from '../../hooks/useFormat';
 import { useEnvironmentLink } from '../../hooks/useEnvironmentLink';
+import { useQueryParams } from '../../hooks/useQueryParams';
 import { EnvironmentStatusCell, Expiry } from '../EnvironmentCells';
-import { SelectField } from '../SelectField';
+import { FilterField } from '../FilterField';
+import { LiveTable } from '../LiveTable';
 
 /** The phases a listed (not destroyed) environment can be in. */
 const PHASES = ENVIRONMENT_PHASES.filter(
@@ -75,7 +74,7 @@ export function EnvironmentListPage() {
   const createLink = useRouteRef(createEnvironmentRouteRef);
   const link = useEnvironmentLink();
   const now = useNow();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useQueryParams();
   const view: View = VIEWS.includes(params.get('view') as View)
     ? (params.get('view') as View)
     : 'all';
@@ -85,17 +84,10 @@ export function EnvironmentListPage() {
   const q = params.get('q') ?? '';
   const [search, setSearch] = useState(q);
 
-  const set = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
   // Typing waits a moment before the list is asked again.
   useEffect(() => {
     if (search === q) return undefined;
-    const timer = setTimeout(() => set('q', search.trim()), SEARCH_DELAY_MS);
+    const timer = setTimeout(() => set({ q: search.trim() }), SEARCH_DELAY_MS);
     return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [search]);
@@ -205,7 +197,7 @@ export function EnvironmentListPage() {
             exclusive
             size="small"
             value={view}
-            onChange={(_, v) => v && set('view', v === 'all' ? '' : v)}
+            onChange={(_, v) => v && set({ view: v === 'all' ? '' : v })}
           >
             {VIEWS.map(v => (
               <ToggleButton key={v} value={v}>
@@ -222,67 +214,54 @@ export function EnvironmentListPage() {
             value={search}
             onChange={e => setSearch(e.target.value)}
           />
-          <SelectField
+          <FilterField
             id="env-phase"
+            param="phase"
             label={t('list.status')}
-            value={phase}
-            options={[
-              { value: '', label: t('list.anyStatus') },
-              ...PHASES.map(p => ({ value: p, label: t(`phase.${p}`) })),
-            ]}
-            onChange={value => set('phase', value)}
+            anyLabel={t('list.anyStatus')}
+            options={PHASES.map(p => ({ value: p, label: t(`phase.${p}`) }))}
           />
-          <SelectField
+          <FilterField
             id="env-purpose"
+            param="purpose"
             label={t('list.purpose')}
-            value={purpose}
-            options={[
-              { value: '', label: t('list.anyPurpose') },
-              ...PURPOSES.map((p: Purpose) => ({
-                value: p,
-                label: t(`purpose.${p}`),
-              })),
-            ]}
-            onChange={value => set('purpose', value)}
+            anyLabel={t('list.anyPurpose')}
+            options={PURPOSES.map((p: Purpose) => ({
+              value: p,
+              label: t(`purpose.${p}`),
+            }))}
           />
-          <SelectField
+          <FilterField
             id="env-owner"
+            param="owner"
             label={t('list.owner')}
+            anyLabel={t('list.anyOwner')}
             minWidth={220}
-            value={owner}
-            options={[
-              { value: '', label: t('list.anyOwner') },
-              ...ownerChoices.map(o => ({ value: o, label: o })),
-            ]}
-            onChange={value => set('owner', value)}
+            options={ownerChoices.map(o => ({ value: o, label: o }))}
           />
         </div>
-        {list.error && !list.value ? (
-          <ResponseErrorPanel error={list.error} />
-        ) : (
-          <Table<Environment>
-            title={t('list.tableTitle', { total: String(rows.length) })}
-            subtitle={live ? undefined : t('page.offline')}
-            isLoading={list.loading && !list.value}
-            options={{
-              paging: rows.length > 50,
-              pageSize: 50,
-              emptyRowsWhenPaging: false,
-              search: false,
-              padding: 'dense',
-            }}
-            data={rows}
-            columns={columns}
-            emptyContent={
-              <Box p={3}>
-                <Typography>{t('list.empty')}</Typography>
-                <Typography variant="body2" color="textSecondary">
-                  {t('list.emptyHint')}
-                </Typography>
-              </Box>
-            }
-          />
-        )}
+        <LiveTable<Environment>
+          live={list}
+          title={t('list.tableTitle', { total: String(rows.length) })}
+          subtitle={live ? undefined : t('page.offline')}
+          options={{
+            paging: rows.length > 50,
+            pageSize: 50,
+            emptyRowsWhenPaging: false,
+            search: false,
+            padding: 'dense',
+          }}
+          data={rows}
+          columns={columns}
+          emptyContent={
+            <Box p={3}>
+              <Typography>{t('list.empty')}</Typography>
+              <Typography variant="body2" color="textSecondary">
+                {t('list.emptyHint')}
+              </Typography>
+            </Box>
+          }
+        />
       </Content>
     </Page>
   );

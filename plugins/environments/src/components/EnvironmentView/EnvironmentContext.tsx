@@ -14,7 +14,7 @@ import {
   environmentSignalChannel,
 } from '@archipelago/plugin-environments-common';
 import { tabPath } from '../../hooks/useEnvironmentLink';
-import { environmentsApiRef } from '../../api';
+import { EnvironmentsApi, environmentsApiRef } from '../../api';
 import { useSignalGeneration } from '../../hooks/useSignalGeneration';
 import { Live, useLive } from '../../hooks/useLive';
 import {
@@ -97,11 +97,15 @@ export function useEnvironmentContext(): EnvironmentContextValue {
   return value;
 }
 
-/** Loads something of the current environment, again whenever the environment changes. */
+/**
+ * Loads something of the current environment from the environments API, again whenever the
+ * environment changes.
+ */
 export function useEnvironmentData<T>(
   what: string,
-  load: (name: string) => Promise<T>,
+  load: (api: EnvironmentsApi, name: string) => Promise<T>,
 ): Live<T> {
+  const api = useApi(environmentsApiRef);
   const { name, generation } = useEnvironmentContext();
-  return useLive(() => load(name), `${name}|${what}`, generation);
+  return useLive(() => load(api, name), `${name}|${what}`, generation);
 }

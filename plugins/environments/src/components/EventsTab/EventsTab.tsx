@@ -1,27 +1,21 @@
-import Box from '@material-ui/core/Box';
-import Typography from '@material-ui/core/Typography';
 import {
-  ResponseErrorPanel,
   StatusOK,
   StatusWarning,
-  Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type { EnvironmentEvent } from '@archipelago/plugin-environments-common';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import { useFormat, useNow } from '../../hooks/useFormat';
 import { useEnvironmentData } from '../EnvironmentView/EnvironmentContext';
+import { EmptyMessage, LiveTable } from '../LiveTable';
 
 /** The Kubernetes events of the environment's namespace, newest first, from the watch cache. */
 export function EventsTab() {
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const api = useApi(environmentsApiRef);
   const format = useFormat();
   const now = useNow();
-  const events = useEnvironmentData('events', n => api.getEvents(n));
+  const events = useEnvironmentData('events', (api, n) => api.getEvents(n));
 
   const columns: TableColumn<EnvironmentEvent>[] = [
     {
@@ -50,12 +44,10 @@ export function EventsTab() {
     },
   ];
 
-  if (events.error && !events.value)
-    return <ResponseErrorPanel error={events.error} />;
   return (
-    <Table<EnvironmentEvent>
+    <LiveTable<EnvironmentEvent>
+      live={events}
       title={t('events.title')}
-      isLoading={events.loading && !events.value}
       options={{
         paging: true,
         pageSize: 50,
@@ -65,11 +57,7 @@ export function EventsTab() {
       }}
       data={(events.value?.items ?? []).map(e => ({ ...e }))}
       columns={columns}
-      emptyContent={
-        <Box p={2}>
-          <Typography>{t('events.empty')}</Typography>
-        </Box>
-      }
+      emptyContent={<EmptyMessage>{t('events.empty')}</EmptyMessage>}
     />
   );
 }

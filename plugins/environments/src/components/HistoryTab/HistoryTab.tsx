@@ -1,29 +1,24 @@
 import { useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import Paper from '@material-ui/core/Paper';
 import Typography from '@material-ui/core/Typography';
-import {
-  ResponseErrorPanel,
-  Table,
-  TableColumn,
-} from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { TableColumn } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type {
   Operation,
   Revision,
 } from '@archipelago/plugin-environments-common';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import { compactDuration } from '../../format';
 import { useFormat, useNow } from '../../hooks/useFormat';
+import { useQueryParams } from '../../hooks/useQueryParams';
 import {
   useEnvironmentContext,
   useEnvironmentData,
 } from '../EnvironmentView/EnvironmentContext';
+import { LiveTable } from '../LiveTable';
 import { OperationStatus } from '../status';
 import { OperationDetails } from '../actions/OperationBanner';
 import { ActionButton } from '../actions/ActionButton';
@@ -45,15 +40,16 @@ const TABLE_OPTIONS = {
  */
 export function HistoryTab() {
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const api = useApi(environmentsApiRef);
   const format = useFormat();
   const now = useNow();
   const { value: env } = useEnvironmentContext();
-  const operations = useEnvironmentData('operations', n =>
+  const operations = useEnvironmentData('operations', (api, n) =>
     api.listOperations(n),
   );
-  const revisions = useEnvironmentData('revisions', n => api.listRevisions(n));
-  const [params, setParams] = useSearchParams();
+  const revisions = useEnvironmentData('revisions', (api, n) =>
+    api.listRevisions(n),
+  );
+  const [params, set] = useQueryParams();
   const [rollbackTo, setRollbackTo] = useState<Revision>();
 
   const revs = [...(revisions.value?.items ?? [])].sort(
@@ -64,12 +60,8 @@ export function HistoryTab() {
   const from = byNumber(Number(params.get('from')));
   const to = byNumber(Number(params.get('to')));
 
-  const compare = (older: number, newer: number) => {
-    const next = new URLSearchParams(params);
-    next.set('from', String(older));
-    next.set('to', String(newer));
-    setParams(next, { replace: true });
-  };
+  const compare = (older: number, newer: number) =>
+    set({ from: String(older), to: String(newer) });
 
   const operationColumns: TableColumn<Operation>[] = [
     {
@@ -166,35 +158,27 @@ export function HistoryTab() {
   return (
     <Grid container spacing={3}>
       <Grid item xs={12}>
-        {operations.error && !operations.value ? (
-          <ResponseErrorPanel error={operations.error} />
-        ) : (
-          <Table<Operation>
-            title={t('history.operations')}
-            isLoading={operations.loading && !operations.value}
-            options={TABLE_OPTIONS}
-            data={(operations.value?.items ?? []).map(o => ({ ...o }))}
-            columns={operationColumns}
-            detailPanel={({ rowData }) => (
-              <Box p={2}>
-                <OperationDetails operation={rowData} />
-              </Box>
-            )}
-          />
-        )}
+        <LiveTable<Operation>
+          live={operations}
+          title={t('history.operations')}
+          options={TABLE_OPTIONS}
+          data={(operations.value?.items ?? []).map(o => ({ ...o }))}
+          columns={operationColumns}
+          detailPanel={({ rowData }) => (
+            <Box p={2}>
+              <OperationDetails operation={rowData} />
+            </Box>
+          )}
+        />
       </Grid>
       <Grid item xs={12}>
-        {revisions.error && !revisions.value ? (
-          <ResponseErrorPanel error={revisions.error} />
-        ) : (
-          <Table<Revision>
-            title={t('history.revisions')}
-            isLoading={revisions.loading && !revisions.value}
-            options={TABLE_OPTIONS}
-            data={revs.map(r => ({ ...r }))}
-            columns={revisionColumns}
-          />
-        )}
+        <LiveTable<Revision>
+          live={revisions}
+          title={t('history.revisions')}
+          options={TABLE_OPTIONS}
+          data={revs.map(r => ({ ...r }))}
+          columns={revisionColumns}
+        />
       </Grid>
       {from && to && (
         <Grid item xs={12}>

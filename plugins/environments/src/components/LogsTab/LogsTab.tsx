@@ -1,5 +1,4 @@
 import { useMemo } from 'react';
-import { useSearchParams } from 'react-router-dom';
 import Box from '@material-ui/core/Box';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Switch from '@material-ui/core/Switch';
@@ -11,12 +10,11 @@ import {
   ResponseErrorPanel,
   WarningPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { parseDuration } from '@archipelago/plugin-environments-common';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import { useFormat } from '../../hooks/useFormat';
+import { useQueryParams } from '../../hooks/useQueryParams';
 import {
   useEnvironmentContext,
   useEnvironmentData,
@@ -57,11 +55,10 @@ function download(text: string, fileName: string) {
 export function LogsTab() {
   const classes = useStyles();
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const api = useApi(environmentsApiRef);
   const format = useFormat();
   const { name, permissions } = useEnvironmentContext();
-  const pods = useEnvironmentData('pods', n => api.getPods(n));
-  const [params, setParams] = useSearchParams();
+  const pods = useEnvironmentData('pods', (api, n) => api.getPods(n));
+  const [params, set] = useQueryParams();
 
   const podName = params.get('pod') ?? undefined;
   // A link with a bad since or sinceTime says so, and shows the default instead.
@@ -83,15 +80,6 @@ export function LogsTab() {
   const container = params.get('container') ?? containers[0];
   const sinceSeconds =
     since && since !== 'all' ? parseDuration(since) : undefined;
-
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v === undefined || v === '') next.delete(k);
-      else next.set(k, v);
-    }
-    setParams(next, { replace: true });
-  };
 
   const allowed = permissions.logs.allowed;
   const stream = useLogStream({

@@ -12,10 +12,8 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type { PodView } from '@archipelago/plugin-environments-common';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import { compactDuration } from '../../format';
 import { useNow } from '../../hooks/useFormat';
@@ -23,7 +21,8 @@ import {
   useEnvironmentContext,
   useEnvironmentData,
 } from '../EnvironmentView/EnvironmentContext';
-import { SelectField } from '../SelectField';
+import { FilterField } from '../FilterField';
+import { EmptyMessage } from '../LiveTable';
 
 function PodPhase(props: { pod: PodView }) {
   const { pod } = props;
@@ -45,10 +44,9 @@ const NOWRAP = { whiteSpace: 'nowrap' as const };
  */
 export function PodsTab() {
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const api = useApi(environmentsApiRef);
   const { tabLink } = useEnvironmentContext();
-  const pods = useEnvironmentData('pods', n => api.getPods(n));
-  const [params, setParams] = useSearchParams();
+  const pods = useEnvironmentData('pods', (api, n) => api.getPods(n));
+  const [params] = useSearchParams();
   const service = params.get('service') ?? '';
   const now = useNow();
 
@@ -136,21 +134,13 @@ export function PodsTab() {
   return (
     <>
       <Box mb={2}>
-        <SelectField
+        <FilterField
           id="pods-service"
+          param="service"
           label={t('pods.service')}
+          anyLabel={t('pods.anyService')}
           minWidth={220}
-          value={service}
-          options={[
-            { value: '', label: t('pods.anyService') },
-            ...services.map(s => ({ value: s, label: s })),
-          ]}
-          onChange={value => {
-            const next = new URLSearchParams(params);
-            if (value) next.set('service', value);
-            else next.delete('service');
-            setParams(next, { replace: true });
-          }}
+          options={services.map(s => ({ value: s, label: s }))}
         />
       </Box>
       <Table<PodView & { order: number }>
@@ -166,11 +156,7 @@ export function PodsTab() {
         }}
         data={rows}
         columns={columns}
-        emptyContent={
-          <Box p={2}>
-            <Typography>{t('pods.empty')}</Typography>
-          </Box>
-        }
+        emptyContent={<EmptyMessage>{t('pods.empty')}</EmptyMessage>}
       />
     </>
   );

@@ -1,7 +1,5 @@
 import { useSearchParams } from 'react-router-dom';
 import Grid from '@material-ui/core/Grid';
-import Box from '@material-ui/core/Box';
-import Typography from '@material-ui/core/Typography';
 import {
   Link,
   ResponseErrorPanel,
@@ -10,17 +8,16 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type {
   RegistryEntry,
   ResolveResult,
 } from '@archipelago/plugin-environments-common';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import { useFormat, useNow } from '../../hooks/useFormat';
 import { useEnvironmentLink } from '../../hooks/useEnvironmentLink';
 import { useEnvironmentData } from '../EnvironmentView/EnvironmentContext';
+import { EmptyMessage } from '../LiveTable';
 
 /**
  * Service registration: the instances this environment registered, with their addresses, and
@@ -29,11 +26,12 @@ import { useEnvironmentData } from '../EnvironmentView/EnvironmentContext';
  */
 export function RegistryTab() {
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const api = useApi(environmentsApiRef);
   const format = useFormat();
   const now = useNow();
   const link = useEnvironmentLink();
-  const registry = useEnvironmentData('registry', n => api.getRegistry(n));
+  const registry = useEnvironmentData('registry', (api, n) =>
+    api.getRegistry(n),
+  );
   const [params] = useSearchParams();
   const service = params.get('service');
   const only = <T extends { service: string }>(items: T[]) =>
@@ -112,11 +110,7 @@ export function RegistryTab() {
           options={{ paging: false, padding: 'dense', search: true }}
           data={only(registry.value?.items ?? [])}
           columns={instanceColumns}
-          emptyContent={
-            <Box p={2}>
-              <Typography>{t('registry.empty')}</Typography>
-            </Box>
-          }
+          emptyContent={<EmptyMessage>{t('registry.empty')}</EmptyMessage>}
         />
       </Grid>
       <Grid item xs={12}>
@@ -127,9 +121,7 @@ export function RegistryTab() {
           data={only(registry.value?.resolved ?? [])}
           columns={resolvedColumns}
           emptyContent={
-            <Box p={2}>
-              <Typography>{t('registry.resolvedEmpty')}</Typography>
-            </Box>
+            <EmptyMessage>{t('registry.resolvedEmpty')}</EmptyMessage>
           }
         />
       </Grid>

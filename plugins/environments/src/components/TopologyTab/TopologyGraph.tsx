@@ -17,6 +17,8 @@ import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 
 const NODE_WIDTH = 240;
 const NODE_HEIGHT = 104;
+/** The tabs each node links to, for its service. */
+const NODE_LINKS = ['registry', 'pods'] as const;
 
 type NodeData = TopologyNode;
 type EdgeData = { fallback: boolean };
@@ -168,28 +170,18 @@ export function TopologyGraph(props: { topology: Topology }) {
           className={classes.links}
           style={unanswered(node) ? { display: 'none' } : undefined}
         >
-          <button
-            type="button"
-            className={classes.link}
-            onClick={() =>
-              navigate(
-                link(node.environment, 'registry', { service: node.service }),
-              )
-            }
-          >
-            {t('topology.registry')}
-          </button>
-          <button
-            type="button"
-            className={classes.link}
-            onClick={() =>
-              navigate(
-                link(node.environment, 'pods', { service: node.service }),
-              )
-            }
-          >
-            {t('topology.pods')}
-          </button>
+          {NODE_LINKS.map(tab => (
+            <button
+              key={tab}
+              type="button"
+              className={classes.link}
+              onClick={() =>
+                navigate(link(node.environment, tab, { service: node.service }))
+              }
+            >
+              {t(`topology.${tab}`)}
+            </button>
+          ))}
         </div>
       </div>
     </foreignObject>

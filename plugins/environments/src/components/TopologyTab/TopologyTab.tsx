@@ -10,10 +10,8 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import type { ServiceStatus } from '@archipelago/plugin-environments-common';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import {
   useEnvironmentContext,
@@ -23,6 +21,7 @@ import { HealthStatus } from '../status';
 import { ActionButton } from '../actions/ActionButton';
 import { DeployDialog } from '../actions/DeployDialog';
 import { useControl } from '../actions/EnvironmentActions';
+import { EmptyMessage } from '../LiveTable';
 import { TopologyGraph } from './TopologyGraph';
 
 function ServiceActions(props: {
@@ -69,9 +68,10 @@ function ServiceActions(props: {
 /** The topology graph, and each service of the environment with its controls. */
 export function TopologyTab() {
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const api = useApi(environmentsApiRef);
   const { value: env, tabLink } = useEnvironmentContext();
-  const topology = useEnvironmentData('topology', n => api.getTopology(n));
+  const topology = useEnvironmentData('topology', (api, n) =>
+    api.getTopology(n),
+  );
   const [deploying, setDeploying] = useState<string>();
 
   const columns: TableColumn<ServiceStatus>[] = [
@@ -131,9 +131,7 @@ export function TopologyTab() {
             (topology.value.nodes.length ? (
               <TopologyGraph topology={topology.value} />
             ) : (
-              <Box p={2}>
-                <Typography>{t('topology.empty')}</Typography>
-              </Box>
+              <EmptyMessage>{t('topology.empty')}</EmptyMessage>
             ))}
         </InfoCard>
       </Grid>
@@ -148,11 +146,7 @@ export function TopologyTab() {
           // material-table writes into its rows: give it copies.
           data={(env?.status.services ?? []).map(s => ({ ...s }))}
           columns={columns}
-          emptyContent={
-            <Box p={2}>
-              <Typography>{t('topology.empty')}</Typography>
-            </Box>
-          }
+          emptyContent={<EmptyMessage>{t('topology.empty')}</EmptyMessage>}
         />
       </Grid>
       <DeployDialog

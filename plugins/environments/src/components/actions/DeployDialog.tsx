@@ -1,22 +1,14 @@
 import { useEffect, useState } from 'react';
-import Dialog from '@material-ui/core/Dialog';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
-import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import {
   FieldError,
   operationRequestSchema,
   toFieldErrors,
 } from '@archipelago/plugin-environments-common';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
-import { useOperationRunner } from './useOperationRunner';
-import { RefusalMessage } from './RefusalMessage';
-import { DialogButtons } from './DialogButtons';
+import { OperationDialog, useOperationDialog } from './OperationDialog';
 
 /**
  * Deploys new versions: a field per service (or just the one asked for). The request is checked
@@ -31,12 +23,11 @@ export function DeployDialog(props: {
 }) {
   const { open, onClose, service } = props;
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const api = useApi(environmentsApiRef);
-  const { name, value: env } = useEnvironmentContext();
-  const { run, busy } = useOperationRunner();
+  const { value: env } = useEnvironmentContext();
+  const { request, busy, message, setMessage, send } =
+    useOperationDialog(onClose);
   const [versions, setVersions] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [message, setMessage] = useState<string>();
 
   useEffect(() => {
     if (open) {
@@ -44,7 +35,7 @@ export function DeployDialog(props: {
       setErrors({});
       setMessage(undefined);
     }
-  }, [open, service]);
+  }, [open, service, setMessage]);
 
   const services = (env?.spec.services ?? []).filter(
     s => !service || s.name === service,
@@ -76,56 +67,46 @@ export function DeployDialog(props: {
       setMessage(undefined);
       return;
     }
-    const refusal = await run('deploy', () =>
-      api.requestOperation(name, parsed.data),
-    );
-    if (!refusal) {
-      onClose();
-      return;
-    }
-    setErrors(byField(refusal.fields));
-    setMessage(refusal.message);
+    const refusal = await send(request(parsed.data));
+    if (refusal) setErrors(byField(refusal.fields));
   };
 
   return (
-    <Dialog open={open} onClose={onClose} fullWidth maxWidth="sm">
-      <DialogTitle>
-        {service ? t('deploy.titleService', { service }) : t('deploy.title')}
-      </DialogTitle>
-      <DialogContent>
-        <DialogContentText>{t('deploy.intro')}</DialogContentText>
-        <RefusalMessage message={message} />
-        {services.map(s => (
-          <TextField
-            key={s.name}
-            id={`deploy-version-${s.name}`}
-            label={t('deploy.version', { service: s.name })}
-            placeholder={s.version ?? s.image ?? ''}
-            helperText={
-              errors[s.name] ??
-              t('deploy.current', { version: s.version ?? s.image ?? '?' })
-            }
-            error={!!errors[s.name]}
-            value={versions[s.name] ?? ''}
-            onChange={e => {
-              const value = e.target.value;
-              setVersions(v => ({ ...v, [s.name]: value }));
-            }}
-            onKeyDown={e => {
-              if (e.key === 'Enter') void submit();
-            }}
-            fullWidth
-            margin="dense"
-            variant="outlined"
-          />
-        ))}
-      </DialogContent>
-      <DialogButtons
-        onCancel={onClose}
-        onSubmit={submit}
-        submitLabel={t('deploy.submit')}
-        disabled={busy}
-      />
-    </Dialog>
+    <OperationDialog
+      open={open}
+      onClose={onClose}
+      maxWidth="sm"
+      title={
+        service ? t('deploy.titleService', { service }) : t('deploy.title')
+      }
+      intro={t('deploy.intro')}
+      refusal={message}
+      submit={{ label: t('deploy.submit'), onClick: submit, disabled: busy }}
+    >
+      {services.map(s => (
+        <TextField
+          key={s.name}
+          id={`deploy-version-${s.name}`}
+          label={t('deploy.version', { service: s.name })}
+          placeholder={s.version ?? s.image ?? ''}
+          helperText={
+            errors[s.name] ??
+            t('deploy.current', { version: s.version ?? s.image ?? '?' })
+          }
+          error={!!errors[s.name]}
+          value={versions[s.name] ?? ''}
+          onChange={e => {
+            const value = e.target.value;
+            setVersions(v => ({ ...v, [s.name]: value }));
+          }}
+          onKeyDown={e => {
+            if (e.key === 'Enter') void submit();
+          }}
+          fullWidth
+          margin="dense"
+          variant="outlined"
+        />
+      ))}
+    </OperationDialog>
   );
 }

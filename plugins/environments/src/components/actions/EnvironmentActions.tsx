@@ -3,11 +3,8 @@ import Box from '@material-ui/core/Box';
 import Menu from '@material-ui/core/Menu';
 import MenuItem from '@material-ui/core/MenuItem';
 import ArrowDropDownIcon from '@material-ui/icons/ArrowDropDown';
-import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
-import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
-import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 import { ActionButton } from './ActionButton';
 import { DeployDialog } from './DeployDialog';
 import { ExtendDialog } from './ExtendDialog';
@@ -16,23 +13,26 @@ import { useOperationRunner } from './useOperationRunner';
 
 /** Starts, stops or restarts some services of the environment, or all of them. */
 export function useControl() {
-  const api = useApi(environmentsApiRef);
-  const { name } = useEnvironmentContext();
-  const { run, busy } = useOperationRunner();
+  const { request, busy } = useOperationRunner();
   const control = (type: 'start' | 'stop' | 'restart', services?: string[]) =>
-    run(type, () => api.requestOperation(name, { type, services }), {
-      alertOnRefusal: true,
-    });
+    request({ type, services }, { alertOnRefusal: true });
   return { control, busy };
 }
+
+type DialogName = 'deploy' | 'extend' | 'destroy';
 
 /** The environment's actions: deploy, start/stop/restart everything, extend, destroy. */
 export function EnvironmentActions() {
   const { t } = useTranslationRef(environmentsTranslationRef);
   const { control, busy } = useControl();
-  const [dialog, setDialog] = useState<'deploy' | 'extend' | 'destroy'>();
+  const [dialog, setDialog] = useState<DialogName>();
   const [menu, setMenu] = useState<HTMLElement | null>(null);
   const close = () => setDialog(undefined);
+  /** A button's click and label: it opens its dialog. */
+  const opens = (name: DialogName) => ({
+    onClick: () => setDialog(name),
+    children: t(`actions.${name}`),
+  });
   const all = (type: 'start' | 'stop' | 'restart') => {
     setMenu(null);
     void control(type);
@@ -43,10 +43,8 @@ export function EnvironmentActions() {
         kind="update"
         variant="contained"
         color="primary"
-        onClick={() => setDialog('deploy')}
-      >
-        {t('actions.deploy')}
-      </ActionButton>
+        {...opens('deploy')}
+      />
       <ActionButton
         kind="update"
         variant="outlined"
@@ -71,21 +69,13 @@ export function EnvironmentActions() {
           {t('actions.restartAll')}
         </MenuItem>
       </Menu>
-      <ActionButton
-        kind="update"
-        variant="outlined"
-        onClick={() => setDialog('extend')}
-      >
-        {t('actions.extend')}
-      </ActionButton>
+      <ActionButton kind="update" variant="outlined" {...opens('extend')} />
       <ActionButton
         kind="delete"
         variant="outlined"
         color="secondary"
-        onClick={() => setDialog('destroy')}
-      >
-        {t('actions.destroy')}
-      </ActionButton>
+        {...opens('destroy')}
+      />
       <DeployDialog open={dialog === 'deploy'} onClose={close} />
       <ExtendDialog open={dialog === 'extend'} onClose={close} />
       <DestroyDialog open={dialog === 'destroy'} onClose={close} />

@@ -5,8 +5,10 @@ import { ResponseError } from '@backstage/errors';
 import type {
   FieldError,
   Operation,
+  OperationRequest,
   OperationType,
 } from '@archipelago/plugin-environments-common';
+import { environmentsApiRef } from '../../api';
 import { environmentsTranslationRef } from '../../translation';
 import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 
@@ -27,22 +29,29 @@ export function refusalOf(error: unknown): Refusal {
   return { message: String((error as Error)?.message ?? error), fields: [] };
 }
 
+export interface RunOptions {
+  /** Also show a refusal as an alert. */
+  alertOnRefusal?: boolean;
+}
+
 /**
  * Sends a mutation and follows its operation: the page's operation banner shows its steps and
  * outcome, and the environment loads again at once. A refusal is returned to the caller (a
- * dialog shows it next to its fields) and, when asked, also shown as an alert.
+ * dialog shows it next to its fields) and, when asked, also shown as an alert. `request` sends
+ * an operation request for this environment.
  */
 export function useOperationRunner() {
   const { t } = useTranslationRef(environmentsTranslationRef);
   const alertApi = useApi(alertApiRef);
-  const { track, refresh } = useEnvironmentContext();
+  const api = useApi(environmentsApiRef);
+  const { name, track, refresh } = useEnvironmentContext();
   const [busy, setBusy] = useState(false);
 
   const run = useCallback(
     async (
       type: OperationType,
       send: () => Promise<Operation>,
-      options: { alertOnRefusal?: boolean } = {},
+      options: RunOptions = {},
     ): Promise<Refusal | undefined> => {
       setBusy(true);
       try {
@@ -70,5 +79,11 @@ export function useOperationRunner() {
     [alertApi, refresh, t, track],
   );
 
-  return { run, busy };
+  const request = useCallback(
+    (body: OperationRequest, options?: RunOptions) =>
+      run(body.type, () => api.requestOperation(name, body), options),
+    [api, name, run],
+  );
+
+  return { run, request, busy };
 }
