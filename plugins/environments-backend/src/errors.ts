@@ -12,6 +12,9 @@ import {
 /** An error that retrying will not fix (invalid spec, no capacity, stuck finalizers). */
 export class PermanentError extends Error {}
 
+/** An error that goes away by itself: retry the operation later. */
+export class TransientError extends Error {}
+
 /** The operation was cancelled (a destroy superseded it). */
 export class CancelledError extends PermanentError {}
 
@@ -82,6 +85,7 @@ export function statusCode(e: unknown): number | undefined {
 /** Errors worth retrying: the API server is unreachable, overloaded or briefly conflicting. */
 export function isTransient(e: unknown): boolean {
   if (e instanceof PermanentError) return false;
+  if (e instanceof TransientError) return true;
   if (e instanceof KubeApiError) return !e.permanent;
   const code = statusCode(e);
   if (typeof code === 'number')

@@ -1,4 +1,4 @@
-import { resolveFallbacks, walkBases } from './chain';
+import { addressableServices, resolveFallbacks, walkBases } from './chain';
 
 const envs: Record<
   string,
@@ -45,5 +45,29 @@ describe('the base chain', () => {
       chain: [],
       missingBase: 'gone',
     });
+  });
+
+  it("offers only a base's addressable services: its cron and job services are runs, not something to call", () => {
+    const base: any = {
+      name: 'integration',
+      spec: {
+        services: [
+          { name: 'global' },
+          { name: 'daily-reset' },
+          { name: 'migrate', kind: 'job' },
+        ],
+      },
+      services: [
+        { name: 'global', kind: 'http' },
+        { name: 'daily-reset', kind: 'cron' },
+        { name: 'migrate', kind: 'job' },
+      ],
+    };
+    expect(addressableServices(base)).toEqual(['global']);
+    // Before pinning, kinds come from the spec (http when it names none).
+    expect(addressableServices({ ...base, services: undefined })).toEqual([
+      'global',
+      'daily-reset',
+    ]);
   });
 });

@@ -8,6 +8,7 @@ import type {
   EnvironmentStore,
 } from '../store/EnvironmentStore';
 import type { Fallback } from '../render/types';
+import { driverFor } from '../workloads';
 
 export interface BaseInfo {
   name: string;
@@ -72,11 +73,22 @@ export async function resolveFallbacks(
   };
 }
 
+/**
+ * The services an environment answers for as a base: those with an address (a Service). A
+ * base's cron or job services are runs, not something to call.
+ */
+export function addressableServices(e: EnvironmentRecord): string[] {
+  const kinds = new Map((e.services ?? []).map(s => [s.name, s.kind] as const));
+  return e.spec.services
+    .filter(s => driverFor(kinds.get(s.name) ?? s.kind ?? 'http').addressable)
+    .map(s => s.name);
+}
+
 const info = (e: EnvironmentRecord): BaseInfo => ({
   name: e.name,
   namespace: e.namespace,
   base: e.base,
-  services: e.spec.services.map(s => s.name),
+  services: addressableServices(e),
 });
 
 /** The live bases of a stored environment, nearest first. */
@@ -98,7 +110,10 @@ export async function fallbacksOf(
   const { chain, missingBase } = await liveBases(env, store);
   const bases = chain.map(info);
   return {
-    fallbacks: fallbacksFrom(info(env).services, bases),
+    fallbacks: fallbacksFrom(
+      env.spec.services.map(s => s.name),
+      bases,
+    ),
     chain: bases,
     missingBase,
   };

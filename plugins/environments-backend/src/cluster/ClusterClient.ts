@@ -16,11 +16,17 @@ import {
 } from '@archipelago/plugin-environments-common';
 import type { ClusterSettings } from '../config';
 import { ENVIRONMENT_RESOURCES, Manifest, manifestKey } from '../render/render';
-import { KubeApiError, PermanentError, statusCode } from '../errors';
+import {
+  KubeApiError,
+  PermanentError,
+  TransientError,
+  statusCode,
+} from '../errors';
 import { KubeHttp } from './KubeHttp';
+import { FIELD_MANAGER, removalPatch } from './foreignFields';
 import { RESOURCES, resourceOf, resourcePath } from './resources';
 
-export const FIELD_MANAGER = 'archipelago';
+export { FIELD_MANAGER } from './foreignFields';
 
 /** Builds a KubeConfig from a cluster entry in the shape of Backstage's kubernetes config. */
 export function kubeConfigFor(cluster: ClusterSettings): KubeConfig {
@@ -49,6 +55,11 @@ export interface Capacity {
 }
 
 export interface ApplyOptions {
+  /**
+   * Per object (manifestKey), the object as last observed: fields other writers added that
+   * the manifest does not render are removed before it is applied.
+   */
+  observed?: Map<string, KubernetesObject>;
   /** Stops before the next write once aborted (the worker lost its lease, or a cancel). */
   signal?: AbortSignal;
   /** Keys (manifestKey) of objects that are created once and never patched. */
@@ -143,18 +154,71 @@ export class ClusterClient {
       }
     };
     const out: KubernetesObject[] = [];
+    const removals = new Map<string, Array<Record<string, unknown>>>();
+    for (const m of manifests) {
+      const seen = options.observed?.get(manifestKey(m));
+      const patch =
+        seen && !createOnly.has(manifestKey(m)) && removalPatch(seen, m);
+      if (patch) removals.set(manifestKey(m), patch);
+    }
     const namespaces = manifests.filter(m => m.kind === 'Namespace');
     const rest = manifests.filter(m => m.kind !== 'Namespace');
     for (const m of namespaces) {
+      await this.removeForeign(m, removals.get(manifestKey(m)), signal);
       const r = await write(m, false);
       if (r) out.push(r);
     }
-    for (const m of rest) await write(m, true);
+    // An object with fields to remove first cannot be checked before that removal.
+    const refusals: string[] = [];
     for (const m of rest) {
+      if (removals.has(manifestKey(m))) continue;
+      try {
+        await write(m, true);
+      } catch (e) {
+        if (!(e instanceof PermanentError) || refusals.length >= 5) throw e;
+        refusals.push(e.message);
+      }
+    }
+    if (refusals.length) throw new PermanentError(refusals.join('\n'));
+    for (const m of rest) {
+      await this.removeForeign(m, removals.get(manifestKey(m)), signal);
       const r = await write(m, false);
       if (r) out.push(r);
     }
     return out;
+  }
+
+  /** Removes fields other writers added, unless the object changed since it was observed. */
+  private async removeForeign(
+    m: Manifest,
+    patch: Array<Record<string, unknown>> | undefined,
+    signal?: AbortSignal,
+  ) {
+    if (!patch) return;
+    signal?.throwIfAborted();
+    try {
+      await this.http.request('PATCH', this.pathOf(m), {
+        query: { fieldManager: FIELD_MANAGER },
+        contentType: 'application/json-patch+json',
+        body: patch,
+        signal,
+      });
+    } catch (e) {
+      if (
+        e instanceof KubeApiError &&
+        (e.code === 409 ||
+          /test(ing value)? .*failed|resourceVersion/i.test(e.message))
+      )
+        // The resourceVersion test failed: it changed meanwhile. Look again and retry.
+        throw new TransientError(
+          `${m.kind}/${m.metadata.name} changed while it was being repaired: ${e.message}`,
+        );
+      if (e instanceof KubeApiError && e.permanent)
+        throw new PermanentError(
+          `The API server refused taking out what others added to ${m.kind}/${m.metadata.name}: ${e.message}`,
+        );
+      throw e;
+    }
   }
 
   /**

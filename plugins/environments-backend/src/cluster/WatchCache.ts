@@ -6,11 +6,16 @@ import { ENVIRONMENT_RESOURCES } from '../render/render';
 import { KubeHttp } from './KubeHttp';
 import { RESOURCES, ResourceName, resourcePath } from './resources';
 
+/** The bucket an object is kept in: its namespace, or for a Namespace, its own name. */
+const bucketOf = (kind: CachedKind, obj: KubernetesObject) =>
+  (kind === 'namespaces' ? obj.metadata?.name : obj.metadata?.namespace) ?? '';
+
 /**
  * What the cache watches: every resource an environment's objects can be of (the drivers',
  * discovery's and the namespace's), plus pods, their endpoint slices and events.
  */
 export const CACHED_RESOURCES: readonly ResourceName[] = [
+  'namespaces',
   'pods',
   'endpointslices',
   'events',
@@ -196,7 +201,7 @@ export class WatchCache {
     const fresh = new Map<string, Map<string, KubernetesObject>>();
     for (const obj of list.items ?? []) {
       if (!this.keep(source.kind, obj)) continue;
-      const ns = obj.metadata?.namespace ?? '';
+      const ns = bucketOf(source.kind, obj);
       let bucket = fresh.get(ns);
       if (!bucket) fresh.set(ns, (bucket = new Map()));
       bucket.set(obj.metadata?.name ?? '', obj);
@@ -288,7 +293,7 @@ export class WatchCache {
             }
             resourceVersion = obj?.metadata?.resourceVersion ?? resourceVersion;
             if (type === 'BOOKMARK' || !this.keep(source.kind, obj)) return;
-            const ns = obj.metadata?.namespace ?? '';
+            const ns = bucketOf(source.kind, obj);
             const byNs = this.store.get(source.kind)!;
             let bucket = byNs.get(ns);
             if (type === 'DELETED') {

@@ -222,6 +222,187 @@ describe('reconcile on the local cluster', () => {
     ]);
   });
 
+  it('removes fields others added by hand, on workloads and on the namespace, through recorded repairs', async () => {
+    const ns = (await envOf(five)).namespace;
+    const patch = (path: string, manager: string, body: unknown) =>
+      client.http.request('PATCH', path, {
+        query: { fieldManager: manager },
+        contentType: 'application/json-patch+json',
+        body,
+      });
+    // kubectl set env, kubectl edit and kubectl label, as the API server records them.
+    await patch(
+      `/apis/apps/v1/namespaces/${ns}/statefulsets/matching`,
+      'kubectl-set',
+      [
+        {
+          op: 'add',
+          path: '/spec/template/spec/containers/0/env/-',
+          value: { name: 'EVIL', value: '1' },
+        },
+      ],
+    );
+    await patch(
+      `/apis/apps/v1/namespaces/${ns}/deployments/global`,
+      'kubectl-edit',
+      [
+        {
+          op: 'add',
+          path: '/spec/template/spec/nodeSelector',
+          value: { branch: 'weekly' },
+        },
+      ],
+    );
+    await patch(`/api/v1/namespaces/${ns}`, 'kubectl-label', [
+      {
+        op: 'add',
+        path: '/metadata/labels/archipelago.dev~1base',
+        value: 'someone-else',
+      },
+    ]);
+    await eventually(
+      'the added fields to be gone',
+      async () => {
+        const sts = await apps.readNamespacedStatefulSet({
+          name: 'matching',
+          namespace: ns,
+        });
+        const dep = await apps.readNamespacedDeployment({
+          name: 'global',
+          namespace: ns,
+        });
+        const nsObj = await core.readNamespace({ name: ns });
+        const env = sts.spec?.template.spec?.containers[0].env ?? [];
+        return !env.some(e => e.name === 'EVIL') &&
+          !dep.spec?.template.spec?.nodeSelector &&
+          !nsObj.metadata?.labels?.['archipelago.dev/base']
+          ? true
+          : undefined;
+      },
+      20_000,
+    );
+    const drift = (await operations(five))
+      .filter(o => o.type === 'repair')
+      .flatMap(o => o.params.drift as string[]);
+    expect(drift).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^StatefulSet\/matching was changed \(.*spec\.template\.spec\.containers\[0\]\.env\[\d+\]: added by kubectl-set/,
+        ),
+        expect.stringMatching(
+          /^Deployment\/global was changed \(.*spec\.template\.spec\.nodeSelector: added by kubectl-edit/,
+        ),
+        expect.stringMatching(
+          /^Namespace\/env-five-.* was changed \(.*metadata\.labels\.archipelago\.dev\/base: added by kubectl-label/,
+        ),
+      ]),
+    );
+  });
+
+  it('repairs a Service whose port was edited by hand', async () => {
+    const ns = (await envOf(five)).namespace;
+    await client.http.request(
+      'PATCH',
+      `/api/v1/namespaces/${ns}/services/global`,
+      {
+        query: { fieldManager: 'kubectl-patch' },
+        contentType: 'application/json-patch+json',
+        body: [{ op: 'replace', path: '/spec/ports/0/port', value: 9999 }],
+      },
+    );
+    const svc = await eventually(
+      'the Service port to be back',
+      async () => {
+        const s = await core.readNamespacedService({
+          name: 'global',
+          namespace: ns,
+        });
+        return s.spec?.ports?.length === 1 && s.spec.ports[0].port === 20001
+          ? s
+          : undefined;
+      },
+      20_000,
+    );
+    expect(svc.spec?.ports?.[0]).toMatchObject({ name: 'http', port: 20001 });
+    const [latest] = await operations(five);
+    expect((await operationDone(five, latest.id)).status).toBe('succeeded');
+  });
+
+  it('repairs a scale by hand again when someone repeats it right after its repair', async () => {
+    const ns = (await envOf(five)).namespace;
+    const scale = (replicas: number) =>
+      client.http.request(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${ns}/statefulsets/matching/scale`,
+        {
+          query: { fieldManager: 'kubectl-scale' },
+          contentType: 'application/merge-patch+json',
+          body: { spec: { replicas } },
+        },
+      );
+    const backToOne = () =>
+      eventually(
+        'the StatefulSet to be back at 1',
+        async () => {
+          const s = await apps.readNamespacedStatefulSet({
+            name: 'matching',
+            namespace: ns,
+          });
+          return s.spec?.replicas === 1 ? s : undefined;
+        },
+        30_000,
+      );
+    const repairsBefore = (await operations(five)).filter(
+      o => o.type === 'repair',
+    ).length;
+    await scale(4);
+    await eventually(
+      'a repair of the scale',
+      async () =>
+        (await operations(five))[0]?.type === 'repair' ? true : undefined,
+      15_000,
+    );
+    expect((await backToOne()).spec?.replicas).toBe(1);
+    await scale(4);
+    await new Promise(r => setTimeout(r, 1500));
+    expect((await backToOne()).spec?.replicas).toBe(1);
+    const repairs = (await operations(five)).filter(o => o.type === 'repair');
+    expect(repairs.length - repairsBefore).toBeGreaterThanOrEqual(2);
+    expect(repairs[0].params.drift).toEqual([
+      expect.stringMatching(
+        /^StatefulSet\/matching was changed \(spec\.replicas: 1 wanted, 4 found/,
+      ),
+    ]);
+  });
+
+  it('stops a job service by removing its Job, and starts it again', async () => {
+    const ns = (await envOf(five)).namespace;
+    const stop = await ctx.api.post(`/environments/${five}/operations`, {
+      type: 'stop',
+      services: ['migrate'],
+    });
+    expect((await operationDone(five, stop.body.id, 30_000)).status).toBe(
+      'succeeded',
+    );
+    expect((await batch.listNamespacedJob({ namespace: ns })).items).toEqual(
+      [],
+    );
+    const stopped = await envOf(five);
+    expect(
+      stopped.status.services.find((s: any) => s.name === 'migrate'),
+    ).toMatchObject({ health: 'Stopped' });
+    const start = await ctx.api.post(`/environments/${five}/operations`, {
+      type: 'start',
+      services: ['migrate'],
+    });
+    expect((await operationDone(five, start.body.id, 60_000)).status).toBe(
+      'succeeded',
+    );
+    const jobs = (await batch.listNamespacedJob({ namespace: ns })).items;
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].status?.succeeded).toBe(1);
+  });
+
   it('fails a pod no node can take within 60 s, quoting the scheduler, without holding a queue slot while it waits', async () => {
     const stuck = [uniqueName('stuck'), uniqueName('stuck')];
     created.push(...stuck);

@@ -7,7 +7,8 @@
  *
  * Left alone: destroyed environments, environments with an operation under way (it converges
  * them anyway), fully stopped environments, and environments whose last operation failed (a
- * person must act; repeating the failure would only hide it).
+ * person must act; repeating the failure would only hide it). The same drift right after its
+ * repair is repaired again after a growing pause, so a fight with another writer stays bounded.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { renderEnvironment } from '../render/render';
@@ -18,7 +19,7 @@ import type {
 } from '../store/EnvironmentStore';
 import { detectDrift } from './drift';
 import { EnvironmentTrigger } from '../observe/EnvironmentTrigger';
-import type { Cluster, Reconciler } from './Reconciler';
+import { Cluster, Reconciler, createOnlyKeys } from './Reconciler';
 
 export interface DriftWatcherOptions {
   /** Environments' namespaces are this prefix and their name. */
@@ -32,8 +33,15 @@ export interface DriftWatcherOptions {
 }
 
 export class DriftWatcher {
-  /** The drift a repair last tried to fix, per environment: the same again is not retried. */
-  private readonly lastRepaired = new Map<string, string>();
+  /**
+   * The drift a repair last tried to fix, per environment, and how often in a row. The same
+   * drift again is repaired again, after a backoff (someone keeps scaling by hand, or a
+   * controller fights the repair): 10 s, 20 s, 40 s, … up to the resync interval.
+   */
+  private readonly lastRepaired = new Map<
+    string,
+    { signature: string; count: number }
+  >();
   private readonly trigger: EnvironmentTrigger;
 
   constructor(
@@ -87,29 +95,42 @@ export class DriftWatcher {
       this.trigger.schedule(env.name, settle - (Date.now() - finished) + 100);
       return [];
     }
-    const desired = renderEnvironment(await this.reconciler.renderInput(env));
-    const drift = detectDrift(desired, cluster.cache.snapshot(env.namespace));
+    const input = await this.reconciler.renderInput(env);
+    const desired = renderEnvironment(input);
+    const drift = detectDrift(
+      desired,
+      cluster.cache.snapshot(env.namespace),
+      createOnlyKeys(input, desired),
+    );
     if (!drift.length) {
       this.lastRepaired.delete(env.name);
       return [];
     }
     const signature = `${env.revision}:${drift.join('\n')}`;
-    if (
-      latest.type === 'repair' &&
-      this.lastRepaired.get(env.name) === signature
-    ) {
-      // A repair just ran and the same difference remains: something keeps it that way
-      // (an admission webhook, a controller). Repeating would loop; say so once.
-      this.logger.warn(
-        `environment ${env.name} still differs after a repair: ${drift.join(
-          '; ',
-        )}`,
+    const last = this.lastRepaired.get(env.name);
+    const again = latest.type === 'repair' && last?.signature === signature;
+    if (again) {
+      const backoff = Math.min(
+        this.options.resyncMs,
+        10_000 * 2 ** Math.min(last.count - 1, 10),
       );
-      return drift;
+      const wait = finished + backoff - Date.now();
+      if (wait > 0) {
+        this.trigger.schedule(env.name, wait + 100);
+        return drift;
+      }
+      this.logger.warn(
+        `environment ${env.name} drifted the same way again after a repair (${
+          last.count
+        } in a row): ${drift.join('; ')}`,
+      );
     }
     const op = await this.store.requestRepair(env.name, drift);
     if (op) {
-      this.lastRepaired.set(env.name, signature);
+      this.lastRepaired.set(env.name, {
+        signature,
+        count: again ? last!.count + 1 : 1,
+      });
       this.logger.info(
         `environment ${env.name} drifted (${drift.join('; ')}); queued repair ${
           op.id

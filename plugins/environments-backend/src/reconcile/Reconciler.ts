@@ -94,14 +94,9 @@ export class Reconciler {
   /** Builds the render input for the environment's current desired state. */
   async renderInput(env: EnvironmentRecord): Promise<RenderInput> {
     const services = await this.services(env);
-    const { fallbacks, chain, missingBase } = await fallbacksOf(
-      env,
-      this.store,
-    );
-    if (missingBase)
-      throw new PermanentError(
-        `The base environment "${missingBase}" does not exist`,
-      );
+    // A base destroyed under its dependants ends the chain there: what it answered for falls
+    // away (its ExternalNames are pruned) rather than wedging every later operation.
+    const { fallbacks, chain } = await fallbacksOf(env, this.store);
     return {
       spec: env.spec,
       services,
@@ -112,6 +107,7 @@ export class Reconciler {
       restartedAt: env.restartedAt,
       fallbacks,
       baseNamespace: chain[0]?.namespace,
+      bases: chain.map(b => b.name),
       ingressNamespace: this.config.ingressNamespace,
       ingressClassName: this.config.ingressClassName,
       clusterDomain: this.config.clusterDomain,
@@ -175,6 +171,7 @@ export class Reconciler {
         client.apply(objects, {
           signal: run.signal,
           createOnly: createOnlyKeys(input, objects),
+          observed: observedObjects(cache.snapshot(env.namespace), objects),
         }),
       r =>
         `applied ${r.length} objects of revision ${env.revision}${
@@ -278,13 +275,11 @@ export class Reconciler {
       const status = deriveStatus(env, snapshot, [op]);
       const wanted = env.spec.services.map(s => s.name);
       const services = status.services.filter(s => wanted.includes(s.name));
-      const done =
-        services.length === wanted.length &&
-        services.every(s =>
-          env.stopped.includes(s.name)
-            ? s.health === 'Stopped'
-            : s.health === 'Ready',
-        );
+      const settled = (s: (typeof services)[number]) =>
+        env.stopped.includes(s.name)
+          ? s.health === 'Stopped'
+          : s.health === 'Ready';
+      const done = services.length === wanted.length && services.every(settled);
       if (done)
         return `${services.length} service(s) ${
           env.stopped.length === wanted.length ? 'stopped' : 'ready'
@@ -326,8 +321,13 @@ export class Reconciler {
       }
       if (Date.now() > deadline) {
         const waiting = services
-          .filter(s => s.health !== 'Ready')
-          .map(s => `${s.name}: ${s.reasons.join('; ') || s.health}`);
+          .filter(s => !settled(s))
+          .map(
+            s =>
+              `${s.name}: ${s.health}${
+                s.reasons.length ? ` (${s.reasons.join('; ')})` : ''
+              }${env.stopped.includes(s.name) ? ', wanted Stopped' : ''}`,
+          );
         throw new PermanentError(
           `Not ready within ${Math.round(
             this.config.readinessTimeoutMs / 60000,
@@ -393,8 +393,27 @@ export class Reconciler {
 
 export type { OperationStep };
 
+/** The cached objects that stand for these manifests, by manifestKey. */
+export function observedObjects(
+  snapshot: NamespaceSnapshot,
+  objects: Manifest[],
+): Map<string, KubernetesObject> {
+  const out = new Map<string, KubernetesObject>();
+  for (const m of objects) {
+    const r = resourceOf(m);
+    const seen = r
+      ? snapshot[r.name].find(o => o.metadata?.name === m.metadata.name)
+      : undefined;
+    if (seen) out.set(manifestKey(m), seen);
+  }
+  return out;
+}
+
 /** The objects of drivers that replace instead of updating: created once, never patched. */
-function createOnlyKeys(input: RenderInput, objects: Manifest[]): Set<string> {
+export function createOnlyKeys(
+  input: RenderInput,
+  objects: Manifest[],
+): Set<string> {
   const keys = new Set<string>();
   for (const svc of input.services) {
     const driver = driverFor(svc.kind);

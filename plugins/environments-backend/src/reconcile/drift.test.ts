@@ -40,6 +40,7 @@ function stored() {
       NetworkPolicy: 'networkpolicies',
       ResourceQuota: 'resourcequotas',
       LimitRange: 'limitranges',
+      Namespace: 'namespaces',
     };
     if (list[m.kind]) snapshot[list[m.kind]].push(obj);
   }
@@ -79,7 +80,7 @@ describe('detectDrift', () => {
     const s = stored();
     (s.networkpolicies[0] as any).spec.ingress = [{}];
     expect(detectDrift(desired, s)).toEqual([
-      'NetworkPolicy/environment-isolation was changed (spec.ingress[0].from: 3 item(s) wanted, none found)',
+      'NetworkPolicy/environment-isolation was changed (spec.ingress[0].from: 4 item(s) wanted, none found)',
     ]);
   });
 });

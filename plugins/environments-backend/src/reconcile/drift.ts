@@ -5,8 +5,15 @@
  */
 import { REVISION_LABEL } from '@archipelago/plugin-environments-common';
 import { resourceOf } from '../cluster/resources';
+import { foreignEntries, foreignFields } from '../cluster/foreignFields';
+import { manifestKey } from '../render/common';
 import { CACHED_RESOURCES, NamespaceSnapshot } from '../cluster/WatchCache';
 import type { Manifest } from '../render/types';
+
+const brief = (v: unknown) => {
+  const text = JSON.stringify(v);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+};
 
 /** Paths of `want` that `have` lacks or holds with another value ("spec.replicas: 1 ≠ 3"). */
 export function differences(
@@ -41,9 +48,7 @@ export function differences(
   // Scalars: the API server keeps our JSON types; compare as text to allow int-or-string.
   if (have === undefined) out.push(`${path}: missing`);
   else if (String(want) !== String(have))
-    out.push(
-      `${path}: ${JSON.stringify(want)} wanted, ${JSON.stringify(have)} found`,
-    );
+    out.push(`${path}: ${brief(want)} wanted, ${brief(have)} found`);
   return out;
 }
 
@@ -57,6 +62,8 @@ const CACHED = new Set(CACHED_RESOURCES);
 export function detectDrift(
   desired: Manifest[],
   snapshot: NamespaceSnapshot,
+  /** Objects created once and never patched (Jobs): only their deletion is drift. */
+  createOnly: Set<string> = new Set(),
 ): string[] {
   const drift: string[] = [];
   for (const m of desired) {
@@ -70,6 +77,7 @@ export function detectDrift(
       drift.push(`${what} was deleted`);
       continue;
     }
+    if (createOnly.has(manifestKey(m))) continue;
     const { metadata, apiVersion: _a, kind: _k, ...body } = m;
     // Which revision last wrote an object is bookkeeping, not state: objects created once
     // (Jobs) keep the revision that created them.
@@ -78,6 +86,12 @@ export function detectDrift(
       ...differences(labels, seen.metadata?.labels, 'metadata.labels'),
       ...differences(body, seen),
     ];
+    // Fields someone else added that we never render (an env var, a nodeSelector, a label).
+    const added = foreignFields(seen, m).filter(f => !f.rendered);
+    if (added.length) {
+      const who = [...new Set(foreignEntries(seen).map(e => e.manager))];
+      diff.push(...added.map(f => `${f.path}: added by ${who.join(', ')}`));
+    }
     if (diff.length)
       drift.push(
         `${what} was changed (${diff.slice(0, 3).join('; ')}${

@@ -19,6 +19,10 @@ export const NAMESPACE_RESOURCES: readonly ResourceName[] = [
   'persistentvolumeclaims',
 ];
 
+/** The label a namespace carries for each environment in its base chain. */
+export const chainLabel = (environment: string) =>
+  `base.archipelago.dev/${environment}`;
+
 export function renderNamespace(input: RenderInput): Manifest[] {
   const { spec, namespace, sizing } = input;
   const labels = environmentLabels(spec, input.revision);
@@ -26,7 +30,10 @@ export function renderNamespace(input: RenderInput): Manifest[] {
     objectMeta(namespace, name, { ...labels, ...extra });
   const allowedFrom: Array<Record<string, unknown>> = [
     { podSelector: {} },
-    // Environments that fall back to this one call into it (seed 001).
+    // Environments that fall back to this one call into it (seed 001), directly or through
+    // bases of their own: each namespace is labelled with its whole base chain.
+    { namespaceSelector: { matchLabels: { [chainLabel(spec.name)]: 'true' } } },
+    // Direct dependants rendered before the chain labels existed.
     { namespaceSelector: { matchLabels: { [BASE_ANNOTATION]: spec.name } } },
     {
       namespaceSelector: {
@@ -51,6 +58,9 @@ export function renderNamespace(input: RenderInput): Manifest[] {
           ...labels,
           [PURPOSE_LABEL]: spec.purpose,
           ...(spec.base ? { [BASE_ANNOTATION]: spec.base } : {}),
+          ...Object.fromEntries(
+            (input.bases ?? []).map(b => [chainLabel(b), 'true']),
+          ),
           ...spec.labels,
         },
         annotations: prune({

@@ -453,4 +453,35 @@ describe('renderEnvironment', () => {
       expect(CACHED_RESOURCES).toContain(r!.name);
     }
   });
+
+  it('labels the namespace with its whole base chain, so every base admits its dependants at any depth', () => {
+    const child = renderEnvironment(
+      renderInput(
+        { ...base, base: 'weekly', services: [{ name: 'game', version: '1' }] },
+        { bases: ['weekly', 'integration'] },
+      ),
+    );
+    expect(
+      find(child, 'Namespace', 'env-feat-login').metadata.labels,
+    ).toMatchObject({
+      'archipelago.dev/base': 'weekly',
+      'base.archipelago.dev/weekly': 'true',
+      'base.archipelago.dev/integration': 'true',
+    });
+    const root = renderEnvironment(
+      renderInput({
+        name: 'integration',
+        owner: 'group:default/backend',
+        purpose: 'integration',
+        services: [{ name: 'global', version: '1' }],
+      }),
+    );
+    expect(
+      find(root, 'NetworkPolicy', 'environment-isolation').spec.ingress[0].from,
+    ).toContainEqual({
+      namespaceSelector: {
+        matchLabels: { 'base.archipelago.dev/integration': 'true' },
+      },
+    });
+  });
 });

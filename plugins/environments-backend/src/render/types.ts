@@ -55,6 +55,8 @@ export interface RenderInput {
   fallbacks: Fallback[];
   /** Namespace of the base environment, allowed through the NetworkPolicy. */
   baseNamespace?: string;
+  /** Every base in the chain, nearest first: the namespace is labelled with each. */
+  bases?: string[];
   /** Namespace of the ingress controller, allowed through the NetworkPolicy. */
   ingressNamespace: string;
   ingressClassName?: string;

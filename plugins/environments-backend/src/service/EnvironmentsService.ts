@@ -19,7 +19,7 @@ import type {
   Reconciler,
   ServiceDefinitionSource,
 } from '../reconcile/Reconciler';
-import { fallbacksOf, liveBases } from '../bases/chain';
+import { addressableServices, fallbacksOf, liveBases } from '../bases/chain';
 import { extendedExpiry, initialExpiry } from '../ttl/ttl';
 import type {
   EnvironmentRecord,
@@ -461,8 +461,11 @@ export class EnvironmentsService {
     const env = await this.live(name);
     const { chain: bases } = await liveBases(env, this.store);
     const chain = [env, ...bases];
-    const answering = chain.find(e =>
-      e.spec.services.some(s => s.name === service),
+    // The environment itself answers for any service of its own; a base, for its addressable ones.
+    const answering = chain.find((e, i) =>
+      i === 0
+        ? e.spec.services.some(s => s.name === service)
+        : addressableServices(e).includes(service),
     );
     const walked = chain
       .slice(0, answering ? chain.indexOf(answering) + 1 : chain.length)

@@ -273,6 +273,8 @@ export async function createRouter(
     queue: (user: string) => Promise<unknown>,
   ) => {
     const name = req.params.name;
+    // An unknown environment is a 404 for everyone, before any permission is asked.
+    await service.live(name);
     const user = await actor(await authorize(req, permission, name));
     await mutation(req, res, eventId, { name, ...meta }, async () => ({
       status: 202,

@@ -190,15 +190,17 @@ export function deriveStatus(
   const expected = new Set(env.spec.services.map(s => s.name));
   for (const name of expected) {
     if (!services.some(s => s.name === name)) {
+      // A stopped service whose driver removes it while stopped (a job) is simply stopped.
+      const stopped = env.stopped.includes(name);
       services.push({
         name,
-        kind: 'http',
+        kind: env.spec.services.find(s => s.name === name)?.kind ?? 'http',
         version: '',
         desiredReplicas: 0,
         readyReplicas: 0,
         pods: 0,
-        health: 'Missing',
-        reasons: ['not applied yet'],
+        health: stopped ? 'Stopped' : 'Missing',
+        reasons: stopped ? [] : ['not applied yet'],
       });
     }
   }

@@ -15,6 +15,8 @@ export const jobDriver: WorkloadDriver = {
   update: 'replace',
   ...runToCompletion({
     kind: 'Job',
+    // A stopped job is not running: its Job (and pods) go; start creates it again, and it runs.
+    absentWhenStopped: true,
     name: (svc, input, template) =>
       `${svc.name}-${shortHash(
         JSON.stringify(template) + (input.restartedAt[svc.name] ?? ''),
@@ -23,7 +25,8 @@ export const jobDriver: WorkloadDriver = {
     spec: (_svc, _input, template) => ({ backoffLimit: 2, template }),
   }),
 
-  requests: (svc, input) => podRequests(svc, input, 1),
+  requests: (svc, input) =>
+    podRequests(svc, input, input.stopped.includes(svc.name) ? 0 : 1),
   // Jobs that a CronJob started are that CronJob's runs, not services of their own.
   isService: o =>
     !!serviceOf(o) &&

@@ -410,6 +410,8 @@ export const replicated = {
  */
 export function runToCompletion(options: {
   kind: 'CronJob' | 'Job';
+  /** Render nothing but the ConfigMap while the service is stopped. */
+  absentWhenStopped?: boolean;
   name?: (
     svc: ResolvedService,
     input: RenderInput,
@@ -429,6 +431,8 @@ export function runToCompletion(options: {
         persistent: 'claims',
         restartPolicy: 'Never',
       });
+      if (options.absentWhenStopped && isStopped(svc, input))
+        return configMap(svc, input);
       return [
         ...configMap(svc, input),
         {

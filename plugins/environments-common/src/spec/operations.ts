@@ -21,10 +21,28 @@ export const operationRequestSchema = z.discriminatedUnion('type', [
               image: image.optional(),
             })
             .strict()
-            .refine(s => s.version || s.image, 'needs a version or an image'),
+            .refine(s => s.version || s.image, 'needs a version or an image')
+            .refine(
+              s => !(s.version && s.image),
+              'takes a version or an image, not both (an image names its own tag)',
+            ),
         )
         .min(1, 'must name at least one service')
-        .max(LIMITS.services),
+        .max(LIMITS.services)
+        .superRefine((list, ctx) => {
+          const first = new Map<string, number>();
+          list.forEach((s, i) => {
+            if (first.has(s.name))
+              ctx.addIssue({
+                code: 'custom',
+                path: [i, 'name'],
+                message: `duplicates services[${first.get(s.name)}].name "${
+                  s.name
+                }"`,
+              });
+            else first.set(s.name, i);
+          });
+        }),
     })
     .strict(),
   z.object({ type: z.literal('stop'), services: serviceList }).strict(),
