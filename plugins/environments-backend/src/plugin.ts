@@ -170,8 +170,6 @@ export const environmentsPlugin = createBackendPlugin({
         httpRouter.use(
           await createRouter({
             service,
-            store,
-            reconciler,
             httpAuth: deps.httpAuth,
             userInfo: deps.userInfo,
             permissions: deps.permissions,

@@ -22,8 +22,6 @@ describe('openapi.yaml', () => {
       .sort();
     const router = await createRouter({
       service: {} as any,
-      store: {} as any,
-      reconciler: {} as any,
       httpAuth: mockServices.httpAuth(),
       userInfo: mockServices.userInfo(),
       permissions: mockServices.permissions(),

@@ -1,4 +1,6 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type { Writable } from 'node:stream';
+import type { ClusterClient } from '../cluster/ClusterClient';
 import { PermanentError, ValidationError } from '../errors';
 import {
   Environment,
@@ -410,6 +412,54 @@ export class EnvironmentsService {
 
   events(env: EnvironmentRecord) {
     return env.destroyedAt ? [] : eventViews(this.snapshot(env));
+  }
+
+  async operations(env: EnvironmentRecord) {
+    return (await this.store.queue.listOperations(env.id)).map(stripInternal);
+  }
+
+  async operation(env: EnvironmentRecord, id: string) {
+    const op = await this.store.queue.getOperation(id);
+    if (!op || op.environmentId !== env.id)
+      throw new NotFoundError(`No operation ${id} on ${env.name}`);
+    return stripInternal(op);
+  }
+
+  /** Revisions as the API shows them: the pinned services stay inside. */
+  async revisions(env: EnvironmentRecord) {
+    return (await this.store.listRevisions(env.id)).map(
+      ({ services: _s, ...revision }) => revision,
+    );
+  }
+
+  /** Instances, what the bases answer for, and how the registrars are doing. */
+  async registry(env: EnvironmentRecord) {
+    const { fallbacks } = await this.fallbacks(env);
+    const resolved = [];
+    for (const f of fallbacks) {
+      const answer = await this.resolve(env.name, f.service).catch(
+        () => undefined,
+      );
+      if (answer) resolved.push(answer);
+    }
+    return {
+      items: await this.store.registry.listRegistry(env.name),
+      resolved,
+      registrars: await this.store.registry.registrarStatus(env.name),
+    };
+  }
+
+  /** Streams a pod's log through the API server of the environment's cluster. */
+  streamLogs(
+    env: EnvironmentRecord,
+    pod: string,
+    container: string,
+    out: Writable,
+    options: Parameters<ClusterClient['streamLogs']>[4],
+  ) {
+    return this.reconciler
+      .cluster(env.cluster)
+      .client.streamLogs(env.namespace, pod, container, out, options);
   }
 
   async fallbacks(env: EnvironmentRecord) {

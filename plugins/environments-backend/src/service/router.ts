@@ -35,14 +35,10 @@ import {
 import { PassThrough } from 'node:stream';
 import { ValidationError, errorMessage } from '../errors';
 import { EnvironmentsService, stripInternal } from './EnvironmentsService';
-import type { EnvironmentStore } from '../store/EnvironmentStore';
-import type { Reconciler } from '../reconcile/Reconciler';
 import { createOpenApiRouter } from '../schema/openapi';
 
 export interface RouterOptions {
   service: EnvironmentsService;
-  store: EnvironmentStore;
-  reconciler: Reconciler;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   permissions: PermissionsService;
@@ -80,15 +76,7 @@ function sendFieldErrors(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const {
-    service,
-    store,
-    reconciler,
-    httpAuth,
-    userInfo,
-    permissions,
-    auditor,
-  } = options;
+  const { service, httpAuth, userInfo, permissions, auditor } = options;
   // Requests are checked against openapi.yaml before they reach a route (see fieldErrors).
   const router = await createOpenApiRouter({
     // The spec's zod schemas check bodies first: they report every field at once, with the
@@ -306,49 +294,25 @@ export async function createRouter(
   router.get('/environments/:name/operations', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     const env = await service.get(req.params.name);
-    res.json({
-      items: (await store.queue.listOperations(env.id)).map(stripInternal),
-    });
+    res.json({ items: await service.operations(env) });
   });
 
   router.get('/environments/:name/operations/:id', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     const env = await service.get(req.params.name);
-    const op = await store.queue.getOperation(req.params.id);
-    if (!op || op.environmentId !== env.id) {
-      throw new NotFoundError(
-        `No operation ${req.params.id} on ${req.params.name}`,
-      );
-    }
-    res.json(stripInternal(op));
+    res.json(await service.operation(env, req.params.id));
   });
 
   router.get('/environments/:name/revisions', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     const env = await service.get(req.params.name);
-    res.json({
-      items: (await store.listRevisions(env.id)).map(
-        ({ services: _s, ...revision }) => revision,
-      ),
-    });
+    res.json({ items: await service.revisions(env) });
   });
 
   router.get('/environments/:name/registry', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     const env = await service.get(req.params.name);
-    const { fallbacks } = await service.fallbacks(env);
-    const resolved = [];
-    for (const f of fallbacks) {
-      const answer = await service
-        .resolve(env.name, f.service)
-        .catch(() => undefined);
-      if (answer) resolved.push({ ...answer });
-    }
-    res.json({
-      items: await store.registry.listRegistry(env.name),
-      resolved,
-      registrars: await store.registry.registrarStatus(env.name),
-    });
+    res.json(await service.registry(env));
   });
 
   router.get('/environments/:name/resolve/:service', async (req, res) => {
@@ -410,9 +374,8 @@ export async function createRouter(
     // Ask the API server first: until it answers, a failure is still an ordinary error
     // response. The stream buffers what arrives before the response is piped.
     const out = new PassThrough();
-    const { client } = reconciler.cluster(env.cluster);
-    const abort = await client
-      .streamLogs(env.namespace, pod.name, container!, out, {
+    const abort = await service
+      .streamLogs(env, pod.name, container!, out, {
         follow,
         sinceSeconds,
         tailLines: num('tailLines', 100_000),
