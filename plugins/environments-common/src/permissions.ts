@@ -8,30 +8,22 @@ export const environmentCreatePermission = createPermission({
   attributes: { action: 'create' },
 });
 
-export const environmentReadPermission = createPermission({
-  name: 'environments.environment.read',
-  attributes: { action: 'read' },
-  resourceType: RESOURCE_TYPE_ENVIRONMENT,
-});
+/** A permission on one environment (its resource ref is the environment's name). */
+const onEnvironment = (name: string, action: 'read' | 'update' | 'delete') =>
+  createPermission({
+    name: `environments.environment.${name}`,
+    attributes: { action },
+    resourceType: RESOURCE_TYPE_ENVIRONMENT,
+  });
+
+export const environmentReadPermission = onEnvironment('read', 'read');
 
 /** Deploy, stop/start/restart, rollback and extend. */
-export const environmentUpdatePermission = createPermission({
-  name: 'environments.environment.update',
-  attributes: { action: 'update' },
-  resourceType: RESOURCE_TYPE_ENVIRONMENT,
-});
+export const environmentUpdatePermission = onEnvironment('update', 'update');
 
-export const environmentDeletePermission = createPermission({
-  name: 'environments.environment.delete',
-  attributes: { action: 'delete' },
-  resourceType: RESOURCE_TYPE_ENVIRONMENT,
-});
+export const environmentDeletePermission = onEnvironment('delete', 'delete');
 
-export const environmentLogsReadPermission = createPermission({
-  name: 'environments.environment.logs.read',
-  attributes: { action: 'read' },
-  resourceType: RESOURCE_TYPE_ENVIRONMENT,
-});
+export const environmentLogsReadPermission = onEnvironment('logs.read', 'read');
 
 export const environmentsPermissions = [
   environmentCreatePermission,

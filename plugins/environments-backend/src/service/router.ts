@@ -291,29 +291,38 @@ export async function createRouter(
     ),
   );
 
-  router.get('/environments/:name/operations', async (req, res) => {
-    await authorize(req, environmentReadPermission, req.params.name);
-    const env = await service.get(req.params.name);
-    res.json({ items: await service.operations(env) });
-  });
+  /** A read of one environment: the read permission, then what `view` makes of it. */
+  const environmentView =
+    (
+      view: (
+        env: Awaited<ReturnType<EnvironmentsService['get']>>,
+        req: AnyRequest & { params: { name: string; id?: string } },
+      ) => Promise<unknown>,
+    ) =>
+    async (
+      req: AnyRequest & { params: { name: string; id?: string } },
+      res: AnyResponse,
+    ) => {
+      await authorize(req, environmentReadPermission, req.params.name);
+      res.json(await view(await service.get(req.params.name), req));
+    };
 
-  router.get('/environments/:name/operations/:id', async (req, res) => {
-    await authorize(req, environmentReadPermission, req.params.name);
-    const env = await service.get(req.params.name);
-    res.json(await service.operation(env, req.params.id));
-  });
-
-  router.get('/environments/:name/revisions', async (req, res) => {
-    await authorize(req, environmentReadPermission, req.params.name);
-    const env = await service.get(req.params.name);
-    res.json({ items: await service.revisions(env) });
-  });
-
-  router.get('/environments/:name/registry', async (req, res) => {
-    await authorize(req, environmentReadPermission, req.params.name);
-    const env = await service.get(req.params.name);
-    res.json(await service.registry(env));
-  });
+  router.get(
+    '/environments/:name/operations',
+    environmentView(async env => ({ items: await service.operations(env) })),
+  );
+  router.get(
+    '/environments/:name/operations/:id',
+    environmentView((env, req) => service.operation(env, req.params.id!)),
+  );
+  router.get(
+    '/environments/:name/revisions',
+    environmentView(async env => ({ items: await service.revisions(env) })),
+  );
+  router.get(
+    '/environments/:name/registry',
+    environmentView(env => service.registry(env)),
+  );
 
   router.get('/environments/:name/resolve/:service', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
