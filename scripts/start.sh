@@ -3,7 +3,8 @@
 #   - bootstraps the toolchain and dependencies (scripts/bootstrap.sh)
 #   - builds (once, cached) and starts the local "dev" cluster (scripts/cluster/cluster.sh)
 #   - starts Backstage: frontend on http://localhost:3000, backend on http://localhost:7007,
-#     SQLite in memory, guest sign-in, configured for the local cluster
+#     SQLite in files under .local/sqlite (a restart keeps every environment and operation),
+#     guest sign-in, configured for the local cluster
 # Ctrl-C stops everything this command started. A cluster that was already running is left up.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,8 +39,16 @@ cat <<MSG
   Press Ctrl-C to stop.
 
 MSG
+# The embedded database keeps its data: one SQLite file per plugin under .local/sqlite, so a
+# restart forgets nothing while the cluster's namespaces keep running.
+data_dir="$ARCHIPELAGO_ROOT/.local/sqlite"
+mkdir -p "$data_dir"
+printf 'backend:\n  database:\n    client: better-sqlite3\n    connection:\n      directory: %s\n' \
+  "$data_dir" > "$ARCHIPELAGO_ROOT/.local/app-config.data.yaml"
+
 set -m
 yarn start --config "$ARCHIPELAGO_ROOT/app-config.yaml" \
+  --config "$ARCHIPELAGO_ROOT/.local/app-config.data.yaml" \
   --config "$ARCHIPELAGO_ROOT/.local/app-config.cluster-$cluster.yaml" \
   ${ARCHIPELAGO_EXTRA_CONFIG:+--config "$ARCHIPELAGO_EXTRA_CONFIG"} &
 backstage_pid=$!
