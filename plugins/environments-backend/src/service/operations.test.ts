@@ -5,24 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import type { ServiceDefinition } from '@archipelago/plugin-environments-common';
-import { emptySnapshot } from '../cluster/WatchCache';
-import { readEnvironmentsConfig } from '../config';
 import { ValidationError } from '../errors';
-import { Reconciler } from '../reconcile/Reconciler';
-import { EnvironmentStore } from '../store/EnvironmentStore';
-import { EnvironmentsService } from './EnvironmentsService';
+import { serviceWithoutCluster } from '../__testUtils__/service';
 
 jest.setTimeout(60_000);
 
 const fixture = JSON.parse(
   fs.readFileSync(path.join(__dirname, '__fixtures__/operations.json'), 'utf8'),
 );
-const databases = TestDatabases.create({
-  ids: ['SQLITE_3'],
-  disableDocker: true,
-});
 const catalog: Record<string, ServiceDefinition> = {
   'component:default/global': {
     image: 'registry.local/studio/global',
@@ -40,38 +31,7 @@ const catalog: Record<string, ServiceDefinition> = {
 
 describe("each operation's change to the desired state", () => {
   it('follows the fixture step by step', async () => {
-    const store = await EnvironmentStore.create(
-      await databases.init('SQLITE_3'),
-    );
-    const definitions = {
-      lookup: async () => ({ lookup: (ref: string) => catalog[ref] }),
-    };
-    const config = readEnvironmentsConfig(
-      mockServices.rootConfig({
-        data: {
-          environments: {
-            clusters: [
-              {
-                name: 'local',
-                url: 'https://127.0.0.1:1',
-                serviceAccountToken: 't',
-              },
-            ],
-          },
-        },
-      }),
-    );
-    // Nothing here talks to a cluster: views read an empty cache.
-    const clusters = new Map([
-      ['local', { cache: { snapshot: () => emptySnapshot() } } as any],
-    ]);
-    const reconciler = new Reconciler(store, clusters, definitions, config);
-    const service = new EnvironmentsService(
-      store,
-      reconciler,
-      definitions,
-      config,
-    );
+    const { store, reconciler, service } = await serviceWithoutCluster(catalog);
     const user = 'user:default/guest';
     await service.create(fixture.create, user);
 

@@ -4,20 +4,13 @@
  * restores the definitions of the revision it returns to. The render input is what the
  * reconciler (and drift repair) would apply.
  */
-import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import type { ServiceDefinition } from '@archipelago/plugin-environments-common';
-import { readEnvironmentsConfig } from '../config';
-import { emptySnapshot } from '../cluster/WatchCache';
-import { Reconciler } from '../reconcile/Reconciler';
-import { EnvironmentStore } from '../store/EnvironmentStore';
-import { EnvironmentsService } from './EnvironmentsService';
+import type { Reconciler } from '../reconcile/Reconciler';
+import type { EnvironmentStore } from '../store/EnvironmentStore';
+import type { EnvironmentsService } from './EnvironmentsService';
+import { serviceWithoutCluster } from '../__testUtils__/service';
 
 jest.setTimeout(60_000);
-
-const databases = TestDatabases.create({
-  ids: ['SQLITE_3'],
-  disableDocker: true,
-});
 
 describe('pinned service definitions', () => {
   const catalog: Record<string, ServiceDefinition> = {};
@@ -37,37 +30,13 @@ describe('pinned service definitions', () => {
       env: { LOG_LEVEL: logLevel },
     };
   };
-  const definitions = {
-    lookup: async () => ({ lookup: (ref: string) => catalog[ref] }),
-  };
 
   let store: EnvironmentStore;
   let service: EnvironmentsService;
   let reconciler: Reconciler;
   beforeEach(async () => {
     define('info');
-    store = await EnvironmentStore.create(await databases.init('SQLITE_3'));
-    const config = readEnvironmentsConfig(
-      mockServices.rootConfig({
-        data: {
-          environments: {
-            clusters: [
-              {
-                name: 'local',
-                url: 'https://127.0.0.1:1',
-                serviceAccountToken: 't',
-              },
-            ],
-          },
-        },
-      }),
-    );
-    // Nothing here talks to a cluster: views read an empty cache.
-    const clusters = new Map([
-      ['local', { cache: { snapshot: () => emptySnapshot() } } as any],
-    ]);
-    reconciler = new Reconciler(store, clusters, definitions, config);
-    service = new EnvironmentsService(store, reconciler, definitions, config);
+    ({ store, service, reconciler } = await serviceWithoutCluster(catalog));
   });
 
   const logLevels = async () => {

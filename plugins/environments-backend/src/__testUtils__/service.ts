@@ -1,0 +1,52 @@
+/*
+ * The environments service on a real SQLite store, with a catalog the test controls and no
+ * cluster: for tests of what requests do to the desired state. Operations are only recorded;
+ * no worker runs them, and views read an empty watch cache.
+ */
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import type { ServiceDefinition } from '@archipelago/plugin-environments-common';
+import { emptySnapshot } from '../cluster/WatchCache';
+import { readEnvironmentsConfig } from '../config';
+import { Reconciler } from '../reconcile/Reconciler';
+import { EnvironmentsService } from '../service/EnvironmentsService';
+import { EnvironmentStore } from '../store/EnvironmentStore';
+
+const databases = TestDatabases.create({
+  ids: ['SQLITE_3'],
+  disableDocker: true,
+});
+
+export async function serviceWithoutCluster(
+  catalog: Record<string, ServiceDefinition>,
+) {
+  const store = await EnvironmentStore.create(await databases.init('SQLITE_3'));
+  const definitions = {
+    lookup: async () => ({ lookup: (ref: string) => catalog[ref] }),
+  };
+  const config = readEnvironmentsConfig(
+    mockServices.rootConfig({
+      data: {
+        environments: {
+          clusters: [
+            {
+              name: 'local',
+              url: 'https://127.0.0.1:1',
+              serviceAccountToken: 't',
+            },
+          ],
+        },
+      },
+    }),
+  );
+  const clusters = new Map([
+    ['local', { cache: { snapshot: () => emptySnapshot() } } as any],
+  ]);
+  const reconciler = new Reconciler(store, clusters, definitions, config);
+  const service = new EnvironmentsService(
+    store,
+    reconciler,
+    definitions,
+    config,
+  );
+  return { store, reconciler, service };
+}
