@@ -13,7 +13,7 @@ import {
   MANAGED_BY_LABEL,
   SERVICE_LABEL,
 } from '@archipelago/plugin-environments-common';
-import { WatchCache } from '../cluster/WatchCache';
+import { CACHED_RESOURCES, WatchCache } from '../cluster/WatchCache';
 import { eventually } from '../__testUtils__/harness';
 
 jest.setTimeout(300_000);
@@ -165,7 +165,10 @@ describe('WatchCache', () => {
         client.destroy();
         upstream.destroy();
       };
-      client.on('error', end).on('close', end);
+      client.on('error', end).on('close', () => {
+        open.delete(client);
+        end();
+      });
       upstream.on('error', end).on('close', end);
       open.add(client);
     });
@@ -192,6 +195,16 @@ describe('WatchCache', () => {
     try {
       await silent.start();
       await silent.waitForSync();
+      // Each kind's watch starts after its list: wait until every one of them is connected
+      // (lists close their connections), or a watch opened after the freeze would see the pod.
+      await eventually(
+        'every watch to be connected through the relay',
+        async () =>
+          open.size >= CACHED_RESOURCES.length &&
+          silent.stats().watches >= CACHED_RESOURCES.length
+            ? true
+            : undefined,
+      );
       const listsBefore = silent.stats().lists;
       // Every connection open now (the watches) goes quiet.
       open.forEach(s => frozen.add(s));
