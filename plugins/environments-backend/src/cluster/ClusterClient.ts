@@ -26,8 +26,6 @@ import { KubeHttp } from './KubeHttp';
 import { FIELD_MANAGER, removalPatch } from './foreignFields';
 import { RESOURCES, resourceOf, resourcePath } from './resources';
 
-export { FIELD_MANAGER } from './foreignFields';
-
 /** Builds a KubeConfig from a cluster entry in the shape of Backstage's kubernetes config. */
 export function kubeConfigFor(cluster: ClusterSettings): KubeConfig {
   const kc = new KubeConfig();
@@ -403,5 +401,3 @@ export class ClusterClient {
     return this.core;
   }
 }
-
-export { isTransient, statusCode } from '../errors';

@@ -4,7 +4,7 @@ import { MANAGED_SELECTOR } from '@archipelago/plugin-environments-common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENVIRONMENT_RESOURCES } from '../render/render';
 import { KubeHttp } from './KubeHttp';
-import { RESOURCES, ResourceName, resourcePath } from './resources';
+import { RESOURCES, ResourceName, resourceOf, resourcePath } from './resources';
 
 /** The bucket an object is kept in: its namespace, or for a Namespace, its own name. */
 const bucketOf = (kind: CachedKind, obj: KubernetesObject) =>
@@ -25,6 +25,17 @@ export type CachedKind = ResourceName;
 
 /** A namespace's objects as the cache sees them (empty lists for what it does not watch). */
 export type NamespaceSnapshot = Record<ResourceName, KubernetesObject[]>;
+
+/** The cached object that stands for a manifest (same resource and name), if any. */
+export function observedObject(
+  snapshot: NamespaceSnapshot,
+  m: { apiVersion?: string; kind?: string; metadata?: { name?: string } },
+): KubernetesObject | undefined {
+  const r = resourceOf(m);
+  return r
+    ? snapshot[r.name].find(o => o.metadata?.name === m.metadata?.name)
+    : undefined;
+}
 
 /** A snapshot of a namespace that holds nothing (a destroyed environment's, say). */
 export function emptySnapshot(): NamespaceSnapshot {

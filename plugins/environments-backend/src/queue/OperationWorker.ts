@@ -224,5 +224,3 @@ export class OperationWorker {
     }
   }
 }
-
-export { errorMessage } from '../errors';

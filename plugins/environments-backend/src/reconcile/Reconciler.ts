@@ -15,7 +15,11 @@ import {
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ClusterClient } from '../cluster/ClusterClient';
 import { resourceOf } from '../cluster/resources';
-import type { NamespaceSnapshot, WatchCache } from '../cluster/WatchCache';
+import {
+  NamespaceSnapshot,
+  WatchCache,
+  observedObject,
+} from '../cluster/WatchCache';
 import type { EnvironmentsConfig } from '../config';
 import { PermanentError } from '../errors';
 import { fits, sum } from '../capacity/fits';
@@ -400,10 +404,7 @@ export function observedObjects(
 ): Map<string, KubernetesObject> {
   const out = new Map<string, KubernetesObject>();
   for (const m of objects) {
-    const r = resourceOf(m);
-    const seen = r
-      ? snapshot[r.name].find(o => o.metadata?.name === m.metadata.name)
-      : undefined;
+    const seen = observedObject(snapshot, m);
     if (seen) out.set(manifestKey(m), seen);
   }
   return out;
@@ -442,9 +443,7 @@ export function cacheHasSeen(
   return applied.every(a => {
     const r = resourceOf(a);
     if (!r || !WORKLOAD_RESOURCES.has(r.name)) return true;
-    const seen = snapshot[r.name].find(
-      o => o.metadata?.name === a.metadata?.name,
-    );
+    const seen = observedObject(snapshot, a);
     return (
       !!seen &&
       Number(seen.metadata?.generation ?? 0) >=

@@ -7,7 +7,11 @@ import { REVISION_LABEL } from '@archipelago/plugin-environments-common';
 import { resourceOf } from '../cluster/resources';
 import { foreignEntries, foreignFields } from '../cluster/foreignFields';
 import { manifestKey } from '../render/common';
-import { CACHED_RESOURCES, NamespaceSnapshot } from '../cluster/WatchCache';
+import {
+  CACHED_RESOURCES,
+  NamespaceSnapshot,
+  observedObject,
+} from '../cluster/WatchCache';
 import type { Manifest } from '../render/types';
 
 const brief = (v: unknown) => {
@@ -69,9 +73,7 @@ export function detectDrift(
   for (const m of desired) {
     const r = resourceOf(m);
     if (!r || !CACHED.has(r.name)) continue;
-    const seen = snapshot[r.name].find(
-      o => o.metadata?.name === m.metadata.name,
-    );
+    const seen = observedObject(snapshot, m);
     const what = `${m.kind}/${m.metadata.name}`;
     if (!seen) {
       drift.push(`${what} was deleted`);
