@@ -16,6 +16,28 @@ export interface Config {
       /** Base64 PEM of the API server's CA. */
       caData?: string;
       skipTLSVerify?: boolean;
+      /** What an environment spec may reach on this cluster (see docs/security.md). */
+      policy?: {
+        /**
+         * Image reference prefixes an image must start with, e.g. "registry.studio.local/".
+         * Left out: any registry.
+         */
+        allowedRegistries?: string[];
+        /** nodeSelector keys a service may use. Left out: any key. */
+        allowedNodeSelectorKeys?: string[];
+        /**
+         * Linux capabilities a service definition may add (all others are dropped), e.g.
+         * NET_ADMIN and SYS_TIME for seed 002's islands. Default: none.
+         */
+        allowedCapabilities?: string[];
+        /**
+         * Ingress hosts must end with this suffix, e.g. ".dev.studio.local". Left out: any
+         * host. A host is always one environment's: another live environment's host is refused.
+         */
+        ingressHostSuffix?: string;
+        /** CIDRs pods may reach besides their environment, its bases and DNS. Default: none. */
+        egressCidrs?: string[];
+      };
     }>;
     /** The cluster used when a spec names none. Defaults to the first cluster. */
     defaultCluster?: string;
@@ -46,6 +68,11 @@ export interface Config {
         };
         defaultRequests?: { cpu?: string; memory?: string };
         defaultLimits?: { cpu?: string; memory?: string };
+        /**
+         * Pod Security admission levels of the purpose's namespaces: privileged, baseline or
+         * restricted. Default: enforce baseline, warn restricted.
+         */
+        podSecurity?: { enforce?: string; warn?: string };
       };
     };
     queue?: {
@@ -53,9 +80,12 @@ export interface Config {
       concurrencyPerCluster?: number;
       /** How often an idle worker looks for work, e.g. "1s". */
       pollInterval?: string;
-      /** Lease of a running operation; a dead worker's operation is taken over after it. */
+      /**
+       * Lease of a running operation, in seconds: a dead worker's operation is taken over
+       * after it. A whole number from 10 to 3600. Default 60.
+       */
       leaseSeconds?: number;
-      /** Attempts for transient API errors before an operation fails. Default 5. */
+      /** Attempts for transient API errors before an operation fails, 1 to 100. Default 5. */
       maxAttempts?: number;
     };
     reconcile?: {
@@ -69,6 +99,13 @@ export interface Config {
     /** How often, in seconds, the TTL task looks for expired environments. Default 30. */
     expiryCheckSeconds?: number;
     registrars?: {
+      /**
+       * Failed deliveries of a registration event (to any registrar) after which it is
+       * marked failed: shown with its last error in the registry view, no longer retried.
+       * Retries back off from 1 s to 5 min, so the default, 20, gives up after about an
+       * hour. A whole number from 1 to 1000.
+       */
+      maxAttempts?: number;
       /** The built-in webhook registrar: POSTs each registration event as JSON. */
       webhook?: {
         url: string;

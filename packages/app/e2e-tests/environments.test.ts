@@ -44,12 +44,16 @@ async function envOf(request: APIRequestContext, name: string) {
 }
 
 /** Creates an environment through the REST API (for the ones this story does not create). */
+/** A service's token (app-config.e2e.yaml): services create for any owner, users only for theirs. */
+const serviceAuth = { Authorization: 'Bearer e2e-platform-service-token' };
+
 async function createByApi(
   request: APIRequestContext,
   spec: Record<string, unknown>,
+  headers: Record<string, string> = auth,
 ) {
   const res = await request.post('/api/environments/environments', {
-    headers: auth,
+    headers,
     data: spec,
   });
   expect(res.status(), await res.text()).toBe(202);
@@ -119,9 +123,10 @@ test.describe.serial('environments in the portal', () => {
   });
 
   test.afterAll(async ({ request }) => {
+    // As a service: the guest may not destroy the design group's environment.
     for (const name of [feature, foreign, big, base]) {
       await request.delete(`/api/environments/environments/${name}`, {
-        headers: auth,
+        headers: serviceAuth,
       });
     }
     fs.mkdirSync(screenshotDir, { recursive: true });
@@ -361,12 +366,31 @@ test.describe.serial('environments in the portal', () => {
   test('disables what the user may not do, and says why', async ({
     request,
   }) => {
-    await createByApi(request, {
-      name: foreign,
-      owner: 'group:default/design',
-      purpose: 'sandbox',
-      services: [{ name: 'shop-api' }],
+    // The guest may not create for design...
+    const refused = await request.post('/api/environments/environments', {
+      headers: auth,
+      data: {
+        name: foreign,
+        owner: 'group:default/design',
+        purpose: 'sandbox',
+        services: [{ name: 'shop-api' }],
+      },
     });
+    expect(refused.status()).toBe(403);
+    expect((await refused.json()).error.message).toMatch(
+      /^owner: you may create environments only for yourself or a group you belong to, not for group:default\/design/,
+    );
+    // ...a service may.
+    await createByApi(
+      request,
+      {
+        name: foreign,
+        owner: 'group:default/design',
+        purpose: 'sandbox',
+        services: [{ name: 'shop-api' }],
+      },
+      serviceAuth,
+    );
     await open(`/environments/${foreign}`);
     await expect(page.getByTestId('topology-node-shop-api')).toBeVisible();
     // shop-api depends on global, which nothing runs for this environment.

@@ -1,10 +1,12 @@
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  environmentCreateForOthersPermission,
   environmentCreatePermission,
   environmentDeletePermission,
   environmentLogsReadPermission,
   environmentReadPermission,
   environmentUpdatePermission,
+  environmentUseAsBasePermission,
 } from '@archipelago/plugin-environments-common';
 import { ArchipelagoPermissionPolicy } from './permissionPolicy';
 
@@ -60,5 +62,54 @@ describe('ArchipelagoPermissionPolicy', () => {
       permission: environmentDeletePermission,
     });
     expect(decision.conditions.params.claims).toEqual([]);
+  });
+
+  it('lets only the platform group create environments for other owners', async () => {
+    expect(
+      await policy.handle(
+        { permission: environmentCreateForOthersPermission },
+        user as any,
+      ),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    const platform = {
+      ...user,
+      info: {
+        ...user.info,
+        ownershipEntityRefs: ['user:default/ops', 'group:default/platform'],
+      },
+    };
+    expect(
+      await policy.handle(
+        { permission: environmentCreateForOthersPermission },
+        platform as any,
+      ),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+  });
+
+  it("makes an environment a base for its owners' environments, and an integration environment for anyone's", async () => {
+    expect(
+      await policy.handle(
+        { permission: environmentUseAsBasePermission },
+        user as any,
+      ),
+    ).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'environments',
+      resourceType: 'environment',
+      conditions: {
+        anyOf: [
+          {
+            rule: 'IS_ENVIRONMENT_OWNER',
+            resourceType: 'environment',
+            params: { claims: ['user:default/guest', 'group:default/backend'] },
+          },
+          {
+            rule: 'HAS_ENVIRONMENT_PURPOSE',
+            resourceType: 'environment',
+            params: { purposes: ['integration'] },
+          },
+        ],
+      },
+    });
   });
 });

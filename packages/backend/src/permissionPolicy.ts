@@ -1,7 +1,12 @@
 /*
- * The demo app's permission policy: everyone reads environments and may create them; only an
- * environment's owners (the user or one of their groups) deploy, control, extend, destroy and
- * read logs. Everything else in the app is allowed.
+ * The demo app's permission policy:
+ * - everyone reads environments and may create them, for themselves or one of their groups;
+ * - only members of group:default/platform create environments for other owners;
+ * - an environment is a base (seed 001) for its owners' environments, and an integration
+ *   environment for everyone's;
+ * - only an environment's owners (the user or one of their groups) deploy, control, extend,
+ *   destroy and read logs.
+ * Everything else in the app is allowed.
  */
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
@@ -16,20 +21,48 @@ import {
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
+  environmentCreateForOthersPermission,
   environmentDeletePermission,
   environmentLogsReadPermission,
   environmentUpdatePermission,
+  environmentUseAsBasePermission,
 } from '@archipelago/plugin-environments-common';
 import {
   createEnvironmentConditionalDecision,
   environmentConditions,
 } from '@archipelago/plugin-environments-node';
 
+/** The group whose members may create environments for any owner. */
+export const PLATFORM_GROUP = 'group:default/platform';
+
 export class ArchipelagoPermissionPolicy implements PermissionPolicy {
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
+    const claims = user?.info.ownershipEntityRefs ?? [];
+    if (
+      isPermission(request.permission, environmentCreateForOthersPermission)
+    ) {
+      return {
+        result: claims.includes(PLATFORM_GROUP)
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
+    }
+    if (isPermission(request.permission, environmentUseAsBasePermission)) {
+      return createEnvironmentConditionalDecision(
+        environmentUseAsBasePermission,
+        {
+          anyOf: [
+            environmentConditions.isEnvironmentOwner({ claims }),
+            environmentConditions.hasEnvironmentPurpose({
+              purposes: ['integration'],
+            }),
+          ],
+        },
+      );
+    }
     const ownerOnly = [
       environmentUpdatePermission,
       environmentDeletePermission,
@@ -39,9 +72,7 @@ export class ArchipelagoPermissionPolicy implements PermissionPolicy {
       if (isPermission(request.permission, permission)) {
         return createEnvironmentConditionalDecision(
           permission,
-          environmentConditions.isEnvironmentOwner({
-            claims: user?.info.ownershipEntityRefs ?? [],
-          }),
+          environmentConditions.isEnvironmentOwner({ claims }),
         );
       }
     }

@@ -15,12 +15,30 @@ export interface ClusterSettings {
   serviceAccountToken: string;
   caData?: string;
   skipTLSVerify?: boolean;
+  policy?: ClusterPolicy;
 }
+
+/** What a spec may reach on a cluster; undefined lists allow anything. */
+export interface ClusterPolicy {
+  allowedRegistries?: string[];
+  allowedNodeSelectorKeys?: string[];
+  allowedCapabilities: string[];
+  ingressHostSuffix?: string;
+  egressCidrs: string[];
+}
+
+export const POD_SECURITY_LEVELS = [
+  'privileged',
+  'baseline',
+  'restricted',
+] as const;
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
 
 export interface PurposeSettings {
   defaultTtlSeconds?: number;
   maxTtlSeconds?: number;
   sizing: Sizing;
+  podSecurity: { enforce: PodSecurityLevel; warn: PodSecurityLevel };
 }
 
 export interface EnvironmentsConfig {
@@ -39,6 +57,10 @@ export interface EnvironmentsConfig {
     maxAttempts: number;
   };
   webhook?: { url: string; token?: string };
+  registrars: {
+    /** Failed deliveries after which a registration event is marked failed. */
+    maxAttempts: number;
+  };
   reconcile: {
     /** Every environment is compared with the cluster this often, whatever the watch saw. */
     resyncMs: number;
@@ -85,6 +107,13 @@ const DEFAULTS: Record<
   integration: { cpu: '16', memory: '32Gi', pods: 100, storage: '200Gi' },
 };
 
+/**
+ * The shortest lease `environments.queue.leaseSeconds` allows. A worker renews its lease every
+ * third of it, so a shorter one would hand a live worker's operation to another after a pause
+ * of a few seconds (a slow database, a busy event loop).
+ */
+export const MIN_LEASE_SECONDS = 10;
+
 /** Reads and validates the environments config; every error names its config key. */
 export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
   const env = config.getOptionalConfig('environments');
@@ -121,6 +150,10 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       serviceAccountToken: c.getString('serviceAccountToken'),
       caData: c.getOptionalString('caData'),
       skipTLSVerify: c.getOptionalBoolean('skipTLSVerify'),
+      policy: readClusterPolicy(
+        c.getOptionalConfig('policy'),
+        `clusters[${i}].policy`,
+      ),
     };
   });
   const defaultCluster =
@@ -184,7 +217,21 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
         `Invalid config ${at(`purposes.${p}.defaultTtl`)}: longer than maxTtl`,
       );
     }
+    const level = (key: 'enforce' | 'warn', fallback: PodSecurityLevel) => {
+      const v = c?.getOptionalString(`podSecurity.${key}`) ?? fallback;
+      if (!(POD_SECURITY_LEVELS as readonly string[]).includes(v))
+        throw new InputError(
+          `Invalid config ${at(
+            `purposes.${p}.podSecurity.${key}`,
+          )}: "${v}" must be one of ${POD_SECURITY_LEVELS.join(', ')}`,
+        );
+      return v as PodSecurityLevel;
+    };
     purposes[p] = {
+      podSecurity: {
+        enforce: level('enforce', 'baseline'),
+        warn: level('warn', 'restricted'),
+      },
       defaultTtlSeconds,
       maxTtlSeconds,
       sizing: {
@@ -217,7 +264,37 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
         'queue.pollInterval',
       )}: "${poll}" must be like "500ms" or "2s"`,
     );
+  const leaseSeconds = q?.getOptionalNumber('leaseSeconds') ?? 60;
+  if (
+    !Number.isInteger(leaseSeconds) ||
+    leaseSeconds < MIN_LEASE_SECONDS ||
+    leaseSeconds > 3600
+  )
+    throw new InputError(
+      `Invalid config ${at(
+        'queue.leaseSeconds',
+      )}: must be a whole number of seconds from ${MIN_LEASE_SECONDS} to 3600`,
+    );
+  const maxAttempts = q?.getOptionalNumber('maxAttempts') ?? 5;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 100)
+    throw new InputError(
+      `Invalid config ${at(
+        'queue.maxAttempts',
+      )}: must be a whole number from 1 to 100`,
+    );
   const webhook = env?.getOptionalConfig('registrars.webhook');
+  const registrarAttempts =
+    env?.getOptionalNumber('registrars.maxAttempts') ?? 20;
+  if (
+    !Number.isInteger(registrarAttempts) ||
+    registrarAttempts < 1 ||
+    registrarAttempts > 1000
+  )
+    throw new InputError(
+      `Invalid config ${at(
+        'registrars.maxAttempts',
+      )}: must be a whole number from 1 to 1000`,
+    );
   const resyncText = env?.getOptionalString('reconcile.resyncInterval');
   const resyncMatch =
     resyncText === undefined ? undefined : /^(\d+)(s|m|h)$/.exec(resyncText);
@@ -262,9 +339,10 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
         typeof pollMs === 'number'
           ? pollMs
           : parseInt(pollMs[1], 10) * (pollMs[2] === 's' ? 1000 : 1),
-      leaseMs: (q?.getOptionalNumber('leaseSeconds') ?? 60) * 1000,
-      maxAttempts: q?.getOptionalNumber('maxAttempts') ?? 5,
+      leaseMs: leaseSeconds * 1000,
+      maxAttempts,
     },
+    registrars: { maxAttempts: registrarAttempts },
     reconcile: { resyncMs: (resync ?? 300) * 1000 },
     expiryCheckSeconds,
     webhook: webhook
@@ -273,5 +351,55 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
           token: webhook.getOptionalString('token'),
         }
       : undefined,
+  };
+}
+
+const CIDR =
+  /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
+
+/** Reads a cluster's `policy`; every error names its config key. */
+export function readClusterPolicy(
+  c: Config | undefined,
+  key: string,
+): ClusterPolicy {
+  const at = (k: string) => `environments.${key}.${k}`;
+  const list = (k: string, check?: RegExp, what?: string) => {
+    const v = c?.getOptionalStringArray(k);
+    for (const [i, item] of (v ?? []).entries()) {
+      if (check && !check.test(item))
+        throw new InputError(
+          `Invalid config ${at(`${k}[${i}]`)}: "${item}" must be ${what}`,
+        );
+    }
+    return v;
+  };
+  const suffix = c?.getOptionalString('ingressHostSuffix');
+  if (
+    suffix !== undefined &&
+    !/^\.?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(
+      suffix,
+    )
+  )
+    throw new InputError(
+      `Invalid config ${at(
+        'ingressHostSuffix',
+      )}: "${suffix}" must be a DNS suffix such as ".dev.studio.local"`,
+    );
+  return {
+    allowedRegistries: list(
+      'allowedRegistries',
+      /^[a-z0-9.:\-/_]+$/,
+      'an image reference prefix such as "registry.studio.local/"',
+    ),
+    allowedNodeSelectorKeys: list('allowedNodeSelectorKeys'),
+    allowedCapabilities:
+      list(
+        'allowedCapabilities',
+        /^[A-Z][A-Z0-9_]{1,31}$/,
+        'a capability name such as NET_ADMIN',
+      ) ?? [],
+    ingressHostSuffix: suffix,
+    egressCidrs:
+      list('egressCidrs', CIDR, 'an IPv4 CIDR such as "10.0.0.0/8"') ?? [],
   };
 }

@@ -1,4 +1,5 @@
 import {
+  BackendPluginRegistrationPoints,
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
@@ -27,185 +28,210 @@ import { EnvironmentStore } from './store/EnvironmentStore';
 import { scheduleExpiry } from './ttl/expiryTask';
 
 /**
+ * What app config cannot set, for tests only: `environments.queue.leaseSeconds` is at least
+ * 10 s, and tests of a lapsed lease want a lease of a few seconds.
+ *
+ * @internal
+ */
+export interface EnvironmentsPluginTestOptions {
+  /** The operation lease in milliseconds, instead of `environments.queue.leaseSeconds`. */
+  queueLeaseMs?: number;
+}
+
+/**
+ * The environments plugin with test-only options; the package exports it without any.
+ *
+ * @internal
+ */
+export function createEnvironmentsPlugin(
+  testOptions: EnvironmentsPluginTestOptions = {},
+) {
+  return createBackendPlugin({
+    pluginId: 'environments',
+    register: env => registerEnvironments(env, testOptions),
+  });
+}
+
+function registerEnvironments(
+  env: BackendPluginRegistrationPoints,
+  testOptions: EnvironmentsPluginTestOptions,
+) {
+  const registrars: EnvironmentRegistrar[] = [];
+  env.registerExtensionPoint(environmentsRegistrarExtensionPoint, {
+    addRegistrar(...added) {
+      registrars.push(...added);
+    },
+  });
+  env.registerInit({
+    deps: {
+      config: coreServices.rootConfig,
+      logger: coreServices.logger,
+      database: coreServices.database,
+      httpRouter: coreServices.httpRouter,
+      httpAuth: coreServices.httpAuth,
+      userInfo: coreServices.userInfo,
+      permissions: coreServices.permissions,
+      permissionsRegistry: coreServices.permissionsRegistry,
+      auditor: coreServices.auditor,
+      scheduler: coreServices.scheduler,
+      auth: coreServices.auth,
+      lifecycle: coreServices.lifecycle,
+      catalog: catalogServiceRef,
+      signals: signalsServiceRef,
+      notifications: notificationService,
+    },
+    async init(deps) {
+      const { config, logger, database, httpRouter, lifecycle, scheduler } =
+        deps;
+      const settings = readEnvironmentsConfig(config);
+      if (!settings.clusters.length) {
+        logger.warn(
+          'No clusters configured (environments.clusters or kubernetes.clusterLocatorMethods); environments cannot be created',
+        );
+      }
+      const store = await EnvironmentStore.create(await database.getClient(), {
+        skipMigrations: database.migrations?.skip,
+      });
+
+      const clusters = new Map<string, Cluster>();
+      for (const c of settings.clusters) {
+        const client = new ClusterClient(c);
+        clusters.set(c.name, {
+          client,
+          cache: new WatchCache(c.name, client.kc, logger, {
+            namespacePrefix: settings.namespacePrefix,
+          }),
+        });
+      }
+      const definitions = new ServiceDefinitions(
+        deps.catalog,
+        deps.auth,
+        logger,
+      );
+      const reconciler = new Reconciler(store, clusters, definitions, settings);
+      // The service, worker and observer notify each other; the holder breaks the cycle.
+      const wired: {
+        worker?: OperationWorker;
+        observer?: EnvironmentObserver;
+      } = {};
+      const service = new EnvironmentsService(
+        store,
+        reconciler,
+        definitions,
+        settings,
+        op => {
+          wired.worker?.poke();
+          wired.observer?.operationChanged(op);
+        },
+      );
+      if (settings.webhook)
+        registrars.push(
+          new WebhookRegistrar(settings.webhook.url, settings.webhook.token),
+        );
+      const dispatcher = new RegistrarDispatcher(store, registrars, logger, {
+        maxAttempts: settings.registrars.maxAttempts,
+      });
+      const worker = new OperationWorker(
+        store.queue,
+        reconciler,
+        logger,
+        {
+          concurrencyPerCluster: settings.queue.concurrencyPerCluster,
+          clusters: [...clusters.keys()],
+          pollIntervalMs: settings.queue.pollIntervalMs,
+          leaseMs: testOptions.queueLeaseMs ?? settings.queue.leaseMs,
+          maxAttempts: settings.queue.maxAttempts,
+        },
+        op => wired.observer?.operationChanged(op),
+      );
+      const observer = new EnvironmentObserver(
+        store,
+        service,
+        clusters,
+        dispatcher,
+        logger,
+        settings.namespacePrefix,
+        deps.signals,
+        deps.notifications,
+      );
+
+      const drift = new DriftWatcher(
+        store,
+        reconciler,
+        clusters,
+        logger,
+        {
+          resyncMs: settings.reconcile.resyncMs,
+          namespacePrefix: settings.namespacePrefix,
+        },
+        op => {
+          worker.poke();
+          observer.operationChanged(op);
+        },
+      );
+
+      wired.worker = worker;
+      wired.observer = observer;
+
+      deps.permissionsRegistry.addResourceType({
+        resourceRef: environmentPermissionResourceRef,
+        permissions: environmentsPermissions,
+        rules: Object.values(environmentPermissionRules),
+        getResources: async refs =>
+          Promise.all(
+            refs.map(async ref => {
+              const e = await store.getEnvironment(ref);
+              return e
+                ? { name: e.name, owner: e.owner, purpose: e.purpose }
+                : undefined;
+            }),
+          ),
+      });
+
+      httpRouter.use(
+        await createRouter({
+          service,
+          httpAuth: deps.httpAuth,
+          userInfo: deps.userInfo,
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+        }),
+      );
+      httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+      await scheduleExpiry({
+        scheduler,
+        store,
+        service,
+        logger,
+        everySeconds: settings.expiryCheckSeconds,
+      });
+
+      lifecycle.addStartupHook(async () => {
+        await Promise.all(
+          [...clusters.values()].map(async c => {
+            await c.cache.start();
+            await c.cache.waitForSync().catch(e => logger.warn(String(e)));
+          }),
+        );
+        worker.start();
+        observer.start();
+        dispatcher.start();
+        drift.start();
+      });
+      lifecycle.addShutdownHook(async () => {
+        drift.stop();
+        observer.stop();
+        dispatcher.stop();
+        await worker.stop();
+        await Promise.all([...clusters.values()].map(c => c.cache.stop()));
+      });
+    },
+  });
+}
+
+/**
  * The environments backend plugin: REST API, durable operation queue and worker, watch caches,
  * registry, registrars, TTL expiry, permissions and audit.
  */
-export const environmentsPlugin = createBackendPlugin({
-  pluginId: 'environments',
-  register(env) {
-    const registrars: EnvironmentRegistrar[] = [];
-    env.registerExtensionPoint(environmentsRegistrarExtensionPoint, {
-      addRegistrar(...added) {
-        registrars.push(...added);
-      },
-    });
-    env.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        database: coreServices.database,
-        httpRouter: coreServices.httpRouter,
-        httpAuth: coreServices.httpAuth,
-        userInfo: coreServices.userInfo,
-        permissions: coreServices.permissions,
-        permissionsRegistry: coreServices.permissionsRegistry,
-        auditor: coreServices.auditor,
-        scheduler: coreServices.scheduler,
-        auth: coreServices.auth,
-        lifecycle: coreServices.lifecycle,
-        catalog: catalogServiceRef,
-        signals: signalsServiceRef,
-        notifications: notificationService,
-      },
-      async init(deps) {
-        const { config, logger, database, httpRouter, lifecycle, scheduler } =
-          deps;
-        const settings = readEnvironmentsConfig(config);
-        if (!settings.clusters.length) {
-          logger.warn(
-            'No clusters configured (environments.clusters or kubernetes.clusterLocatorMethods); environments cannot be created',
-          );
-        }
-        const store = await EnvironmentStore.create(
-          await database.getClient(),
-          { skipMigrations: database.migrations?.skip },
-        );
-
-        const clusters = new Map<string, Cluster>();
-        for (const c of settings.clusters) {
-          const client = new ClusterClient(c);
-          clusters.set(c.name, {
-            client,
-            cache: new WatchCache(c.name, client.kc, logger, {
-              namespacePrefix: settings.namespacePrefix,
-            }),
-          });
-        }
-        const definitions = new ServiceDefinitions(
-          deps.catalog,
-          deps.auth,
-          logger,
-        );
-        const reconciler = new Reconciler(
-          store,
-          clusters,
-          definitions,
-          settings,
-        );
-        // The service, worker and observer notify each other; the holder breaks the cycle.
-        const wired: {
-          worker?: OperationWorker;
-          observer?: EnvironmentObserver;
-        } = {};
-        const service = new EnvironmentsService(
-          store,
-          reconciler,
-          definitions,
-          settings,
-          op => {
-            wired.worker?.poke();
-            wired.observer?.operationChanged(op);
-          },
-        );
-        if (settings.webhook)
-          registrars.push(
-            new WebhookRegistrar(settings.webhook.url, settings.webhook.token),
-          );
-        const dispatcher = new RegistrarDispatcher(store, registrars, logger);
-        const worker = new OperationWorker(
-          store.queue,
-          reconciler,
-          logger,
-          {
-            concurrencyPerCluster: settings.queue.concurrencyPerCluster,
-            clusters: [...clusters.keys()],
-            pollIntervalMs: settings.queue.pollIntervalMs,
-            leaseMs: settings.queue.leaseMs,
-            maxAttempts: settings.queue.maxAttempts,
-          },
-          op => wired.observer?.operationChanged(op),
-        );
-        const observer = new EnvironmentObserver(
-          store,
-          service,
-          clusters,
-          dispatcher,
-          logger,
-          settings.namespacePrefix,
-          deps.signals,
-          deps.notifications,
-        );
-
-        const drift = new DriftWatcher(
-          store,
-          reconciler,
-          clusters,
-          logger,
-          {
-            resyncMs: settings.reconcile.resyncMs,
-            namespacePrefix: settings.namespacePrefix,
-          },
-          op => {
-            worker.poke();
-            observer.operationChanged(op);
-          },
-        );
-
-        wired.worker = worker;
-        wired.observer = observer;
-
-        deps.permissionsRegistry.addResourceType({
-          resourceRef: environmentPermissionResourceRef,
-          permissions: environmentsPermissions,
-          rules: Object.values(environmentPermissionRules),
-          getResources: async refs =>
-            Promise.all(
-              refs.map(async ref => {
-                const e = await store.getEnvironment(ref);
-                return e ? { name: e.name, owner: e.owner } : undefined;
-              }),
-            ),
-        });
-
-        httpRouter.use(
-          await createRouter({
-            service,
-            httpAuth: deps.httpAuth,
-            userInfo: deps.userInfo,
-            permissions: deps.permissions,
-            auditor: deps.auditor,
-          }),
-        );
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
-
-        await scheduleExpiry({
-          scheduler,
-          store,
-          service,
-          logger,
-          everySeconds: settings.expiryCheckSeconds,
-        });
-
-        lifecycle.addStartupHook(async () => {
-          await Promise.all(
-            [...clusters.values()].map(async c => {
-              await c.cache.start();
-              await c.cache.waitForSync().catch(e => logger.warn(String(e)));
-            }),
-          );
-          worker.start();
-          observer.start();
-          dispatcher.start();
-          drift.start();
-        });
-        lifecycle.addShutdownHook(async () => {
-          drift.stop();
-          observer.stop();
-          dispatcher.stop();
-          await worker.stop();
-          await Promise.all([...clusters.values()].map(c => c.cache.stop()));
-        });
-      },
-    });
-  },
-});
+export const environmentsPlugin = createEnvironmentsPlugin();

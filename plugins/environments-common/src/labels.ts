@@ -12,6 +12,11 @@ export const SERVER_TYPE_LABEL = 'archipelago.dev/server-type';
 export const VERSION_LABEL = 'archipelago.dev/version';
 export const REVISION_LABEL = 'archipelago.dev/revision';
 export const FALLBACK_LABEL = 'archipelago.dev/fallback';
+/**
+ * The annotation on a namespace naming the id of the environment that made it. Destroy and
+ * expiry delete a namespace only when it names the environment being destroyed.
+ */
+export const ENVIRONMENT_ID_ANNOTATION = 'archipelago.dev/environment-id';
 export const OWNER_ANNOTATION = 'archipelago.dev/owner';
 export const BASE_ANNOTATION = 'archipelago.dev/base';
 export const PURPOSE_LABEL = 'archipelago.dev/purpose';

@@ -8,6 +8,16 @@ export const environmentCreatePermission = createPermission({
   attributes: { action: 'create' },
 });
 
+/**
+ * Creating an environment for an owner that is not among the caller's own ownership refs (the
+ * user and their groups). Without it a user creates only for themselves or their groups.
+ * Services (CI with a static token, say) act for any owner.
+ */
+export const environmentCreateForOthersPermission = createPermission({
+  name: 'environments.environment.create.for-others',
+  attributes: { action: 'create' },
+});
+
 /** A permission on one environment (its resource ref is the environment's name). */
 const onEnvironment = (name: string, action: 'read' | 'update' | 'delete') =>
   createPermission({
@@ -25,10 +35,18 @@ export const environmentDeletePermission = onEnvironment('delete', 'delete');
 
 export const environmentLogsReadPermission = onEnvironment('logs.read', 'read');
 
+/**
+ * Naming the environment as the base of another (seed 001): its NetworkPolicy then admits the
+ * dependant, and its services answer the dependant's calls.
+ */
+export const environmentUseAsBasePermission = onEnvironment('base.use', 'read');
+
 export const environmentsPermissions = [
   environmentCreatePermission,
+  environmentCreateForOthersPermission,
   environmentReadPermission,
   environmentUpdatePermission,
   environmentDeletePermission,
   environmentLogsReadPermission,
+  environmentUseAsBasePermission,
 ];

@@ -10,11 +10,13 @@ import { RESOURCE_TYPE_ENVIRONMENT } from '@archipelago/plugin-environments-comm
 export interface EnvironmentPermissionResource {
   name: string;
   owner: string;
+  purpose: string;
 }
 
 /** The query a conditional decision becomes: environments owned by one of these refs. */
 export interface EnvironmentPermissionQuery {
   owners?: string[];
+  purposes?: string[];
 }
 
 export const environmentPermissionResourceRef = createPermissionResourceRef<
@@ -42,7 +44,24 @@ export const isEnvironmentOwner = createPermissionRule({
   }),
 });
 
-export const environmentPermissionRules = { isEnvironmentOwner };
+/** Allows environments of one of the given purposes (say, integration environments as bases). */
+export const hasEnvironmentPurpose = createPermissionRule({
+  name: 'HAS_ENVIRONMENT_PURPOSE',
+  description: 'Allow environments of one of the given purposes',
+  resourceRef: environmentPermissionResourceRef,
+  paramsSchema: z.object({
+    purposes: z
+      .array(z.string())
+      .describe('Purposes such as integration, feature, perf, sandbox'),
+  }),
+  apply: (resource, { purposes }) => purposes.includes(resource.purpose),
+  toQuery: ({ purposes }) => ({ purposes }),
+});
+
+export const environmentPermissionRules = {
+  isEnvironmentOwner,
+  hasEnvironmentPurpose,
+};
 
 /** Condition helpers for permission policies. */
 export const {

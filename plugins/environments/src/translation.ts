@@ -170,6 +170,10 @@ export const environmentsMessages = {
     confirm: 'Type {{name}} to confirm',
     mismatch: 'does not match the environment name',
     submit: 'Destroy',
+    dependants: 'Environments that use it as their base',
+    dependantsRefuse: 'Keep it if any does',
+    dependantsOrphan: 'Leave them, without this base',
+    dependantsDestroy: 'Destroy them too',
   },
   operation: {
     title: '{{type}} · {{status}}',

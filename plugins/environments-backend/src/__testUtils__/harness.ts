@@ -20,7 +20,7 @@ import type { Knex } from 'knex';
 import fs from 'node:fs';
 import request from 'supertest';
 import { parse } from 'yaml';
-import environmentsPlugin from '..';
+import { createEnvironmentsPlugin } from '../plugin';
 
 export function testClusterAppConfig(): Record<string, any> {
   const file = process.env.ARCHIPELAGO_TEST_APP_CONFIG;
@@ -97,9 +97,26 @@ export async function startEnvironmentsBackend(
     config?: Record<string, unknown>;
     /** Reach the test cluster at another address (a proxy), trusting this CA. */
     cluster?: { url: string; caData: string };
+    /**
+     * The operation lease, in ms: 3 s by default, so that lapsed leases are quick to test.
+     * App config allows no lease under 10 s (environments.queue.leaseSeconds), so this goes
+     * to the plugin as a test option.
+     */
+    leaseMs?: number;
   } = {},
 ) {
   const cluster = testClusterAppConfig();
+  // A test's own queue config may still give a short lease as leaseSeconds: it becomes the
+  // test option, not config the plugin would refuse.
+  const { leaseSeconds, ...queue } = (options.config?.queue ?? {}) as {
+    leaseSeconds?: number;
+  };
+  const config = options.config?.queue
+    ? { ...options.config, queue }
+    : options.config;
+  const leaseMs =
+    options.leaseMs ??
+    (leaseSeconds !== undefined ? leaseSeconds * 1000 : 3000);
   if (options.cluster) {
     const [first] = cluster.kubernetes.clusterLocatorMethods[0].clusters;
     Object.assign(first, options.cluster);
@@ -108,7 +125,7 @@ export async function startEnvironmentsBackend(
   const signals: SignalPayload[] = [];
   const backend = await startTestBackend({
     features: [
-      environmentsPlugin,
+      createEnvironmentsPlugin({ queueLeaseMs: leaseMs }),
       mockServices.rootConfig.factory({
         data: {
           ...cluster,
@@ -117,10 +134,9 @@ export async function startEnvironmentsBackend(
             expiryCheckSeconds: 1,
             queue: {
               pollInterval: '200ms',
-              leaseSeconds: 3,
               concurrencyPerCluster: 4,
             },
-            ...options.config,
+            ...config,
           },
         },
       }),

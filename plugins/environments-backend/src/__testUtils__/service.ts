@@ -18,6 +18,8 @@ const databases = TestDatabases.create({
 
 export async function serviceWithoutCluster(
   catalog: Record<string, ServiceDefinition>,
+  /** Extra settings of the one cluster, `local` (policy, say). */
+  cluster: Record<string, unknown> = {},
 ) {
   const store = await EnvironmentStore.create(await databases.init('SQLITE_3'));
   const definitions = {
@@ -32,6 +34,7 @@ export async function serviceWithoutCluster(
               name: 'local',
               url: 'https://127.0.0.1:1',
               serviceAccountToken: 't',
+              ...cluster,
             },
           ],
         },

@@ -2,27 +2,41 @@ import { addressableServices, resolveFallbacks, walkBases } from './chain';
 
 const envs: Record<
   string,
-  { name: string; namespace: string; base?: string; services: string[] }
+  {
+    id: string;
+    name: string;
+    namespace: string;
+    baseId?: string;
+    services: string[];
+  }
 > = {
-  integration: {
+  'id-integration': {
+    id: 'id-integration',
     name: 'integration',
     namespace: 'env-integration',
     services: ['game', 'global', 'matching'],
   },
-  weekly: {
+  'id-weekly': {
+    id: 'id-weekly',
     name: 'weekly',
     namespace: 'env-weekly',
-    base: 'integration',
+    baseId: 'id-integration',
     services: ['global'],
   },
-  loop: { name: 'loop', namespace: 'env-loop', base: 'feat', services: [] },
+  'id-loop': {
+    id: 'id-loop',
+    name: 'loop',
+    namespace: 'env-loop',
+    baseId: 'id-feat',
+    services: [],
+  },
 };
-const get = async (name: string) => envs[name];
+const get = async (id: string) => envs[id];
 
 describe('the base chain', () => {
   it('answers each service this environment does not run from the nearest base that does', async () => {
     const r = await resolveFallbacks(
-      { name: 'feat', base: 'weekly', services: ['game'] },
+      { id: 'id-feat', baseId: 'id-weekly', services: ['game'] },
       get,
     );
     expect(r.chain.map(b => b.name)).toEqual(['weekly', 'integration']);
@@ -38,12 +52,12 @@ describe('the base chain', () => {
   });
 
   it('stops at a cycle and names a missing base', async () => {
-    expect(await walkBases({ name: 'feat', base: 'loop' }, get)).toEqual({
-      chain: [envs.loop],
+    expect(await walkBases({ id: 'id-feat', baseId: 'id-loop' }, get)).toEqual({
+      chain: [envs['id-loop']],
     });
-    expect(await walkBases({ name: 'feat', base: 'gone' }, get)).toEqual({
+    expect(await walkBases({ id: 'id-feat', baseId: 'id-gone' }, get)).toEqual({
       chain: [],
-      missingBase: 'gone',
+      missingBase: 'id-gone',
     });
   });
 

@@ -2,6 +2,9 @@
  * The base chain (seed 001): an environment, its base, that base's base, and so on. One walk
  * serves both the render input (which services fall back, and to where) and resolve (which
  * environment answers for a service). It stops at cycles and at a base that does not exist.
+ *
+ * Bases are followed by id, fixed when the dependant was created: an environment created
+ * later under a destroyed base's name is a stranger, and never answers for its dependants.
  */
 import type {
   EnvironmentRecord,
@@ -11,33 +14,34 @@ import type { Fallback } from '../render/types';
 import { driverFor } from '../workloads';
 
 export interface BaseInfo {
+  id: string;
   name: string;
   namespace: string;
-  base?: string;
+  baseId?: string;
   services: string[];
 }
 
 export interface BaseChain<T> {
   /** The bases, nearest first (the environment itself is not in it). */
   chain: T[];
-  /** A base named in the chain that does not exist (or is destroyed). */
+  /** The id of a base in the chain that does not exist (or is destroyed). */
   missingBase?: string;
 }
 
-/** Walks the bases of `start`, loading each by name. */
-export async function walkBases<T extends { name: string; base?: string }>(
-  start: { name: string; base?: string },
-  getBase: (name: string) => Promise<T | undefined>,
+/** Walks the bases of `start`, loading each by id. */
+export async function walkBases<T extends { id: string; baseId?: string }>(
+  start: { id: string; baseId?: string },
+  getBase: (id: string) => Promise<T | undefined>,
 ): Promise<BaseChain<T>> {
-  const seen = new Set([start.name]);
+  const seen = new Set([start.id]);
   const chain: T[] = [];
-  let next = start.base;
+  let next = start.baseId;
   while (next && !seen.has(next)) {
     seen.add(next);
     const base = await getBase(next);
     if (!base) return { chain, missingBase: next };
     chain.push(base);
-    next = base.base;
+    next = base.baseId;
   }
   return { chain };
 }
@@ -62,8 +66,8 @@ export function fallbacksFrom(own: string[], chain: BaseInfo[]): Fallback[] {
 
 /** Walks the base chain and works out the fallbacks (pure but for getBase). */
 export async function resolveFallbacks(
-  start: { name: string; base?: string; services: string[] },
-  getBase: (name: string) => Promise<BaseInfo | undefined>,
+  start: { id: string; baseId?: string; services: string[] },
+  getBase: (id: string) => Promise<BaseInfo | undefined>,
 ): Promise<{ fallbacks: Fallback[]; chain: BaseInfo[]; missingBase?: string }> {
   const { chain, missingBase } = await walkBases(start, getBase);
   return {
@@ -85,19 +89,20 @@ export function addressableServices(e: EnvironmentRecord): string[] {
 }
 
 const info = (e: EnvironmentRecord): BaseInfo => ({
+  id: e.id,
   name: e.name,
   namespace: e.namespace,
-  base: e.base,
+  baseId: e.baseId,
   services: addressableServices(e),
 });
 
 /** The live bases of a stored environment, nearest first. */
 export function liveBases(
   env: EnvironmentRecord,
-  store: Pick<EnvironmentStore, 'getEnvironment'>,
+  store: Pick<EnvironmentStore, 'getEnvironmentById'>,
 ): Promise<BaseChain<EnvironmentRecord>> {
-  return walkBases(env, async name => {
-    const b = await store.getEnvironment(name);
+  return walkBases(env, async id => {
+    const b = await store.getEnvironmentById(id);
     return b && !b.destroyedAt ? b : undefined;
   });
 }
@@ -105,7 +110,7 @@ export function liveBases(
 /** The fallbacks of a stored environment, walking live bases in the store. */
 export async function fallbacksOf(
   env: EnvironmentRecord,
-  store: Pick<EnvironmentStore, 'getEnvironment'>,
+  store: Pick<EnvironmentStore, 'getEnvironmentById'>,
 ) {
   const { chain, missingBase } = await liveBases(env, store);
   const bases = chain.map(info);

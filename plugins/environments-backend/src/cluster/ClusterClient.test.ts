@@ -18,6 +18,14 @@ describe('ClusterClient stops before the next write once aborted', () => {
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       requests.push(`${req.method} ${req.url?.split('?')[0]}`);
+      if (req.method === 'GET') {
+        // The namespace does not exist yet: it is ours to create.
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end(
+          JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound' }),
+        );
+        return;
+      }
       // The lease is lost while the first object is being written.
       abort.abort(new Error('lease lost'));
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -50,10 +58,13 @@ describe('ClusterClient stops before the next write once aborted', () => {
     await expect(
       client.apply(objects, { signal: abort.signal }),
     ).rejects.toThrow(/aborted|lease lost/);
-    expect(requests).toEqual(['PATCH /api/v1/namespaces/env-x']);
+    expect(requests).toEqual([
+      'GET /api/v1/namespaces/env-x',
+      'PATCH /api/v1/namespaces/env-x',
+    ]);
     await expect(
       client.prune('env-x', 'x', objects, { signal: abort.signal }),
     ).rejects.toThrow('lease lost');
-    expect(requests).toHaveLength(1);
+    expect(requests).toHaveLength(2);
   });
 });

@@ -9,6 +9,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Writable } from 'node:stream';
 import {
+  ENVIRONMENT_ID_ANNOTATION,
   ENVIRONMENT_LABEL,
   MANAGED_SELECTOR,
   parseCpu,
@@ -25,6 +26,7 @@ import {
 import { KubeHttp } from './KubeHttp';
 import { FIELD_MANAGER, removalPatch } from './foreignFields';
 import { RESOURCES, resourceOf, resourcePath } from './resources';
+import { NamespaceOwnership, namespaceOwnership } from './namespaceOwnership';
 
 /** Builds a KubeConfig from a cluster entry in the shape of Backstage's kubernetes config. */
 export function kubeConfigFor(cluster: ClusterSettings): KubeConfig {
@@ -162,6 +164,7 @@ export class ClusterClient {
     const namespaces = manifests.filter(m => m.kind === 'Namespace');
     const rest = manifests.filter(m => m.kind !== 'Namespace');
     for (const m of namespaces) {
+      await this.claimNamespace(m, signal);
       await this.removeForeign(m, removals.get(manifestKey(m)), signal);
       const r = await write(m, false);
       if (r) out.push(r);
@@ -184,6 +187,53 @@ export class ClusterClient {
       if (r) out.push(r);
     }
     return out;
+  }
+
+  /** Reads a namespace and says whose it is. */
+  async namespaceOwnership(
+    namespace: string,
+    environment: { id: string; name: string },
+    signal?: AbortSignal,
+  ): Promise<NamespaceOwnership> {
+    const ns = await this.http
+      .request<KubernetesObject>(
+        'GET',
+        resourcePath(RESOURCES.namespaces, undefined, namespace),
+        {
+          signal,
+        },
+      )
+      .catch(e => {
+        if (e instanceof KubeApiError && e.code === 404) return undefined;
+        throw e;
+      });
+    return namespaceOwnership(ns, environment);
+  }
+
+  /**
+   * Refuses to apply a Namespace that exists and is not this environment's: Archipelago never
+   * takes over a namespace someone else made (see namespaceOwnership).
+   */
+  private async claimNamespace(m: Manifest, signal?: AbortSignal) {
+    const id = m.metadata.annotations?.[ENVIRONMENT_ID_ANNOTATION];
+    const name = m.metadata.labels[ENVIRONMENT_LABEL];
+    if (!id || !name)
+      throw new PermanentError(
+        `Namespace ${m.metadata.name} was rendered without ${ENVIRONMENT_ID_ANNOTATION} and ${ENVIRONMENT_LABEL}`,
+      );
+    const o = await this.namespaceOwnership(
+      m.metadata.name,
+      { id, name },
+      signal,
+    );
+    if (o.owned === 'theirs')
+      throw new PermanentError(
+        `Namespace ${m.metadata.name} already exists and ${o.reason}. Archipelago never takes over a namespace it did not make for this environment: choose another environment name, or ask the cluster's operators about that namespace.`,
+      );
+    if (o.owned === 'ours' && o.terminating)
+      throw new TransientError(
+        `Namespace ${m.metadata.name} is still terminating; it is applied once it is gone`,
+      );
   }
 
   /** Removes fields other writers added, unless the object changed since it was observed. */
@@ -287,12 +337,38 @@ export class ClusterClient {
     }
   }
 
-  async deleteNamespace(namespace: string): Promise<void> {
-    await this.core
-      .deleteNamespace({ name: namespace, propagationPolicy: 'Foreground' })
+  /**
+   * Deletes the environment's namespace, only if it carries the environment's id, and only the
+   * very namespace that was read (a uid precondition). Someone else's namespace is left alone.
+   */
+  async deleteNamespace(
+    namespace: string,
+    environment: { id: string; name: string },
+    signal?: AbortSignal,
+  ): Promise<NamespaceOwnership> {
+    const o = await this.namespaceOwnership(namespace, environment, signal);
+    if (o.owned !== 'ours' || o.terminating) return o;
+    await this.http
+      .request(
+        'DELETE',
+        resourcePath(RESOURCES.namespaces, undefined, namespace),
+        {
+          body: {
+            propagationPolicy: 'Foreground',
+            preconditions: { uid: o.uid },
+          },
+          signal,
+        },
+      )
       .catch(e => {
-        if (statusCode(e) !== 404) throw e;
+        if (e instanceof KubeApiError && e.code === 404) return;
+        if (e instanceof KubeApiError && e.code === 409)
+          throw new TransientError(
+            `Namespace ${namespace} was replaced while it was being deleted: ${e.message}`,
+          );
+        throw e;
       });
+    return o;
   }
 
   /** Objects labelled for the environment that still exist anywhere in the cluster. */

@@ -2,6 +2,24 @@
  * The operation queue, in the database: each environment's operations in request order, a
  * conditional claim so that every operation runs once across backend replicas, leases that a
  * live worker renews, waiting operations that hold no slot, and cancellation.
+ *
+ * The per-cluster cap. An operation holds a slot of its cluster while it is running, not only
+ * waiting, and its lease is live. A claim (and the renewal of a lapsed lease) is one
+ * conditional UPDATE whose WHERE counts the cluster's slot holders, so the count and the
+ * claim are one statement. On PostgreSQL that alone is not enough: under READ COMMITTED two
+ * UPDATEs of different rows run side by side, and both count the slots as they were before
+ * either. So each one runs in a transaction that first locks the cluster's row of
+ * environment_cluster_slots (inserted when missing, then SELECT ... FOR UPDATE): claims on one
+ * cluster queue up behind each other, and each one's UPDATE, a new statement, sees the claims
+ * committed before it. Claims on different clusters do not wait for each other. SQLite needs
+ * no lock: it has one writer at a time, and the UPDATE counts and writes as one step.
+ * Every transaction locks one cluster row before any operation row, and nothing locks an
+ * operation row and then a cluster row, so the lock cannot deadlock.
+ *
+ * What else changes the count only lowers it: setWaiting, retryLater, finishOperation, and a
+ * lease that lapses. A lease is extended only while it is live or its operation holds no slot
+ * (waiting); a lapsed one, under the cluster lock, only if the cluster has a free slot, as a
+ * new claim would.
  */
 import type { Knex } from 'knex';
 import type {
@@ -11,8 +29,21 @@ import type {
 import type { OperationRecord } from '../store/EnvironmentStore';
 import { toOperation } from '../store/rows';
 
+/** Candidates looked at per claim, oldest first, on clusters with a free slot. */
+const CANDIDATES = 20;
+
 export class OperationQueue {
-  constructor(private readonly db: Knex) {}
+  private readonly sqlite: boolean;
+
+  constructor(private readonly db: Knex) {
+    const client = db.client as {
+      dialect?: string;
+      config?: { client?: unknown };
+    };
+    this.sqlite = /sqlite/i.test(
+      String(client.dialect ?? client.config?.client ?? ''),
+    );
+  }
 
   async listOperations(
     environmentId: string,
@@ -32,9 +63,12 @@ export class OperationQueue {
 
   /**
    * Claims the next runnable operation for this worker, or returns undefined. An operation is
-   * runnable when it is pending (or running with an expired lease: its worker died), it is the
-   * oldest unfinished operation of its environment, and its cluster has a free slot. The claim
-   * is one conditional UPDATE, so two workers never claim the same operation.
+   * runnable when it is pending (or running with an expired lease: its worker died), due, and
+   * the oldest unfinished operation of its environment; it is claimed if its cluster has a
+   * free slot. The candidates are the oldest runnable operations of clusters that have a free
+   * slot, so a full cluster's backlog never hides another cluster's work. Each claim is one
+   * conditional UPDATE under the cluster's lock (see the top of this file): two workers never
+   * claim the same operation, and a cluster never runs more than maxPerCluster at once.
    */
   async claimNext(
     workerId: string,
@@ -42,73 +76,169 @@ export class OperationQueue {
   ): Promise<OperationRecord | undefined> {
     const now = new Date();
     const candidates = await this.db('environment_operations as o')
-      .where(b =>
-        b
-          .where('o.status', 'pending')
-          .orWhere(b2 =>
-            b2.where('o.status', 'running').where('o.locked_until', '<', now),
-          ),
-      )
-      .where(b =>
-        b.whereNull('o.not_before').orWhere('o.not_before', '<=', now),
-      )
-      .whereNotExists(b =>
-        b
-          .select(this.db.raw('1'))
-          .from('environment_operations as p')
-          .whereRaw('p.environment_id = o.environment_id')
-          .whereIn('p.status', ['pending', 'running'])
-          .whereRaw('p.seq < o.seq'),
-      )
+      .where(b => this.runnable(b, 'o', now))
+      .whereRaw('(?) < ?', [
+        this.slotHolders(this.db, now).whereRaw('r.cluster = o.cluster'),
+        options.maxPerCluster,
+      ])
       .modify(q =>
         options.clusters ? q.whereIn('o.cluster', options.clusters) : q,
       )
       .orderBy('o.seq')
-      .limit(20)
+      .limit(CANDIDATES)
       .select('o.id', 'o.cluster');
+    const full = new Set<string>();
     for (const c of candidates) {
-      const running = await this.db('environment_operations')
-        .where({ cluster: c.cluster, status: 'running', waiting: false })
-        .where('locked_until', '>=', now)
-        .count({ n: '*' })
-        .first();
-      if (Number(running?.n ?? 0) >= options.maxPerCluster) continue;
-      const claimed = await this.db('environment_operations')
-        .where({ id: c.id })
-        .where(b =>
-          b
-            .where('status', 'pending')
-            .orWhere(b2 =>
-              b2.where('status', 'running').where('locked_until', '<', now),
-            ),
-        )
-        .update({
-          status: 'running',
-          locked_by: workerId,
-          locked_until: new Date(now.getTime() + options.leaseMs),
-          attempts: this.db.raw('attempts + 1'),
-          waiting: false,
-          started_at: this.db.raw('COALESCE(started_at, ?)', [now]),
-        });
-      if (claimed === 1) return this.getOperation(c.id);
+      if (full.has(c.cluster)) continue;
+      const result = await this.claimIn(c.cluster, c.id, workerId, options);
+      if (result === 'claimed') return this.getOperation(c.id);
+      if (result === 'full') full.add(c.cluster);
     }
     return undefined;
   }
 
   /**
-   * Extends this worker's lease. 'lost' when another worker holds it now, 'cancelled' when a
-   * destroy asked the operation to stop: either way the worker must stop before its next write.
+   * Claims this operation for this worker if it is runnable and its cluster has a free slot:
+   * one step of claimNext, atomic on its own.
+   */
+  async claim(
+    id: string,
+    workerId: string,
+    options: { leaseMs: number; maxPerCluster: number },
+  ): Promise<OperationRecord | undefined> {
+    const row = await this.db('environment_operations')
+      .where({ id })
+      .first('cluster');
+    if (!row) return undefined;
+    const result = await this.claimIn(row.cluster, id, workerId, options);
+    return result === 'claimed' ? this.getOperation(id) : undefined;
+  }
+
+  /** The claim itself: runnable and a free slot, checked and taken in one UPDATE. */
+  private claimIn(
+    cluster: string,
+    id: string,
+    workerId: string,
+    options: { leaseMs: number; maxPerCluster: number },
+  ): Promise<'claimed' | 'full' | 'taken'> {
+    return this.inClusterLock(cluster, async tx => {
+      const now = new Date();
+      const n = await tx('environment_operations')
+        .where({ id, cluster })
+        .where(b => this.runnable(b, 'environment_operations', now))
+        .whereRaw('(?) < ?', [
+          this.slotHolders(tx, now).where('r.cluster', cluster),
+          options.maxPerCluster,
+        ])
+        .update({
+          status: 'running',
+          locked_by: workerId,
+          locked_until: new Date(now.getTime() + options.leaseMs),
+          attempts: tx.raw('attempts + 1'),
+          waiting: false,
+          started_at: tx.raw('COALESCE(started_at, ?)', [now]),
+        });
+      if (n === 1) return 'claimed';
+      // Not claimed: the cluster filled up since the candidates were read, or another worker
+      // took this operation (or it finished, or was cancelled).
+      const held = await this.slotHolders(tx, now)
+        .where('r.cluster', cluster)
+        .first();
+      return Number(held?.n ?? 0) >= options.maxPerCluster ? 'full' : 'taken';
+    });
+  }
+
+  /**
+   * Runnable operations, of the table or alias t: pending, or running with a lapsed lease
+   * (its worker died or stalled); due; and the oldest unfinished one of their environment.
+   */
+  private runnable(b: Knex.QueryBuilder, t: string, now: Date) {
+    return b
+      .where(q =>
+        q
+          .where(`${t}.status`, 'pending')
+          .orWhere(q2 =>
+            q2
+              .where(`${t}.status`, 'running')
+              .where(`${t}.locked_until`, '<', now),
+          ),
+      )
+      .where(q =>
+        q.whereNull(`${t}.not_before`).orWhere(`${t}.not_before`, '<=', now),
+      )
+      .whereNotExists(q =>
+        q
+          .select(this.db.raw('1'))
+          .from('environment_operations as p')
+          .whereRaw('p.environment_id = ??', [`${t}.environment_id`])
+          .whereIn('p.status', ['pending', 'running'])
+          .whereRaw('p.seq < ??', [`${t}.seq`]),
+      );
+  }
+
+  /**
+   * Extends this worker's lease. 'lost' when another worker holds it now, or when the lease
+   * lapsed and the cluster has no free slot for it any more (others may have claimed the
+   * slot it held); 'cancelled' when a destroy asked the operation to stop: either way the
+   * worker must stop before its next write. Without maxPerCluster a lapsed lease is lost.
    */
   async renewLease(
     id: string,
     workerId: string,
     leaseMs: number,
+    options: { maxPerCluster?: number } = {},
   ): Promise<'ok' | 'lost' | 'cancelled'> {
-    const n = await this.db('environment_operations')
-      .where({ id, locked_by: workerId, status: 'running' })
-      .update({ locked_until: new Date(Date.now() + leaseMs) });
+    const mine = (b: Knex.QueryBuilder) =>
+      b.where({ id, locked_by: workerId, status: 'running' });
+    const row = await this.db('environment_operations')
+      .where(mine)
+      .first('cluster');
+    if (!row) return 'lost';
+    const n = await this.inClusterLock(row.cluster, async tx => {
+      const now = new Date();
+      return tx('environment_operations')
+        .where(mine)
+        .where(b => {
+          b.where('locked_until', '>=', now).orWhere('waiting', true);
+          if (options.maxPerCluster !== undefined)
+            b.orWhereRaw('(?) < ?', [
+              this.slotHolders(tx, now).where('r.cluster', row.cluster),
+              options.maxPerCluster,
+            ]);
+        })
+        .update({ locked_until: new Date(now.getTime() + leaseMs) });
+    });
     if (n !== 1) return 'lost';
     return (await this.cancelRequested([id])).length ? 'cancelled' : 'ok';
+  }
+
+  /** The count of a cluster's slot holders (alias r): running, not waiting, lease live. */
+  private slotHolders(db: Knex | Knex.Transaction, now: Date) {
+    return db('environment_operations as r')
+      .where('r.status', 'running')
+      .where('r.waiting', false)
+      .where('r.locked_until', '>=', now)
+      .count({ n: '*' });
+  }
+
+  /** Runs fn in a transaction that holds the cluster's lock (see the top of this file). */
+  private inClusterLock<T>(
+    cluster: string,
+    fn: (tx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async tx => {
+      if (!this.sqlite) {
+        await tx('environment_cluster_slots')
+          .insert({ cluster })
+          .onConflict('cluster')
+          .ignore();
+        await tx('environment_cluster_slots')
+          .where({ cluster })
+          .forUpdate()
+          .select('cluster');
+      }
+      return fn(tx);
+    });
   }
 
   /** Of these operations, the ones a destroy asked to stop. */

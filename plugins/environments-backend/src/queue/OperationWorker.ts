@@ -15,6 +15,10 @@ export interface WorkerOptions {
   concurrencyPerCluster: number;
   clusters: string[];
   pollIntervalMs: number;
+  /**
+   * The lease of a running operation, renewed every third of it. From
+   * `environments.queue.leaseSeconds` (at least 10 s); tests may pass a shorter one here.
+   */
   leaseMs: number;
   maxAttempts: number;
 }
@@ -114,7 +118,9 @@ export class OperationWorker {
     );
     const renew = setInterval(async () => {
       const state = await this.queue
-        .renewLease(op.id, this.id, this.options.leaseMs)
+        .renewLease(op.id, this.id, this.options.leaseMs, {
+          maxPerCluster: this.options.concurrencyPerCluster,
+        })
         .catch(() => 'lost' as const);
       if (state === 'lost') abort.abort(new Error('lease lost'));
       if (state === 'cancelled')

@@ -102,6 +102,7 @@ export class Reconciler {
     // away (its ExternalNames are pruned) rather than wedging every later operation.
     const { fallbacks, chain } = await fallbacksOf(env, this.store);
     return {
+      environmentId: env.id,
       spec: env.spec,
       services,
       revision: env.revision,
@@ -111,8 +112,12 @@ export class Reconciler {
       restartedAt: env.restartedAt,
       fallbacks,
       baseNamespace: chain[0]?.namespace,
-      bases: chain.map(b => b.name),
+      bases: chain.map(b => b.id),
       ingressNamespace: this.config.ingressNamespace,
+      podSecurity: this.config.purposes[env.spec.purpose].podSecurity,
+      egressCidrs:
+        this.config.clusters.find(c => c.name === env.cluster)?.policy
+          ?.egressCidrs ?? [],
       ingressClassName: this.config.ingressClassName,
       clusterDomain: this.config.clusterDomain,
     };
@@ -348,16 +353,24 @@ export class Reconciler {
     run: StepRunner,
   ) {
     const { client } = this.cluster(env.cluster);
-    await run.step(
+    const deleted = await run.step(
       'delete',
-      () => client.deleteNamespace(env.namespace),
-      () => `deleting namespace ${env.namespace}`,
+      () => client.deleteNamespace(env.namespace, env, run.signal),
+      o => {
+        if (o.owned === 'theirs')
+          return `namespace ${env.namespace} is not this environment's (${o.reason}): left alone`;
+        if (o.owned === 'absent')
+          return `namespace ${env.namespace} is already gone`;
+        return `deleting namespace ${env.namespace}`;
+      },
     );
     // Terminating a namespace is the API server's work, not ours: hold no slot meanwhile.
     await run.releaseSlot?.();
     await run.step(
       'verify',
       async () => {
+        // Someone else's namespace stays: there is nothing of ours in it to wait for.
+        if (deleted.owned === 'theirs') return [];
         const deadline = Date.now() + 120_000;
         for (;;) {
           run.signal.throwIfAborted();
@@ -392,6 +405,12 @@ export class Reconciler {
       env.id,
       op.type === 'expire' ? 'expire' : 'destroy',
     );
+    // Dependants left behind stop falling back to it: each renders again without it.
+    for (const d of await this.store.listDependants(env.id)) {
+      await this.store.requestRepair(d.name, [
+        `base ${env.name} was destroyed`,
+      ]);
+    }
   }
 }
 

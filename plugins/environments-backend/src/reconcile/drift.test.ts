@@ -78,9 +78,19 @@ describe('detectDrift', () => {
 
   it('sees a NetworkPolicy rule that lost its peers', () => {
     const s = stored();
-    (s.networkpolicies[0] as any).spec.ingress = [{}];
+    (
+      s.networkpolicies.find(
+        n => n.metadata?.name === 'environment-isolation',
+      ) as any
+    ).spec.ingress = [{}];
+    (
+      s.networkpolicies.find(
+        n => n.metadata?.name === 'environment-egress',
+      ) as any
+    ).spec.egress = [];
     expect(detectDrift(desired, s)).toEqual([
-      'NetworkPolicy/environment-isolation was changed (spec.ingress[0].from: 4 item(s) wanted, none found)',
+      'NetworkPolicy/environment-isolation was changed (spec.ingress[0].from: 3 item(s) wanted, none found)',
+      'NetworkPolicy/environment-egress was changed (spec.egress: 2 item(s) wanted, 0 found)',
     ]);
   });
 });

@@ -132,13 +132,25 @@ export class RegistryStore {
       .ignore();
   }
 
-  async dueRegistrations(limit = 50) {
-    const rows = await this.db('environment_registrar_outbox')
-      .whereNull('delivered_at')
-      .where('next_attempt_at', '<=', new Date())
-      .orderBy('id')
-      .limit(limit);
-    return rows.map(r => ({
+  /**
+   * The events due for delivery, the oldest first, at most `limitPerRegistrar` of each of
+   * these registrars: rows of a registrar that is not configured here never take the place
+   * of another's, and one registrar's backlog never holds up another's.
+   */
+  async dueRegistrations(registrars: string[], limitPerRegistrar = 50) {
+    const now = new Date();
+    const batches = await Promise.all(
+      [...new Set(registrars)].map(registrar =>
+        this.db('environment_registrar_outbox')
+          .where({ registrar })
+          .whereNull('delivered_at')
+          .whereNull('failed_at')
+          .where('next_attempt_at', '<=', now)
+          .orderBy('id')
+          .limit(limitPerRegistrar),
+      ),
+    );
+    return batches.flat().map(r => ({
       id: Number(r.id),
       registrar: r.registrar as string,
       event: JSON.parse(r.event),
@@ -146,13 +158,21 @@ export class RegistryStore {
     }));
   }
 
+  /** A delivered event is done with: it leaves the outbox. */
   async registrationDelivered(id: number) {
-    await this.db('environment_registrar_outbox')
-      .where({ id })
-      .update({ delivered_at: new Date(), last_error: null });
+    await this.db('environment_registrar_outbox').where({ id }).delete();
   }
 
-  async registrationFailed(id: number, error: string, retryInMs: number) {
+  /**
+   * Records a failed delivery. Once the event has failed `maxAttempts` times it is marked
+   * failed: kept with its last error for the registry view, never retried. True when it was.
+   */
+  async registrationFailed(
+    id: number,
+    error: string,
+    retryInMs: number,
+    maxAttempts = Infinity,
+  ): Promise<boolean> {
     await this.db('environment_registrar_outbox')
       .where({ id })
       .update({
@@ -160,23 +180,62 @@ export class RegistryStore {
         last_error: error.slice(0, 2000),
         next_attempt_at: new Date(Date.now() + retryInMs),
       });
+    if (!Number.isFinite(maxAttempts)) return false;
+    const n = await this.db('environment_registrar_outbox')
+      .where({ id })
+      .whereNull('failed_at')
+      .where('attempts', '>=', maxAttempts)
+      .update({ failed_at: new Date() });
+    return n === 1;
   }
 
-  /** Per registrar: undelivered events and the newest error, for the registry view. */
+  /**
+   * Clears the outbox of what nobody will deliver or look at: events delivered before
+   * delivered events were deleted (or by an older replica), events of registrars not among
+   * `configured` that are older than `unconfiguredAfterMs` (the registrar was removed; the
+   * grace keeps a replica that does not have it yet, during a rolling change of config, from
+   * dropping another's work), and failed events older than `failedForMs`.
+   */
+  async purgeOutbox(options: {
+    configured: string[];
+    unconfiguredAfterMs: number;
+    failedForMs: number;
+  }) {
+    const now = Date.now();
+    const table = () => this.db('environment_registrar_outbox');
+    const delivered = await table().whereNotNull('delivered_at').delete();
+    const unconfigured = await table()
+      .whereNotIn('registrar', options.configured)
+      .where('created_at', '<=', new Date(now - options.unconfiguredAfterMs))
+      .delete();
+    const failed = await table()
+      .where('failed_at', '<=', new Date(now - options.failedForMs))
+      .delete();
+    return { delivered, unconfigured, failed };
+  }
+
+  /**
+   * Per registrar, for the registry view: events still to deliver (pending) and the most
+   * attempts among them, events given up on (failed), and the newest error of either.
+   */
   async registrarStatus(environment: string) {
     const rows = await this.db('environment_registrar_outbox')
       .where({ environment })
       .whereNull('delivered_at')
-      .select('registrar', 'last_error', 'attempts')
+      .select('registrar', 'last_error', 'attempts', 'failed_at')
       .orderBy('id', 'desc');
     const out: Record<
       string,
-      { pending: number; lastError?: string; attempts: number }
+      { pending: number; failed: number; lastError?: string; attempts: number }
     > = {};
     for (const r of rows) {
-      const s = (out[r.registrar] ??= { pending: 0, attempts: 0 });
-      s.pending++;
-      s.attempts = Math.max(s.attempts, r.attempts);
+      const s = (out[r.registrar] ??= { pending: 0, failed: 0, attempts: 0 });
+      if (r.failed_at === null || r.failed_at === undefined) {
+        s.pending++;
+        s.attempts = Math.max(s.attempts, r.attempts);
+      } else {
+        s.failed++;
+      }
       if (!s.lastError && r.last_error) s.lastError = r.last_error;
     }
     return out;

@@ -4,6 +4,7 @@
  */
 import {
   BASE_ANNOTATION,
+  ENVIRONMENT_ID_ANNOTATION,
   OWNER_ANNOTATION,
   PURPOSE_LABEL,
 } from '@archipelago/plugin-environments-common';
@@ -19,9 +20,12 @@ export const NAMESPACE_RESOURCES: readonly ResourceName[] = [
   'persistentvolumeclaims',
 ];
 
-/** The label a namespace carries for each environment in its base chain. */
-export const chainLabel = (environment: string) =>
-  `base.archipelago.dev/${environment}`;
+/**
+ * The label a namespace carries for each environment in its base chain, by the base's id: a
+ * later environment of a destroyed base's name does not let the old dependants in.
+ */
+export const chainLabel = (environmentId: string) =>
+  `base.archipelago.dev/${environmentId}`;
 
 export function renderNamespace(input: RenderInput): Manifest[] {
   const { spec, namespace, sizing } = input;
@@ -32,9 +36,11 @@ export function renderNamespace(input: RenderInput): Manifest[] {
     { podSelector: {} },
     // Environments that fall back to this one call into it (seed 001), directly or through
     // bases of their own: each namespace is labelled with its whole base chain.
-    { namespaceSelector: { matchLabels: { [chainLabel(spec.name)]: 'true' } } },
-    // Direct dependants rendered before the chain labels existed.
-    { namespaceSelector: { matchLabels: { [BASE_ANNOTATION]: spec.name } } },
+    {
+      namespaceSelector: {
+        matchLabels: { [chainLabel(input.environmentId)]: 'true' },
+      },
+    },
     {
       namespaceSelector: {
         matchLabels: { 'kubernetes.io/metadata.name': input.ingressNamespace },
@@ -48,6 +54,47 @@ export function renderNamespace(input: RenderInput): Manifest[] {
       },
     });
   }
+  // Calls go to the environment itself, to the bases it falls back to, and to DNS; anything
+  // else only to the cluster's configured CIDRs.
+  const baseNamespaces = [
+    ...new Set(
+      [input.baseNamespace, ...input.fallbacks.map(f => f.namespace)].filter(
+        (n): n is string => !!n,
+      ),
+    ),
+  ].sort();
+  const egress: Array<Record<string, unknown>> = [
+    { to: [{ podSelector: {} }] },
+    ...baseNamespaces.map(n => ({
+      to: [
+        {
+          namespaceSelector: {
+            matchLabels: { 'kubernetes.io/metadata.name': n },
+          },
+        },
+      ],
+    })),
+    {
+      to: [
+        {
+          namespaceSelector: {
+            matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+          },
+        },
+      ],
+      ports: [
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ],
+    },
+    ...(input.egressCidrs?.length
+      ? [{ to: input.egressCidrs.map(cidr => ({ ipBlock: { cidr } })) }]
+      : []),
+  ];
+  const podSecurity = input.podSecurity ?? {
+    enforce: 'baseline',
+    warn: 'restricted',
+  };
   return [
     {
       apiVersion: 'v1',
@@ -55,15 +102,19 @@ export function renderNamespace(input: RenderInput): Manifest[] {
       metadata: {
         name: namespace,
         labels: {
+          ...spec.labels,
           ...labels,
+          // Pod Security admission, per purpose (config purposes.<p>.podSecurity).
+          'pod-security.kubernetes.io/enforce': podSecurity.enforce,
+          'pod-security.kubernetes.io/warn': podSecurity.warn,
           [PURPOSE_LABEL]: spec.purpose,
           ...(spec.base ? { [BASE_ANNOTATION]: spec.base } : {}),
           ...Object.fromEntries(
             (input.bases ?? []).map(b => [chainLabel(b), 'true']),
           ),
-          ...spec.labels,
         },
         annotations: prune({
+          [ENVIRONMENT_ID_ANNOTATION]: input.environmentId,
           [OWNER_ANNOTATION]: spec.owner,
           [BASE_ANNOTATION]: spec.base,
         }),
@@ -106,6 +157,12 @@ export function renderNamespace(input: RenderInput): Manifest[] {
         policyTypes: ['Ingress'],
         ingress: [{ from: allowedFrom }],
       },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta('environment-egress'),
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress },
     },
     ...codeVolumes(input).map(([name, size]) => ({
       apiVersion: 'v1',

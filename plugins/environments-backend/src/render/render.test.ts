@@ -58,7 +58,7 @@ describe('renderEnvironment', () => {
         { podSelector: {} },
         {
           namespaceSelector: {
-            matchLabels: { 'archipelago.dev/base': 'feat-login' },
+            matchLabels: { 'base.archipelago.dev/id-feat-login': 'true' },
           },
         },
         {
@@ -454,19 +454,21 @@ describe('renderEnvironment', () => {
     }
   });
 
-  it('labels the namespace with its whole base chain, so every base admits its dependants at any depth', () => {
+  it('labels the namespace with the id of every base in its chain, so every base admits its dependants at any depth', () => {
     const child = renderEnvironment(
       renderInput(
         { ...base, base: 'weekly', services: [{ name: 'game', version: '1' }] },
-        { bases: ['weekly', 'integration'] },
+        { bases: ['id-weekly', 'id-integration'] },
       ),
     );
-    expect(
-      find(child, 'Namespace', 'env-feat-login').metadata.labels,
-    ).toMatchObject({
+    const ns = find(child, 'Namespace', 'env-feat-login');
+    expect(ns.metadata.labels).toMatchObject({
       'archipelago.dev/base': 'weekly',
-      'base.archipelago.dev/weekly': 'true',
-      'base.archipelago.dev/integration': 'true',
+      'base.archipelago.dev/id-weekly': 'true',
+      'base.archipelago.dev/id-integration': 'true',
+    });
+    expect(ns.metadata.annotations).toMatchObject({
+      'archipelago.dev/environment-id': 'id-feat-login',
     });
     const root = renderEnvironment(
       renderInput({
@@ -480,8 +482,152 @@ describe('renderEnvironment', () => {
       find(root, 'NetworkPolicy', 'environment-isolation').spec.ingress[0].from,
     ).toContainEqual({
       namespaceSelector: {
-        matchLabels: { 'base.archipelago.dev/integration': 'true' },
+        matchLabels: { 'base.archipelago.dev/id-integration': 'true' },
       },
     });
+    // Only by id: a namesake's dependants (labelled with another id) are not admitted.
+    expect(
+      JSON.stringify(
+        find(root, 'NetworkPolicy', 'environment-isolation').spec.ingress,
+      ),
+    ).not.toContain('"archipelago.dev/base"');
+  });
+});
+
+describe('pods are hardened by default', () => {
+  const podSpecs = (objs: Manifest[]) =>
+    objs
+      .map(
+        (o: any) =>
+          o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec,
+      )
+      .filter(Boolean);
+
+  it('drops every capability, forbids escalation, runs as non-root with the runtime seccomp profile and mounts no token, for every kind (property)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...WORKLOAD_KINDS), kind => {
+        const objs = renderEnvironment(
+          renderInput({
+            ...base,
+            services: [
+              {
+                name: 'svc',
+                image: 'registry.local/studio/svc:1',
+                kind,
+                ports:
+                  kind === 'http' || kind === 'socket'
+                    ? [{ name: 'main', port: 8080 }]
+                    : undefined,
+                schedule: kind === 'cron' ? '*/5 * * * *' : undefined,
+              },
+            ],
+          }),
+        );
+        const [pod] = podSpecs(objs);
+        expect(pod.automountServiceAccountToken).toBe(false);
+        expect(pod.securityContext).toEqual({
+          runAsNonRoot: true,
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(pod.containers[0].securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+      }),
+    );
+  });
+
+  it('takes root and capabilities only from the service definition', () => {
+    const input = renderInput({
+      ...base,
+      services: [{ name: 'global', version: '1' }],
+    });
+    input.services[0] = {
+      ...input.services[0],
+      security: { runAsRoot: true, capabilities: ['SYS_TIME', 'NET_ADMIN'] },
+    };
+    const [pod] = podSpecs(renderEnvironment(input));
+    expect(pod.securityContext).toEqual({
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod.containers[0].securityContext.capabilities).toEqual({
+      drop: ['ALL'],
+      add: ['NET_ADMIN', 'SYS_TIME'],
+    });
+  });
+
+  it('labels the namespace for Pod Security admission, and lets no spec label override it', () => {
+    const objs = renderEnvironment(
+      renderInput(
+        { ...base, services: [{ name: 'global', version: '1' }] },
+        { podSecurity: { enforce: 'restricted', warn: 'restricted' } },
+      ),
+    );
+    expect(
+      find(objs, 'Namespace', 'env-feat-login').metadata.labels,
+    ).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+    });
+  });
+
+  it('lets pods call only their environment, their bases, DNS and the configured CIDRs', () => {
+    const objs = renderEnvironment(
+      renderInput(
+        {
+          ...base,
+          base: 'integration',
+          services: [{ name: 'game', version: '1' }],
+        },
+        {
+          baseNamespace: 'env-weekly',
+          fallbacks: [
+            {
+              service: 'global',
+              environment: 'integration',
+              namespace: 'env-integration',
+            },
+          ],
+          egressCidrs: ['10.20.0.0/16'],
+        },
+      ),
+    );
+    const np = find(objs, 'NetworkPolicy', 'environment-egress');
+    expect(np.spec.policyTypes).toEqual(['Egress']);
+    expect(np.spec.egress).toEqual([
+      { to: [{ podSelector: {} }] },
+      {
+        to: [
+          {
+            namespaceSelector: {
+              matchLabels: { 'kubernetes.io/metadata.name': 'env-integration' },
+            },
+          },
+        ],
+      },
+      {
+        to: [
+          {
+            namespaceSelector: {
+              matchLabels: { 'kubernetes.io/metadata.name': 'env-weekly' },
+            },
+          },
+        ],
+      },
+      {
+        to: [
+          {
+            namespaceSelector: {
+              matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+            },
+          },
+        ],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+      { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] },
+    ]);
   });
 });

@@ -56,6 +56,7 @@ export function renderInput(
   const r = resolved(spec);
   return {
     ...r,
+    environmentId: `id-${r.spec.name}`,
     revision: 1,
     namespace: `env-${r.spec.name}`,
     sizing: {

@@ -42,6 +42,8 @@ export interface Fallback {
 }
 
 export interface RenderInput {
+  /** The environment's id: its namespace is annotated with it, and dependants select on it. */
+  environmentId: string;
   spec: EnvironmentSpec;
   services: ResolvedService[];
   revision: number;
@@ -55,10 +57,14 @@ export interface RenderInput {
   fallbacks: Fallback[];
   /** Namespace of the base environment, allowed through the NetworkPolicy. */
   baseNamespace?: string;
-  /** Every base in the chain, nearest first: the namespace is labelled with each. */
+  /** The id of every base in the chain, nearest first: the namespace is labelled with each. */
   bases?: string[];
   /** Namespace of the ingress controller, allowed through the NetworkPolicy. */
   ingressNamespace: string;
+  /** Pod Security admission levels for the namespace (defaults: enforce baseline, warn restricted). */
+  podSecurity?: { enforce: string; warn: string };
+  /** CIDRs the pods may reach besides the environment, its bases and DNS. */
+  egressCidrs?: string[];
   ingressClassName?: string;
   clusterDomain: string;
 }

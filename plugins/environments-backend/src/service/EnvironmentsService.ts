@@ -1,4 +1,9 @@
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import type { Writable } from 'node:stream';
 import type { ClusterClient } from '../cluster/ClusterClient';
 import { PermanentError, ValidationError } from '../errors';
@@ -23,6 +28,7 @@ import type {
 } from '../reconcile/Reconciler';
 import { addressableServices, fallbacksOf, liveBases } from '../bases/chain';
 import { extendedExpiry, initialExpiry } from '../ttl/ttl';
+import { HeldHost, checkReach } from '../security/reach';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -37,6 +43,30 @@ import {
   podViews,
 } from '../status/derive';
 
+/**
+ * Who asks, and what the permission policy lets them do beyond the route's own permission.
+ * Internal callers (expiry, tests) pass a plain string: they act for anyone.
+ */
+export interface Caller {
+  /** A user entity ref, or service:<subject>. */
+  ref: string;
+  /** Whether the caller may make `owner` the owner of an environment. */
+  mayOwn(owner: string): Promise<boolean>;
+  /** Whether the caller may name this environment as a base. */
+  mayUseBase(name: string): Promise<boolean>;
+}
+
+const trusted = (ref: string): Caller => ({
+  ref,
+  mayOwn: async () => true,
+  mayUseBase: async () => true,
+});
+const callerOf = (c: Caller | string) =>
+  typeof c === 'string' ? trusted(c) : c;
+
+/** What to do with the live dependants of an environment being destroyed. */
+export type DependantsPolicy = 'refuse' | 'orphan' | 'destroy';
+
 export class EnvironmentsService {
   constructor(
     private readonly store: EnvironmentStore,
@@ -50,12 +80,15 @@ export class EnvironmentsService {
   async validate(
     input: unknown,
     now = new Date(),
+    caller: Caller | string = 'system',
   ): Promise<{
     spec: EnvironmentSpec;
     services: ResolvedService[];
     cluster: string;
+    baseId?: string;
     expiresAt?: Date;
   }> {
+    const who = callerOf(caller);
     const parsed = validateEnvironmentSpec(input);
     if (!parsed.success) throw new ValidationError(parsed.errors);
     const spec = {
@@ -75,6 +108,12 @@ export class EnvironmentsService {
     const { lookup } = await this.definitions.lookup();
     const resolved = resolveServices(spec, lookup);
     if (!resolved.success) errors.push(...resolved.errors);
+    if (!(await who.mayOwn(spec.owner))) {
+      throw new NotAllowedError(
+        `owner: you may create environments only for yourself or a group you belong to, not for ${spec.owner} (the permission policy refuses environments.environment.create.for-others)`,
+      );
+    }
+    let baseId: string | undefined;
     if (spec.base) {
       const base = await this.store.getEnvironment(spec.base);
       if (!base || base.destroyedAt)
@@ -87,6 +126,11 @@ export class EnvironmentsService {
           path: 'base',
           message: `"${spec.base}" runs on cluster "${base.cluster}", not "${cluster}"`,
         });
+      else if (!(await who.mayUseBase(base.name)))
+        throw new NotAllowedError(
+          `base: you may not use environment "${base.name}" as a base (the permission policy refuses environments.environment.base.use; its owner is ${base.owner})`,
+        );
+      else baseId = base.id;
     }
     const { expiresAt, error } = initialExpiry(
       spec,
@@ -94,18 +138,82 @@ export class EnvironmentsService {
       now,
     );
     if (error) errors.push(error);
+    if (resolved.success && errors.length === 0)
+      errors.push(...(await this.reachErrors(cluster, resolved.value)));
     if (errors.length || !resolved.success) throw new ValidationError(errors);
-    return { spec, services: resolved.value, cluster, expiresAt };
+    return { spec, services: resolved.value, cluster, baseId, expiresAt };
   }
 
-  async create(input: unknown, user: string) {
-    const { spec, services, cluster, expiresAt } = await this.validate(input);
+  /** What the cluster's policy refuses of these services (see security/reach.ts). */
+  private async reachErrors(
+    cluster: string,
+    services: ResolvedService[],
+    self?: string,
+    pathOf?: (service: string) => string,
+  ): Promise<FieldError[]> {
+    const heldHosts: HeldHost[] = [];
+    for (const e of await this.store.listEnvironments({ cluster })) {
+      if (e.id === self) continue;
+      for (const svc of e.services ?? e.spec.services) {
+        if (svc.ingress)
+          heldHosts.push({ host: svc.ingress.host, environment: e.name });
+      }
+    }
+    return checkReach(
+      services,
+      this.config.clusters.find(c => c.name === cluster)?.policy,
+      { cluster, heldHosts, pathOf },
+    );
+  }
+
+  /**
+   * Refuses a name whose namespace exists in the cluster and is not Archipelago's for that
+   * name, before anything is recorded. The apply step checks again (with the environment's
+   * id); this only answers early. An unreachable cluster leaves the check to that step.
+   */
+  private async checkNamespaceFree(
+    cluster: string,
+    namespace: string,
+    name: string,
+  ) {
+    const taken = await this.store.getByNamespace(cluster, namespace);
+    if (taken)
+      throw new ConflictError(
+        `name: namespace ${namespace} on cluster ${cluster} belongs to live environment "${taken.name}"`,
+      );
+    const client = this.reconciler.cluster(cluster)?.client;
+    if (!client) return;
+    const o = await client
+      .namespaceOwnership(namespace, { id: '', name })
+      .catch(() => undefined);
+    if (o?.owned === 'theirs')
+      throw new ConflictError(
+        `name: namespace ${namespace} already exists on cluster ${cluster} and ${o.reason}; Archipelago never takes over a namespace it did not make. Choose another name.`,
+      );
+  }
+
+  async create(input: unknown, caller: Caller | string) {
+    const who = callerOf(caller);
+    const { spec, services, cluster, baseId, expiresAt } = await this.validate(
+      input,
+      new Date(),
+      who,
+    );
+    const namespace = `${this.config.namespacePrefix}${spec.name}`;
+    if (
+      await this.store.getEnvironment(spec.name).then(e => e && !e.destroyedAt)
+    )
+      throw new ConflictError(
+        `An environment named "${spec.name}" already exists`,
+      );
+    await this.checkNamespaceFree(cluster, namespace, spec.name);
     const result = await this.store.createEnvironment({
       spec,
       services,
       cluster,
-      namespace: `${this.config.namespacePrefix}${spec.name}`,
-      createdBy: user,
+      namespace,
+      baseId,
+      createdBy: who.ref,
       expiresAt,
     });
     this.onQueued(result.operation);
@@ -116,8 +224,12 @@ export class EnvironmentsService {
   }
 
   /** Validates and renders without touching the cluster, and reports whether it would fit. */
-  async dryRun(request: unknown) {
-    const { spec, services, cluster } = await this.validate(request);
+  async dryRun(request: unknown, caller: Caller | string = 'system') {
+    const { spec, services, cluster, baseId } = await this.validate(
+      request,
+      new Date(),
+      caller,
+    );
     if (
       await this.store.getEnvironment(spec.name).then(e => e && !e.destroyedAt)
     ) {
@@ -134,6 +246,7 @@ export class EnvironmentsService {
       owner: spec.owner,
       purpose: spec.purpose,
       base: spec.base,
+      baseId,
       spec,
       services,
       revision: 1,
@@ -221,6 +334,14 @@ export class EnvironmentsService {
         const resolved = resolveServices(spec, lookup);
         if (!resolved.success)
           throw new ValidationError(resolved.errors, 'Invalid operation');
+        const index = new Map(req.services.map((s, i) => [s.name, i]));
+        const reach = await this.reachErrors(
+          env.cluster,
+          resolved.value.filter(r => changes.has(r.name)),
+          env.id,
+          service => `services[${index.get(service)}]`,
+        );
+        if (reach.length) throw new ValidationError(reach, 'Invalid operation');
         op = await this.store.requestOperation(
           name,
           { type: 'deploy', requestedBy: user, params: req },
@@ -331,18 +452,57 @@ export class EnvironmentsService {
     return op;
   }
 
+  /**
+   * Queues the destroy of an environment. One with live dependants is refused unless the
+   * request says what becomes of them: `orphan` repairs each so that it stops falling back to
+   * this one, `destroy` destroys them too (mayDestroy says whether the caller may).
+   */
   async destroy(
     name: string,
     user: string,
     type: 'destroy' | 'expire' = 'destroy',
+    options: {
+      dependants?: DependantsPolicy;
+      mayDestroy?: (name: string) => Promise<boolean>;
+    } = {},
   ) {
-    await this.live(name);
+    const env = await this.live(name);
+    const dependants = await this.store.listDependants(env.id);
+    const policy =
+      options.dependants ?? (type === 'expire' ? 'orphan' : 'refuse');
+    if (dependants.length && policy === 'refuse')
+      throw new ConflictError(
+        `dependants: ${name} is the base of ${dependants
+          .map(d => d.name)
+          .join(
+            ', ',
+          )}; say dependants=orphan (they stop falling back to it) or dependants=destroy (they are destroyed too)`,
+      );
+    if (policy === 'destroy') {
+      for (const d of dependants) {
+        if (options.mayDestroy && !(await options.mayDestroy(d.name)))
+          throw new NotAllowedError(
+            `dependants: you may not destroy ${d.name}, a dependant of ${name} (environments.environment.delete)`,
+          );
+      }
+    }
     const op = await this.store.requestOperation(name, {
       type,
       requestedBy: user,
-      params: {},
+      params: dependants.length
+        ? { dependants: policy, dependantNames: dependants.map(d => d.name) }
+        : {},
     });
     this.onQueued(op);
+    // Orphans are repaired once the base is gone (the reconciler queues that, see destroy in
+    // Reconciler.ts): their fallbacks and chain labels then go.
+    if (policy === 'destroy') {
+      for (const d of dependants)
+        await this.destroy(d.name, user, 'destroy', {
+          dependants: 'destroy',
+          mayDestroy: options.mayDestroy,
+        });
+    }
     return op;
   }
 

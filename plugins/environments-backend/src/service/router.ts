@@ -19,11 +19,13 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import {
+  environmentCreateForOthersPermission,
   environmentCreatePermission,
   environmentDeletePermission,
   environmentLogsReadPermission,
   environmentReadPermission,
   environmentUpdatePermission,
+  environmentUseAsBasePermission,
   FieldError,
   describeFieldErrors,
   formatPath,
@@ -34,7 +36,12 @@ import {
 } from '@archipelago/plugin-environments-common';
 import { PassThrough } from 'node:stream';
 import { ValidationError, errorMessage } from '../errors';
-import { EnvironmentsService, stripInternal } from './EnvironmentsService';
+import {
+  Caller,
+  DependantsPolicy,
+  EnvironmentsService,
+  stripInternal,
+} from './EnvironmentsService';
 import { createOpenApiRouter } from '../schema/openapi';
 
 export interface RouterOptions {
@@ -125,6 +132,51 @@ export async function createRouter(
       );
     }
     return c;
+  };
+
+  const allowed = async (
+    c: BackstageCredentials,
+    permission: BasicPermission | ResourcePermission,
+    resourceRef?: string,
+  ) => {
+    const [decision] = await permissions.authorize(
+      [
+        resourceRef
+          ? { permission: permission as ResourcePermission, resourceRef }
+          : { permission: permission as BasicPermission },
+      ],
+      { credentials: c },
+    );
+    return decision.result === AuthorizeResult.ALLOW;
+  };
+
+  /**
+   * The caller as the service sees it. A user owns what their ownership refs name (themselves
+   * and their groups); anything else, and every base, is the policy's decision. A service
+   * principal (a static token, say) acts for any owner, unless its access restrictions leave
+   * out environments.environment.create.for-others.
+   */
+  const callerOf = async (c: BackstageCredentials): Promise<Caller> => {
+    const ref = await actor(c);
+    if ((c.principal as { type: string }).type !== 'user') {
+      // Allowed unless the token's access restrictions leave the permission out.
+      return {
+        ref,
+        mayOwn: () => allowed(c, environmentCreateForOthersPermission),
+        mayUseBase: name => allowed(c, environmentUseAsBasePermission, name),
+      };
+    }
+    const info = await userInfo.getUserInfo(c);
+    const own = new Set(
+      info.ownershipEntityRefs.map(r => r.toLocaleLowerCase('en-US')),
+    );
+    return {
+      ref,
+      mayOwn: async owner =>
+        own.has(owner.toLocaleLowerCase('en-US')) ||
+        allowed(c, environmentCreateForOthersPermission),
+      mayUseBase: name => allowed(c, environmentUseAsBasePermission, name),
+    };
   };
 
   /** Runs a mutation through the auditor; validation errors answer 400 with every field. */
@@ -219,10 +271,10 @@ export async function createRouter(
   router.post('/environments', async (req, res) => {
     const dryRun = req.query.dryRun === true;
     const c = await authorize(req, environmentCreatePermission);
-    const user = await actor(c);
+    const caller = await callerOf(c);
     if (dryRun) {
       try {
-        res.json(await service.dryRun(req.body));
+        res.json(await service.dryRun(req.body, caller));
       } catch (error) {
         if (!sendValidationError(res, error)) throw error;
       }
@@ -232,9 +284,12 @@ export async function createRouter(
       req,
       res,
       'environment-create',
-      { name: String(req.body?.name ?? '') },
+      {
+        name: String(req.body?.name ?? ''),
+        owner: String(req.body?.owner ?? ''),
+      },
       async () => {
-        const result = await service.create(req.body, user);
+        const result = await service.create(req.body, caller);
         return {
           status: 202,
           body: {
@@ -277,7 +332,12 @@ export async function createRouter(
       environmentDeletePermission,
       'environment-destroy',
       {},
-      user => service.destroy(req.params.name, user),
+      user =>
+        service.destroy(req.params.name, user, 'destroy', {
+          dependants: req.query.dependants as DependantsPolicy | undefined,
+          mayDestroy: async name =>
+            allowed(await credentials(req), environmentDeletePermission, name),
+        }),
     ),
   );
   router.post('/environments/:name/operations', (req, res) =>

@@ -281,16 +281,23 @@ describe('EnvironmentStore', () => {
       ];
       await store.registry.enqueueRegistrations(['webhook'], events);
       await store.registry.enqueueRegistrations(['webhook'], events); // a second replica observing the same change
-      const due = await store.registry.dueRegistrations();
+      const due = await store.registry.dueRegistrations(['webhook']);
       expect(due).toHaveLength(1);
       await store.registry.registrationFailed(
         due[0].id,
         'connection refused',
         60_000,
       );
-      expect(await store.registry.dueRegistrations()).toHaveLength(0);
+      expect(await store.registry.dueRegistrations(['webhook'])).toHaveLength(
+        0,
+      );
       expect(await store.registry.registrarStatus('feat')).toEqual({
-        webhook: { pending: 1, attempts: 1, lastError: 'connection refused' },
+        webhook: {
+          pending: 1,
+          failed: 0,
+          attempts: 1,
+          lastError: 'connection refused',
+        },
       });
     });
   });

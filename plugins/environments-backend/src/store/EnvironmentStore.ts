@@ -27,7 +27,10 @@ export interface EnvironmentRecord {
   namespace: string;
   owner: string;
   purpose: string;
+  /** The base's name, as the spec gave it (for display). */
   base?: string;
+  /** The base environment's id, fixed at create: a later namesake never becomes the base. */
+  baseId?: string;
   title?: string;
   spec: EnvironmentSpec;
   revision: number;
@@ -112,6 +115,8 @@ export class EnvironmentStore {
     services?: ResolvedService[];
     cluster: string;
     namespace: string;
+    /** The id of the live environment spec.base names. */
+    baseId?: string;
     createdBy: string;
     expiresAt?: Date;
   }): Promise<{ environment: EnvironmentRecord; operation: OperationRecord }> {
@@ -127,6 +132,7 @@ export class EnvironmentStore {
           owner: input.spec.owner,
           purpose: input.spec.purpose,
           base: input.spec.base ?? null,
+          base_id: input.baseId ?? null,
           title: input.spec.title ?? null,
           spec: JSON.stringify(input.spec),
           services: input.services ? JSON.stringify(input.services) : null,
@@ -161,8 +167,14 @@ export class EnvironmentStore {
       });
     } catch (e) {
       if (isUniqueViolation(e)) {
+        const named = await this.db('environments')
+          .where({ name: input.spec.name })
+          .whereNull('destroyed_at')
+          .first('id');
         throw new ConflictError(
-          `An environment named "${input.spec.name}" already exists`,
+          named
+            ? `An environment named "${input.spec.name}" already exists`
+            : `Namespace ${input.namespace} on cluster ${input.cluster} already belongs to a live environment`,
         );
       }
       throw e;
@@ -337,6 +349,35 @@ export class EnvironmentStore {
 
   async getEnvironmentById(id: string): Promise<EnvironmentRecord | undefined> {
     const row = await this.db('environments').where({ id }).first();
+    return row ? toEnvironment(row) : undefined;
+  }
+
+  /** The live environments whose base is this one, but those already being destroyed. */
+  async listDependants(id: string): Promise<EnvironmentRecord[]> {
+    const rows = await this.db('environments')
+      .where({ base_id: id })
+      .whereNull('destroyed_at')
+      .whereNotExists(b =>
+        b
+          .select(this.db.raw('1'))
+          .from('environment_operations as o')
+          .whereRaw('o.environment_id = environments.id')
+          .whereIn('o.type', ['destroy', 'expire'])
+          .whereIn('o.status', ['pending', 'running']),
+      )
+      .orderBy('name');
+    return rows.map(r => toEnvironment(r));
+  }
+
+  /** The live environment holding a namespace of a cluster, if any. */
+  async getByNamespace(
+    cluster: string,
+    namespace: string,
+  ): Promise<EnvironmentRecord | undefined> {
+    const row = await this.db('environments')
+      .where({ cluster, namespace })
+      .whereNull('destroyed_at')
+      .first();
     return row ? toEnvironment(row) : undefined;
   }
 

@@ -12,6 +12,7 @@ export interface EnvironmentRow
     'id' | 'name' | 'cluster' | 'namespace' | 'owner' | 'purpose' | 'revision'
   > {
   base: string | null;
+  base_id: string | null;
   title: string | null;
   spec: string;
   services: string | null;
@@ -81,6 +82,7 @@ export function toEnvironment(r: EnvironmentRow): EnvironmentRecord {
     owner: r.owner,
     purpose: r.purpose,
     base: r.base ?? undefined,
+    baseId: r.base_id ?? undefined,
     title: r.title ?? undefined,
     spec: json(r.spec, {} as EnvironmentSpec),
     revision: r.revision,

@@ -228,6 +228,17 @@ export function podTemplate(
       ? probe(svc.probes.liveness)
       : undefined,
     volumeMounts: volumeMounts.length ? volumeMounts : undefined,
+    // Hardened by default; root and capabilities come only from the service definition
+    // (checked against the cluster's allowedCapabilities before anything is recorded).
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: prune({
+        drop: ['ALL'],
+        add: svc.security?.capabilities?.length
+          ? [...svc.security.capabilities].sort()
+          : undefined,
+      }),
+    },
   });
   return {
     metadata: prune({
@@ -235,6 +246,11 @@ export function podTemplate(
       annotations: Object.keys(annotations).length ? annotations : undefined,
     }),
     spec: prune({
+      automountServiceAccountToken: false,
+      securityContext: prune({
+        runAsNonRoot: svc.security?.runAsRoot ? undefined : true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      }),
       containers: [container],
       volumes: volumes.length ? volumes : undefined,
       nodeSelector: svc.nodeSelector,

@@ -143,11 +143,21 @@ export class EnvironmentsClient {
     );
   }
 
+  /**
+   * Queues a destroy. An environment others use as their base needs `dependants`: orphan (they
+   * stop falling back to it) or destroy (they go too).
+   */
   destroyEnvironment(
     name: string,
-    options?: RequestOptions,
+    options?: RequestOptions & { dependants?: 'refuse' | 'orphan' | 'destroy' },
   ): Promise<Operation> {
-    return answer(this.api.destroyEnvironment({ path: { name } }, options));
+    const { dependants, ...rest } = options ?? {};
+    return answer(
+      this.api.destroyEnvironment(
+        { path: { name }, query: dependants ? { dependants } : {} },
+        rest,
+      ),
+    );
   }
 
   listOperations(

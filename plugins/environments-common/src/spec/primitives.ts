@@ -112,8 +112,8 @@ export const labelKey = z
   )
   .refine(
     k =>
-      !k.startsWith('archipelago.dev/') && !k.startsWith('app.kubernetes.io/'),
-    'is reserved for Archipelago',
+      !/^([a-z0-9.-]+\.)?(archipelago\.dev|kubernetes\.io|k8s\.io)\//.test(k),
+    'is reserved (archipelago.dev/, kubernetes.io/ and k8s.io/ prefixes, such as pod-security.kubernetes.io/ or base.archipelago.dev/, are set by Archipelago and Kubernetes)',
   );
 
 export const hostname = z

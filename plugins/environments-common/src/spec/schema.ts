@@ -121,7 +121,19 @@ const hostAlias = z
 const ingress = z
   .object({
     host: hostname,
-    path: z.string().max(1024).regex(/^\//, 'must start with "/"').optional(),
+    path: z
+      .string()
+      .max(256)
+      .regex(/^\//, 'must start with "/"')
+      .regex(
+        /^(\/[A-Za-z0-9._~-]+)*\/?$/,
+        'must be a plain path: segments of letters, digits and . _ ~ -, no "//"',
+      )
+      .refine(
+        p => !p.split('/').some(seg => seg === '.' || seg === '..'),
+        'must not contain "." or ".." segments',
+      )
+      .optional(),
   })
   .strict();
 
@@ -171,6 +183,29 @@ export const serviceDefinitionSchema = z
     image: imageRepository,
     defaultVersion: version.optional(),
     ...serviceSettingsShape,
+    /**
+     * How the service's containers may run. Only a service definition says this, never an
+     * environment request; capabilities must also be allowed by the cluster's config.
+     */
+    security: z
+      .object({
+        /** The image runs as root: runAsNonRoot is left out. */
+        runAsRoot: z.boolean().optional(),
+        /** Linux capabilities added after dropping ALL, e.g. NET_ADMIN, SYS_TIME (seed 002). */
+        capabilities: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[A-Z][A-Z0-9_]{1,31}$/,
+                'must be a capability name such as NET_ADMIN',
+              ),
+          )
+          .max(16)
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ServiceDefinition = z.infer<typeof serviceDefinitionSchema>;

@@ -95,6 +95,8 @@ export interface ResolvedService {
   volumes: NonNullable<ServiceRequest['volumes']>;
   schedule?: string;
   ingress?: ServiceRequest['ingress'];
+  /** From the service definition only: root, and capabilities beyond none. */
+  security?: { runAsRoot?: boolean; capabilities?: string[] };
 }
 
 /** Looks up a component's service definition by normalised entity ref. */
@@ -202,6 +204,7 @@ export function resolveServices(
         volumes,
         schedule,
         ingress,
+        ...(def?.security ? { security: def.security } : {}),
       });
     }
   });

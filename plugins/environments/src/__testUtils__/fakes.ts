@@ -185,8 +185,10 @@ export class FakeEnvironmentsApi implements EnvironmentsApi {
     this.operations.set(name, [op, ...(this.operations.get(name) ?? [])]);
     return op;
   }
-  async destroyEnvironment(name: string) {
-    this.record('destroyEnvironment', name);
+  async destroyEnvironment(name: string, options?: { dependants?: string }) {
+    if (options?.dependants)
+      this.record('destroyEnvironment', name, options.dependants);
+    else this.record('destroyEnvironment', name);
     return this.nextOperation({ type: 'destroy' });
   }
   async listOperations(name: string) {

@@ -164,6 +164,10 @@ const zh: EnvironmentsMessages = {
     confirm: '输入 {{name}} 以确认',
     mismatch: '与环境名称不一致',
     submit: '销毁',
+    dependants: '以它为基础环境的环境',
+    dependantsRefuse: '若有则不销毁',
+    dependantsOrphan: '保留它们，但不再以此为基础',
+    dependantsDestroy: '一并销毁',
   },
   operation: {
     title: '{{type}} · {{status}}',

@@ -273,6 +273,31 @@ describe('EnvironmentView', () => {
     expect(api.callsOf('destroyEnvironment')).toEqual([['feature-login']]);
   });
 
+  it('says what becomes of environments that use it as their base', async () => {
+    const { api, signals } = setup();
+    await renderEnvironments('/environments/feature-login', { api, signals });
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Destroy' }),
+    );
+    const dialog = screen.getByRole('dialog');
+    await userEvent.type(
+      within(dialog).getByLabelText('Type feature-login to confirm'),
+      'feature-login',
+    );
+    await userEvent.click(
+      within(dialog).getByLabelText('Environments that use it as their base'),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Destroy them too' }),
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Destroy' }),
+    );
+    expect(api.callsOf('destroyEnvironment')).toEqual([
+      ['feature-login', 'destroy'],
+    ]);
+  });
+
   it('extends the lifetime by a chosen or typed duration, refusing a bad one', async () => {
     const { api, signals } = setup();
     await renderEnvironments('/environments/feature-login', { api, signals });

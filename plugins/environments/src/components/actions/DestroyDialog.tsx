@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import { useApi } from '@backstage/core-plugin-api';
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
@@ -15,10 +16,14 @@ export function DestroyDialog(props: { open: boolean; onClose: () => void }) {
   const { name, value: env } = useEnvironmentContext();
   const { run, busy, message, setMessage, send } = useOperationDialog(onClose);
   const [typed, setTyped] = useState('');
+  const [dependants, setDependants] = useState<'refuse' | 'orphan' | 'destroy'>(
+    'refuse',
+  );
 
   useEffect(() => {
     if (open) {
       setTyped('');
+      setDependants('refuse');
       setMessage(undefined);
     }
   }, [open, setMessage]);
@@ -26,7 +31,14 @@ export function DestroyDialog(props: { open: boolean; onClose: () => void }) {
   const matches = typed.trim() === name;
   const submit = async () => {
     if (!matches) return;
-    await send(run('destroy', () => api.destroyEnvironment(name)));
+    await send(
+      run('destroy', () =>
+        api.destroyEnvironment(
+          name,
+          dependants === 'refuse' ? undefined : { dependants },
+        ),
+      ),
+    );
   };
 
   return (
@@ -59,6 +71,20 @@ export function DestroyDialog(props: { open: boolean; onClose: () => void }) {
         variant="outlined"
         inputProps={{ autoComplete: 'off', spellCheck: false }}
       />
+      <TextField
+        id="destroy-dependants"
+        select
+        label={t('destroy.dependants')}
+        value={dependants}
+        onChange={e => setDependants(e.target.value as typeof dependants)}
+        fullWidth
+        margin="dense"
+        variant="outlined"
+      >
+        <MenuItem value="refuse">{t('destroy.dependantsRefuse')}</MenuItem>
+        <MenuItem value="orphan">{t('destroy.dependantsOrphan')}</MenuItem>
+        <MenuItem value="destroy">{t('destroy.dependantsDestroy')}</MenuItem>
+      </TextField>
     </OperationDialog>
   );
 }

@@ -244,7 +244,20 @@ export const spec = {
       delete: {
         operationId: 'DestroyEnvironment',
         description:
-          'Queues a destroy operation, which deletes every object of the environment and verifies that none remains.',
+          "Queues a destroy operation, which deletes the environment's namespace (only if it carries the environment's id) and verifies that nothing of it remains. An environment other environments use as their base is destroyed only when dependants says what becomes of them.",
+        parameters: [
+          {
+            name: 'dependants',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'string',
+              enum: ['refuse', 'orphan', 'destroy'],
+            },
+            description:
+              'What becomes of environments that use this one as their base: refuse (the default) answers 409; orphan repairs each so it no longer falls back to this one; destroy destroys them too (needs the delete permission on each).',
+          },
+        ],
         responses: {
           '202': {
             description: 'The destroy operation is queued.',
@@ -443,6 +456,11 @@ export const spec = {
                         properties: {
                           pending: {
                             type: 'integer',
+                          },
+                          failed: {
+                            type: 'integer',
+                            description:
+                              'Events given up on after registrars.maxAttempts deliveries.',
                           },
                           attempts: {
                             type: 'integer',

@@ -40,6 +40,9 @@ export type DestroyEnvironment = {
   path: {
     name: string;
   };
+  query: {
+    dependants?: 'refuse' | 'orphan' | 'destroy';
+  };
   response: { [key: string]: any } | Error | Error | Error;
 };
 /**

@@ -55,6 +55,9 @@ export type DestroyEnvironment = {
   path: {
     name: string;
   };
+  query: {
+    dependants?: 'refuse' | 'orphan' | 'destroy';
+  };
 };
 /**
  * @public
@@ -221,8 +224,9 @@ export class DefaultApiClient {
   }
 
   /**
-   * Queues a destroy operation, which deletes every object of the environment and verifies that none remains.
+   * Queues a destroy operation, which deletes the environment\'s namespace (only if it carries the environment\'s id) and verifies that nothing of it remains. An environment other environments use as their base is destroyed only when dependants says what becomes of them.
    * @param name -
+   * @param dependants - What becomes of environments that use this one as their base: refuse (the default) answers 409; orphan repairs each so it no longer falls back to this one; destroy destroys them too (needs the delete permission on each).
    */
   public async destroyEnvironment(
     // @ts-ignore
@@ -231,10 +235,11 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<{ [key: string]: any }>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/environments/{name}`;
+    const uriTemplate = `/environments/{name}{?dependants}`;
 
     const uri = parser.parse(uriTemplate).expand({
       name: request.path.name,
+      ...request.query,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {

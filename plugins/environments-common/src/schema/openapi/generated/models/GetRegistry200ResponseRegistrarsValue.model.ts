@@ -9,6 +9,10 @@
  */
 export interface GetRegistry200ResponseRegistrarsValue {
   pending?: number;
+  /**
+   * Events given up on after registrars.maxAttempts deliveries.
+   */
+  failed?: number;
   attempts?: number;
   lastError?: string;
 }

@@ -1,0 +1,63 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import type { JsonObject } from '@backstage/types';
+import { readEnvironmentsConfig } from './config';
+
+const read = (environments: JsonObject) =>
+  readEnvironmentsConfig(mockServices.rootConfig({ data: { environments } }));
+
+describe('readEnvironmentsConfig: queue and registrars', () => {
+  it('defaults the lease to 60 s, queue attempts to 5 and registrar attempts to 20', () => {
+    const config = read({});
+    expect(config.queue.leaseMs).toBe(60_000);
+    expect(config.queue.maxAttempts).toBe(5);
+    expect(config.registrars.maxAttempts).toBe(20);
+  });
+
+  it('takes a lease of 10 s and more', () => {
+    expect(read({ queue: { leaseSeconds: 10 } }).queue.leaseMs).toBe(10_000);
+    expect(read({ queue: { leaseSeconds: 3600 } }).queue.leaseMs).toBe(
+      3_600_000,
+    );
+  });
+
+  it.each([3, 9, 0, -5, 12.5, 3601])(
+    'refuses a lease of %p s, naming the key',
+    leaseSeconds => {
+      expect(() => read({ queue: { leaseSeconds } })).toThrow(
+        'Invalid config environments.queue.leaseSeconds: must be a whole number of seconds from 10 to 3600',
+      );
+    },
+  );
+
+  it('refuses a lease that is not a number', () => {
+    expect(() => read({ queue: { leaseSeconds: '30s' } })).toThrow(
+      /environments\.queue\.leaseSeconds/,
+    );
+  });
+
+  it('takes and validates environments.registrars.maxAttempts', () => {
+    expect(
+      read({ registrars: { maxAttempts: 3 } }).registrars.maxAttempts,
+    ).toBe(3);
+    for (const maxAttempts of [0, 2.5, 1001])
+      expect(() => read({ registrars: { maxAttempts } })).toThrow(
+        'Invalid config environments.registrars.maxAttempts: must be a whole number from 1 to 1000',
+      );
+    // The webhook sits beside it.
+    expect(
+      read({
+        registrars: { maxAttempts: 7, webhook: { url: 'https://x.example' } },
+      }),
+    ).toMatchObject({
+      registrars: { maxAttempts: 7 },
+      webhook: { url: 'https://x.example' },
+    });
+  });
+
+  it('validates environments.queue.maxAttempts', () => {
+    expect(read({ queue: { maxAttempts: 1 } }).queue.maxAttempts).toBe(1);
+    expect(() => read({ queue: { maxAttempts: 0 } })).toThrow(
+      'Invalid config environments.queue.maxAttempts: must be a whole number from 1 to 100',
+    );
+  });
+});

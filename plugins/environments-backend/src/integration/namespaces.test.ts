@@ -1,0 +1,113 @@
+/*
+ * Archipelago never takes over or deletes a namespace that is not the environment's own
+ * (issue #11), against the real local test cluster: someone else's namespace of an
+ * environment's name survives a create and a destroy of that name.
+ */
+import { ENVIRONMENT_ID_ANNOTATION } from '@archipelago/plugin-environments-common';
+import {
+  eventually,
+  startEnvironmentsBackend,
+  testKube,
+  uniqueName,
+} from '../__testUtils__/harness';
+
+jest.setTimeout(240_000);
+
+describe('namespaces that are not the environment’s', () => {
+  let ctx: Awaited<ReturnType<typeof startEnvironmentsBackend>>;
+  const { core } = testKube();
+  const squatted = uniqueName('ops');
+  const swapped = uniqueName('swap');
+
+  const spec = (name: string) => ({
+    name,
+    owner: 'group:default/backend',
+    purpose: 'sandbox',
+    services: [{ name: 'global', replicas: 1 }],
+  });
+  const operationDone = (name: string, id: string) =>
+    eventually(`operation ${id} to finish`, async () => {
+      const op = (await ctx.api.get(`/environments/${name}/operations/${id}`))
+        .body;
+      return op.status === 'succeeded' || op.status === 'failed'
+        ? op
+        : undefined;
+    });
+
+  beforeAll(async () => {
+    ctx = await startEnvironmentsBackend();
+  });
+  afterAll(async () => {
+    for (const n of [squatted, swapped])
+      await core.deleteNamespace({ name: `env-${n}` }).catch(() => undefined);
+    await ctx?.backend.stop();
+  });
+
+  it("refuses to create an environment on someone else's namespace, and leaves it as it was", async () => {
+    const namespace = `env-${squatted}`;
+    await core.createNamespace({
+      body: { metadata: { name: namespace, labels: { team: 'ops' } } },
+    });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'ops-data' }, data: { keep: 'me' } },
+    });
+    const res = await ctx.api.post('/environments', spec(squatted));
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(
+      new RegExp(
+        `^name: namespace ${namespace} already exists on cluster \\S+ and it was not made by Archipelago`,
+      ),
+    );
+    expect((await ctx.api.get(`/environments/${squatted}`)).status).toBe(404);
+    // Destroying that name finds nothing to destroy.
+    expect((await ctx.api.delete(`/environments/${squatted}`)).status).toBe(
+      404,
+    );
+    const ns = await core.readNamespace({ name: namespace });
+    expect(ns.metadata?.labels).toMatchObject({ team: 'ops' });
+    expect(
+      ns.metadata?.labels?.['app.kubernetes.io/managed-by'],
+    ).toBeUndefined();
+    expect(
+      (await core.readNamespacedConfigMap({ name: 'ops-data', namespace }))
+        .data,
+    ).toEqual({ keep: 'me' });
+  });
+
+  it('annotates its namespace with the environment id, and on destroy leaves a namespace that no longer carries it', async () => {
+    const namespace = `env-${swapped}`;
+    const created = await ctx.api.post('/environments', spec(swapped));
+    expect(created.status).toBe(202);
+    expect(
+      (await operationDone(swapped, created.body.operation.id)).status,
+    ).toBe('succeeded');
+    const ns = await core.readNamespace({ name: namespace });
+    const id = ns.metadata?.annotations?.[ENVIRONMENT_ID_ANNOTATION];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    // Someone takes the namespace over for something else while the environment lives.
+    await core.patchNamespace({
+      name: namespace,
+      body: [
+        {
+          op: 'replace',
+          path: `/metadata/annotations/${ENVIRONMENT_ID_ANNOTATION.replace(
+            '/',
+            '~1',
+          )}`,
+          value: 'someone-else',
+        },
+      ],
+    });
+    const destroy = await ctx.api.delete(`/environments/${swapped}`);
+    expect(destroy.status).toBe(202);
+    const op = await operationDone(swapped, destroy.body.id);
+    expect(op.status).toBe('succeeded');
+    expect(op.steps.find((s: any) => s.name === 'delete').message).toMatch(
+      /is not this environment's .*left alone/,
+    );
+    const after = await core.readNamespace({ name: namespace });
+    expect(after.metadata?.uid).toBe(ns.metadata?.uid);
+    expect(after.metadata?.deletionTimestamp).toBeUndefined();
+  });
+});

@@ -1,0 +1,254 @@
+/*
+ * What a caller may ask for (issue #11): owners among their own refs, bases they may use and
+ * referenced by id, destroy that says what becomes of dependants, and what the cluster's policy
+ * lets a spec reach. Requests are only recorded here; no worker runs them.
+ */
+import { ConflictError, NotAllowedError } from '@backstage/errors';
+import type { ServiceDefinition } from '@archipelago/plugin-environments-common';
+import { ValidationError } from '../errors';
+import { serviceWithoutCluster } from '../__testUtils__/service';
+import type { Caller } from './EnvironmentsService';
+
+jest.setTimeout(60_000);
+
+const catalog: Record<string, ServiceDefinition> = {
+  'component:default/global': {
+    image: 'registry.local/studio/global',
+    kind: 'http',
+    defaultVersion: '1.0',
+    ports: [{ name: 'http', port: 8080 }],
+  },
+  'component:default/island': {
+    image: 'registry.local/studio/island',
+    kind: 'socket',
+    defaultVersion: '1',
+    ports: [{ name: 'game', port: 10001 }],
+    security: { capabilities: ['SYS_TIME'] },
+  },
+};
+
+/** A user who owns what `refs` name and may use the bases in `bases`. */
+const user = (refs: string[], bases: string[] = []): Caller => ({
+  ref: refs[0],
+  mayOwn: async owner => refs.includes(owner),
+  mayUseBase: async name => bases.includes(name),
+});
+const guest = user(['user:default/guest', 'group:default/backend']);
+const spec = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  owner: 'group:default/backend',
+  purpose: 'feature',
+  services: [{ name: 'global' }],
+  ...extra,
+});
+
+describe('who may ask for what', () => {
+  it('creates only for an owner among the caller’s refs, and records nothing otherwise', async () => {
+    const { store, service } = await serviceWithoutCluster(catalog);
+    await expect(
+      service.create(spec('theirs', { owner: 'group:default/design' }), guest),
+    ).rejects.toThrow(
+      new NotAllowedError(
+        'owner: you may create environments only for yourself or a group you belong to, not for group:default/design (the permission policy refuses environments.environment.create.for-others)',
+      ),
+    );
+    await expect(
+      service.dryRun(spec('theirs', { owner: 'group:default/design' }), guest),
+    ).rejects.toBeInstanceOf(NotAllowedError);
+    expect(await store.getEnvironment('theirs')).toBeUndefined();
+    const { environment } = await service.create(spec('mine'), guest);
+    expect(environment.owner).toBe('group:default/backend');
+    expect(environment.createdBy).toBe('user:default/guest');
+  });
+
+  it('needs permission on a base, and keeps the base by id: a namesake never inherits dependants', async () => {
+    const { store, service } = await serviceWithoutCluster(catalog);
+    await service.create(
+      spec('integration', { purpose: 'integration' }),
+      'system',
+    );
+    await expect(
+      service.create(
+        spec('feat', { base: 'integration', services: [] }),
+        guest,
+      ),
+    ).rejects.toThrow(
+      /^base: you may not use environment "integration" as a base/,
+    );
+    expect(await store.getEnvironment('feat')).toBeUndefined();
+
+    const allowed = user(
+      ['user:default/guest', 'group:default/backend'],
+      ['integration'],
+    );
+    await service.create(
+      spec('feat', { base: 'integration', services: [] }),
+      allowed,
+    );
+    const first = (await store.getEnvironment('integration'))!;
+    const feat = (await store.getEnvironment('feat'))!;
+    expect(feat.baseId).toBe(first.id);
+
+    // Destroying a base with live dependants says what becomes of them.
+    await expect(
+      service.destroy('integration', 'user:default/guest'),
+    ).rejects.toThrow(
+      new ConflictError(
+        'dependants: integration is the base of feat; say dependants=orphan (they stop falling back to it) or dependants=destroy (they are destroyed too)',
+      ),
+    );
+    expect(
+      (await store.queue.listOperations(first.id)).map(o => o.type),
+    ).toEqual(['create']);
+    const op = await service.destroy(
+      'integration',
+      'user:default/guest',
+      'destroy',
+      {
+        dependants: 'orphan',
+      },
+    );
+    expect(op.params).toEqual({
+      dependants: 'orphan',
+      dependantNames: ['feat'],
+    });
+
+    // The destroy finishes; a new "integration" is someone else's and no base of feat.
+    await store.markDestroyed(first.id, 'destroy');
+    await service.create(
+      spec('integration', { purpose: 'integration' }),
+      'system',
+    );
+    const second = (await store.getEnvironment('integration'))!;
+    expect(second.id).not.toBe(first.id);
+    expect(await store.listDependants(second.id)).toEqual([]);
+    const { chain } = await service.fallbacks(feat);
+    expect(chain).toEqual([]);
+  });
+
+  it('destroys dependants only with the delete permission on each', async () => {
+    const { store, service } = await serviceWithoutCluster(catalog);
+    await service.create(
+      spec('integration', { purpose: 'integration' }),
+      'system',
+    );
+    await service.create(
+      spec('feat', { base: 'integration', services: [] }),
+      'system',
+    );
+    await expect(
+      service.destroy('integration', 'user:default/guest', 'destroy', {
+        dependants: 'destroy',
+        mayDestroy: async name => name !== 'feat',
+      }),
+    ).rejects.toThrow(/^dependants: you may not destroy feat/);
+    const feat = (await store.getEnvironment('feat'))!;
+    expect(
+      (await store.queue.listOperations(feat.id)).map(o => o.type),
+    ).toEqual(['create']);
+    await service.destroy('integration', 'user:default/guest', 'destroy', {
+      dependants: 'destroy',
+      mayDestroy: async () => true,
+    });
+    expect(
+      (await store.queue.listOperations(feat.id)).map(o => o.type),
+    ).toEqual(['destroy', 'create']);
+  });
+
+  it('refuses a second live environment on a namespace', async () => {
+    const { store, service } = await serviceWithoutCluster(catalog);
+    await service.create(spec('one'), 'system');
+    const one = (await store.getEnvironment('one'))!;
+    await expect(
+      store.createEnvironment({
+        spec: { ...one.spec, name: 'two' },
+        cluster: one.cluster,
+        namespace: one.namespace,
+        createdBy: 'system',
+      }),
+    ).rejects.toThrow(
+      /Namespace env-one on cluster local already belongs to a live environment/,
+    );
+    expect(await store.getEnvironment('two')).toBeUndefined();
+  });
+});
+
+describe("what the cluster's policy lets a spec reach", () => {
+  const policy = {
+    policy: {
+      allowedRegistries: ['registry.local/'],
+      allowedNodeSelectorKeys: ['archipelago.dev/pool'],
+      allowedCapabilities: ['SYS_TIME'],
+      ingressHostSuffix: '.dev.studio.local',
+    },
+  };
+
+  it('refuses, by field, images, nodeSelectors, capabilities and hosts it does not allow', async () => {
+    const { store, service } = await serviceWithoutCluster(catalog, policy);
+    const refused = await service
+      .create(
+        spec('feat', {
+          services: [
+            {
+              name: 'global',
+              image: 'docker.io/someone/global:1',
+              nodeSelector: { 'kubernetes.io/hostname': 'prod-1' },
+              ingress: { host: 'shop.studio.com' },
+            },
+          ],
+        }),
+        guest,
+      )
+      .catch(e => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect(refused.errors.map((e: { path: string }) => e.path)).toEqual([
+      'services[0].image',
+      'services[0].nodeSelector.kubernetes.io/hostname',
+      'services[0].ingress.host',
+    ]);
+    expect(await store.getEnvironment('feat')).toBeUndefined();
+    // Capabilities come from the definition; the cluster allows SYS_TIME.
+    await service.create(
+      spec('islands', { services: [{ name: 'island' }] }),
+      guest,
+    );
+  });
+
+  it("refuses another live environment's ingress host, at create and at deploy", async () => {
+    const { store, service } = await serviceWithoutCluster(catalog, policy);
+    const withHost = (host: string) => [{ name: 'global', ingress: { host } }];
+    await service.create(
+      spec('a', { services: withHost('a.dev.studio.local') }),
+      guest,
+    );
+    const refused = await service
+      .create(spec('b', { services: withHost('a.dev.studio.local') }), guest)
+      .catch(e => e);
+    expect(refused.errors).toEqual([
+      {
+        path: 'services[0].ingress.host',
+        message: '"a.dev.studio.local" is already the host of environment "a"',
+      },
+    ]);
+    await service.create(
+      spec('b', { services: withHost('b.dev.studio.local') }),
+      guest,
+    );
+    // A deploy re-checks the services it changes (here, an image from another registry).
+    const b = (await store.getEnvironment('b'))!;
+    const deploy = await service
+      .requestOperation(
+        'b',
+        {
+          type: 'deploy',
+          services: [{ name: 'global', image: 'quay.io/x/global:2' }],
+        },
+        guest.ref,
+      )
+      .catch(e => e);
+    expect(deploy.errors.map((e: { path: string }) => e.path)).toEqual([
+      'services[0].image',
+    ]);
+    expect((await store.getEnvironment('b'))!.revision).toBe(b.revision);
+  });
+});
