@@ -98,6 +98,19 @@ export interface Config {
     };
     /** How often, in seconds, the TTL task looks for expired environments. Default 30. */
     expiryCheckSeconds?: number;
+    /** Bounds on what one owner or user holds at once (see docs/security.md). */
+    limits?: {
+      /** Live environments per owner. Default 20. */
+      environmentsPerOwner?: number;
+      /** Operations queued (pending) at once on an owner's environments. Default 50. */
+      queuedOperationsPerOwner?: number;
+      /** Followed logs open at once per user, per backend replica. Default 5. */
+      logFollowsPerUser?: number;
+      /** How long a followed log stays open, e.g. "1h" (default); then the stream ends, and the portal says the log ends there. */
+      logFollowDuration?: string;
+      /** How far back sinceSeconds and sinceTime may reach, e.g. "7d" (default). */
+      logSince?: string;
+    };
     registrars?: {
       /**
        * Failed deliveries of a registration event (to any registrar) after which it is

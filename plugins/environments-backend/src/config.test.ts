@@ -61,3 +61,66 @@ describe('readEnvironmentsConfig: queue and registrars', () => {
     );
   });
 });
+
+describe('readEnvironmentsConfig: security and limits', () => {
+  it('defaults the limits, and refuses bad ones by key', () => {
+    expect(read({}).limits).toEqual({
+      environmentsPerOwner: 20,
+      queuedOperationsPerOwner: 50,
+      logFollowsPerUser: 5,
+      logFollowSeconds: 3600,
+      logSinceSeconds: 7 * 86400,
+    });
+    expect(() => read({ limits: { environmentsPerOwner: 0 } })).toThrow(
+      'Invalid config environments.limits.environmentsPerOwner: must be a whole number from 1 to 10000',
+    );
+    expect(() => read({ limits: { logFollowDuration: '2d' } })).toThrow(
+      'Invalid config environments.limits.logFollowDuration: "2d" must be from 10s to 86400s',
+    );
+    expect(() => read({ limits: { logSince: 'forever' } })).toThrow(
+      /environments\.limits\.logSince/,
+    );
+  });
+
+  it('reads each cluster policy and Pod Security levels, naming bad keys', () => {
+    const cluster = (policy: JsonObject) => ({
+      clusters: [
+        {
+          name: 'local',
+          url: 'https://127.0.0.1:1',
+          serviceAccountToken: 't',
+          policy,
+        },
+      ],
+    });
+    expect(
+      read(
+        cluster({
+          allowedCapabilities: ['SYS_TIME'],
+          egressCidrs: ['10.0.0.0/8'],
+        }),
+      ).clusters[0].policy,
+    ).toEqual({
+      allowedRegistries: undefined,
+      allowedNodeSelectorKeys: undefined,
+      allowedCapabilities: ['SYS_TIME'],
+      ingressHostSuffix: undefined,
+      egressCidrs: ['10.0.0.0/8'],
+    });
+    expect(() => read(cluster({ egressCidrs: ['10.0.0.0'] }))).toThrow(
+      'Invalid config environments.clusters[0].policy.egressCidrs[0]: "10.0.0.0" must be an IPv4 CIDR such as "10.0.0.0/8"',
+    );
+    expect(() => read(cluster({ allowedCapabilities: ['net_admin'] }))).toThrow(
+      /clusters\[0\]\.policy\.allowedCapabilities\[0\]/,
+    );
+    expect(read({}).purposes.feature.podSecurity).toEqual({
+      enforce: 'baseline',
+      warn: 'restricted',
+    });
+    expect(() =>
+      read({ purposes: { feature: { podSecurity: { enforce: 'none' } } } }),
+    ).toThrow(
+      'Invalid config environments.purposes.feature.podSecurity.enforce: "none" must be one of privileged, baseline, restricted',
+    );
+  });
+});

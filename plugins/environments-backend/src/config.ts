@@ -67,6 +67,16 @@ export interface EnvironmentsConfig {
   };
   /** How often the TTL task looks for expired environments. */
   expiryCheckSeconds: number;
+  limits: Limits;
+}
+
+/** Bounds on what one owner or user holds at once (see docs/security.md#bounds). */
+export interface Limits {
+  environmentsPerOwner: number;
+  queuedOperationsPerOwner: number;
+  logFollowsPerUser: number;
+  logFollowSeconds: number;
+  logSinceSeconds: number;
 }
 
 const DEFAULTS: Record<
@@ -319,7 +329,39 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
         'expiryCheckSeconds',
       )}: must be a whole number of seconds from 1 to 3600`,
     );
+  const whole = (key: string, fallback: number, min: number, max: number) => {
+    const v = env?.getOptionalNumber(key) ?? fallback;
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new InputError(
+        `Invalid config ${at(
+          key,
+        )}: must be a whole number from ${min} to ${max}`,
+      );
+    return v;
+  };
+  const bounded = (key: string, fallback: string, min: number, max: number) => {
+    const text = env?.getOptionalString(key) ?? fallback;
+    const seconds = duration(key, text)!;
+    if (seconds < min || seconds > max)
+      throw new InputError(
+        `Invalid config ${at(key)}: "${text}" must be from ${min}s to ${max}s`,
+      );
+    return seconds;
+  };
+  const limits: Limits = {
+    environmentsPerOwner: whole('limits.environmentsPerOwner', 20, 1, 10_000),
+    queuedOperationsPerOwner: whole(
+      'limits.queuedOperationsPerOwner',
+      50,
+      1,
+      10_000,
+    ),
+    logFollowsPerUser: whole('limits.logFollowsPerUser', 5, 1, 100),
+    logFollowSeconds: bounded('limits.logFollowDuration', '1h', 10, 86_400),
+    logSinceSeconds: bounded('limits.logSince', '7d', 60, 30 * 86_400),
+  };
   return {
+    limits,
     clusters,
     defaultCluster,
     namespacePrefix,

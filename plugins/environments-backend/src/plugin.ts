@@ -101,6 +101,11 @@ function registerEnvironments(
           cache: new WatchCache(c.name, client.kc, logger, {
             namespacePrefix: settings.namespacePrefix,
           }),
+          // The capacity check reads nodes and pods from this watch, never from a list.
+          capacity: new WatchCache(c.name, client.kc, logger, {
+            namespacePrefix: settings.namespacePrefix,
+            mode: 'capacity',
+          }),
         });
       }
       const definitions = new ServiceDefinitions(
@@ -211,6 +216,7 @@ function registerEnvironments(
         await Promise.all(
           [...clusters.values()].map(async c => {
             await c.cache.start();
+            await c.capacity?.start();
             await c.cache.waitForSync().catch(e => logger.warn(String(e)));
           }),
         );
@@ -224,7 +230,12 @@ function registerEnvironments(
         observer.stop();
         dispatcher.stop();
         await worker.stop();
-        await Promise.all([...clusters.values()].map(c => c.cache.stop()));
+        await Promise.all(
+          [...clusters.values()].flatMap(c => [
+            c.cache.stop(),
+            c.capacity?.stop(),
+          ]),
+        );
       });
     },
   });

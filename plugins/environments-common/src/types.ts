@@ -199,9 +199,12 @@ export const environmentSignalChannel = (name: string) =>
 /** The signal channel for changes to the list of environments. */
 export const ENVIRONMENTS_SIGNAL_CHANNEL = 'environments';
 
+/**
+ * What a signal says: only that something changed, never what. Signals reach every browser
+ * subscribed to the channel, whatever its user may read; the portal fetches the news through
+ * the REST API, which checks the read permission.
+ */
 export interface EnvironmentSignal {
-  environment: string;
-  phase?: EnvironmentPhase;
-  operation?: { id: string; type: OperationType; status: OperationState };
+  change: 'status' | 'pods' | 'operation';
   [key: string]: unknown;
 }

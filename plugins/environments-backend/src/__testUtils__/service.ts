@@ -20,6 +20,8 @@ export async function serviceWithoutCluster(
   catalog: Record<string, ServiceDefinition>,
   /** Extra settings of the one cluster, `local` (policy, say). */
   cluster: Record<string, unknown> = {},
+  /** Extra settings of the environments config section (limits, say). */
+  environments: Record<string, unknown> = {},
 ) {
   const store = await EnvironmentStore.create(await databases.init('SQLITE_3'));
   const definitions = {
@@ -29,6 +31,7 @@ export async function serviceWithoutCluster(
     mockServices.rootConfig({
       data: {
         environments: {
+          ...environments,
           clusters: [
             {
               name: 'local',

@@ -12,8 +12,6 @@ import {
   ENVIRONMENT_ID_ANNOTATION,
   ENVIRONMENT_LABEL,
   MANAGED_SELECTOR,
-  parseCpu,
-  parseMemory,
 } from '@archipelago/plugin-environments-common';
 import type { ClusterSettings } from '../config';
 import { ENVIRONMENT_RESOURCES, Manifest, manifestKey } from '../render/render';
@@ -47,11 +45,6 @@ export function kubeConfigFor(cluster: ClusterSettings): KubeConfig {
     currentContext: cluster.name,
   });
   return kc;
-}
-
-export interface Capacity {
-  allocatable: { cpuMillis: number; memoryBytes: number; pods: number };
-  requested: { cpuMillis: number; memoryBytes: number; pods: number };
 }
 
 export interface ApplyOptions {
@@ -402,43 +395,6 @@ export class ClusterClient {
       ),
     );
     return left;
-  }
-
-  /** What the schedulable nodes offer and what running pods already request (one live read). */
-  async capacity(): Promise<Capacity> {
-    const [nodes, pods] = await Promise.all([
-      this.core.listNode(),
-      this.core.listPodForAllNamespaces({
-        fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
-      }),
-    ]);
-    const allocatable = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
-    for (const n of nodes.items) {
-      if (n.spec?.unschedulable) continue;
-      const ready = n.status?.conditions?.some(
-        c => c.type === 'Ready' && c.status === 'True',
-      );
-      if (!ready) continue;
-      allocatable.cpuMillis +=
-        parseCpu(String(n.status?.allocatable?.cpu ?? '0')) ?? 0;
-      allocatable.memoryBytes +=
-        parseMemory(String(n.status?.allocatable?.memory ?? '0')) ?? 0;
-      allocatable.pods += parseInt(
-        String(n.status?.allocatable?.pods ?? '0'),
-        10,
-      );
-    }
-    const requested = { cpuMillis: 0, memoryBytes: 0, pods: 0 };
-    for (const p of pods.items) {
-      requested.pods++;
-      for (const c of p.spec?.containers ?? []) {
-        requested.cpuMillis +=
-          parseCpu(String(c.resources?.requests?.cpu ?? '0')) ?? 0;
-        requested.memoryBytes +=
-          parseMemory(String(c.resources?.requests?.memory ?? '0')) ?? 0;
-      }
-    }
-    return { allocatable, requested };
   }
 
   /** Streams a pod's log into `out` through the API server. */

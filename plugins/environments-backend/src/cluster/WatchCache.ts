@@ -54,6 +54,47 @@ interface Source {
     metadata?: { resourceVersion?: string };
   }>;
   labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** Pods that hold resources: not finished. */
+const UNFINISHED_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
+
+/**
+ * What the capacity cache keeps of a node or a pod: what it offers or requests, never more
+ * (the capacity cache holds every pod of the cluster).
+ */
+function capacityProjection(
+  kind: CachedKind,
+  obj: KubernetesObject,
+): KubernetesObject {
+  const o = obj as any;
+  const metadata = {
+    name: o.metadata?.name,
+    namespace: o.metadata?.namespace,
+    uid: o.metadata?.uid,
+    resourceVersion: o.metadata?.resourceVersion,
+  };
+  if (kind === 'nodes')
+    return {
+      metadata,
+      spec: { unschedulable: o.spec?.unschedulable },
+      status: {
+        allocatable: o.status?.allocatable,
+        conditions: (o.status?.conditions ?? [])
+          .filter((c: any) => c.type === 'Ready')
+          .map((c: any) => ({ type: c.type, status: c.status })),
+      },
+    } as KubernetesObject;
+  return {
+    metadata,
+    spec: {
+      containers: (o.spec?.containers ?? []).map((c: any) => ({
+        resources: { requests: c.resources?.requests },
+      })),
+    },
+    status: { phase: o.status?.phase },
+  } as KubernetesObject;
 }
 
 export interface WatchCacheOptions {
@@ -72,6 +113,11 @@ export interface WatchCacheOptions {
   listTimeoutMs?: number;
   /** The longest pause between retries while the API server is away. Default 30 s. */
   retryMaxMs?: number;
+  /**
+   * `capacity`: instead of Archipelago's objects, every node and every unfinished pod of the
+   * cluster, reduced to what they offer and request (see capacity/capacity.ts).
+   */
+  mode?: 'environments' | 'capacity';
 }
 
 /** Counters for health checks and tests. */
@@ -119,18 +165,26 @@ export class WatchCache {
 
   async start(): Promise<void> {
     const http = new KubeHttp(this.kc);
-    const sources: Source[] = CACHED_RESOURCES.map(kind => {
+    const capacity = this.options.mode === 'capacity';
+    const kinds: readonly CachedKind[] = capacity
+      ? ['nodes', 'pods']
+      : CACHED_RESOURCES;
+    const sources: Source[] = kinds.map(kind => {
       const path = resourcePath(RESOURCES[kind]);
       // Events have no labels: the cache keeps those in Archipelago's namespaces.
       // EndpointSlices carry their Service's labels.
-      const labelSelector = kind === 'events' ? undefined : MANAGED_SELECTOR;
+      const labelSelector =
+        capacity || kind === 'events' ? undefined : MANAGED_SELECTOR;
+      const fieldSelector =
+        capacity && kind === 'pods' ? UNFINISHED_PODS : undefined;
       return {
         kind,
         path,
         labelSelector,
+        fieldSelector,
         list: () =>
           http.request('GET', path, {
-            query: { labelSelector },
+            query: { labelSelector, fieldSelector },
             timeoutMs: this.options.listTimeoutMs ?? 30_000,
           }),
       };
@@ -145,6 +199,13 @@ export class WatchCache {
   /** Counters: lists and watches made, failures, and whether every kind's last call worked. */
   stats(): WatchCacheStats {
     return { ...this.counters, reachable: this.failing.size === 0 };
+  }
+
+  /** What the cache stores of an object. */
+  private kept(kind: CachedKind, obj: KubernetesObject): KubernetesObject {
+    return this.options.mode === 'capacity'
+      ? capacityProjection(kind, obj)
+      : obj;
   }
 
   private keep(kind: CachedKind, obj: KubernetesObject) {
@@ -215,7 +276,7 @@ export class WatchCache {
       const ns = bucketOf(source.kind, obj);
       let bucket = fresh.get(ns);
       if (!bucket) fresh.set(ns, (bucket = new Map()));
-      bucket.set(obj.metadata?.name ?? '', obj);
+      bucket.set(obj.metadata?.name ?? '', this.kept(source.kind, obj));
     }
     const old = this.store.get(source.kind)!;
     const changed = new Set<string>();
@@ -288,6 +349,9 @@ export class WatchCache {
             ...(source.labelSelector
               ? { labelSelector: source.labelSelector }
               : {}),
+            ...(source.fieldSelector
+              ? { fieldSelector: source.fieldSelector }
+              : {}),
           },
           (type: string, obj: any) => {
             if (settled) return;
@@ -311,7 +375,7 @@ export class WatchCache {
               bucket?.delete(obj.metadata?.name ?? '');
             } else {
               if (!bucket) byNs.set(ns, (bucket = new Map()));
-              bucket.set(obj.metadata?.name ?? '', obj);
+              bucket.set(obj.metadata?.name ?? '', this.kept(source.kind, obj));
             }
             this.emit(ns);
           },
@@ -375,6 +439,13 @@ export class WatchCache {
       out[kind] = [...(byNs.get(namespace)?.values() ?? [])];
     }
     return out;
+  }
+
+  /** Every cached object of a kind, in every namespace. */
+  all(kind: CachedKind): KubernetesObject[] {
+    return [...(this.store.get(kind)?.values() ?? [])].flatMap(b => [
+      ...b.values(),
+    ]);
   }
 
   /** Called (debounced by the caller) whenever something in a namespace changes. */

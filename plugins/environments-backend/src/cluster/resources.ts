@@ -19,6 +19,7 @@ export const RESOURCES = {
     namespaced: false,
   },
   pods: { apiVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true },
+  nodes: { apiVersion: 'v1', kind: 'Node', plural: 'nodes', namespaced: false },
   services: {
     apiVersion: 'v1',
     kind: 'Service',

@@ -63,9 +63,16 @@ async function countingProxy() {
   const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
   const upstream = new URL(real.url);
   const seen: Seen[] = [];
+  /** Requests for pod logs that are still open. */
+  const openLogs = new Set<object>();
   const server = https.createServer(
     { key: fs.readFileSync(path.join(dir, 'key.pem')), cert },
     (req, res) => {
+      if (/\/pods\/[^/]+\/log\b/.test(req.url ?? '')) {
+        const token = {};
+        openLogs.add(token);
+        res.on('close', () => openLogs.delete(token));
+      }
       seen.push({
         method: req.method ?? '',
         url: req.url ?? '',
@@ -97,6 +104,7 @@ async function countingProxy() {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
     caData: cert.toString('base64'),
     seen,
+    openLogs,
     close: () => {
       server.closeAllConnections();
       server.close();
@@ -114,6 +122,7 @@ describe('views', () => {
     proxy = await countingProxy();
     ctx = await startEnvironmentsBackend({
       cluster: { url: proxy.url, caData: proxy.caData },
+      config: { limits: { logFollowsPerUser: 2, logSince: '1h' } },
     });
   });
 
@@ -299,5 +308,76 @@ describe('views', () => {
       .getEnvironment('no-such-environment', { token })
       .catch(e => e);
     expect(missing.response.status).toBe(404);
+  });
+
+  it('bounds log reads: follows per user, how far back, and a client that leaves ends the upstream stream', async () => {
+    const pod = (await ctx.api.get(`/environments/${name}/pods`)).body.items[0]
+      .name;
+    const logs = `/environments/${name}/pods/${pod}/logs`;
+    const tooOld = await ctx.api.get(
+      `${logs}?sinceTime=${new Date(Date.now() - 2 * 3600_000).toISOString()}`,
+    );
+    expect(tooOld.status).toBe(400);
+    expect(tooOld.body.error.message).toMatch(
+      /^sinceTime: must be within the last 3600 seconds/,
+    );
+    expect((await ctx.api.get(`${logs}?sinceSeconds=7200`)).status).toBe(400);
+
+    // Two followed logs at once are allowed here (limits.logFollowsPerUser: 2).
+    const follow = () => {
+      const controller = new AbortController();
+      const response = fetch(`${ctx.baseUrl}${logs}?follow=true`, {
+        headers: { Authorization: ctx.auth },
+        signal: controller.signal,
+      });
+      return { controller, response };
+    };
+    const first = follow();
+    const second = follow();
+    expect((await first.response).status).toBe(200);
+    expect((await second.response).status).toBe(200);
+    await eventually('both upstream streams', async () =>
+      proxy.openLogs.size === 2 ? true : undefined,
+    );
+    const third = await ctx.api.get(`${logs}?follow=true`);
+    expect(third.status).toBe(409);
+    expect(third.body.error.message).toMatch(
+      /^follow: you already follow 2 logs/,
+    );
+
+    // A client that leaves ends the stream to the API server, and frees its place.
+    first.controller.abort();
+    second.controller.abort();
+    await eventually('the upstream streams to close', async () =>
+      proxy.openLogs.size === 0 ? true : undefined,
+    );
+    const again = follow();
+    expect((await again.response).status).toBe(200);
+    again.controller.abort();
+    await eventually('the last upstream stream to close', async () =>
+      proxy.openLogs.size === 0 ? true : undefined,
+    );
+  });
+
+  it('pages revisions', async () => {
+    for (const version of ['1.1', '1.2']) {
+      const op = await ctx.api.post(`/environments/${name}/operations`, {
+        type: 'deploy',
+        services: [{ name: 'global', version }],
+      });
+      expect(op.status).toBe(202);
+    }
+    const page1 = (await ctx.api.get(`/environments/${name}/revisions?limit=2`))
+      .body;
+    expect(page1.items.map((r: any) => r.revision)).toEqual([3, 2]);
+    expect(page1.nextBefore).toBe(2);
+    const page2 = (
+      await ctx.api.get(`/environments/${name}/revisions?limit=2&before=2`)
+    ).body;
+    expect(page2.items.map((r: any) => r.revision)).toEqual([1]);
+    expect(page2.nextBefore).toBeUndefined();
+    const bad = await ctx.api.get(`/environments/${name}/revisions?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: any) => e.path)).toEqual(['limit']);
   });
 });

@@ -3,6 +3,7 @@ import type { SignalsService } from '@backstage/plugin-signals-node';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
 import {
   ENVIRONMENTS_SIGNAL_CHANNEL,
+  EnvironmentSignal,
   EnvironmentStatus,
   environmentPath,
   environmentSignalChannel,
@@ -63,10 +64,7 @@ export class EnvironmentObserver {
     void this.signals?.publish({
       recipients: { type: 'broadcast' },
       channel: environmentSignalChannel(op.environment),
-      message: {
-        environment: op.environment,
-        operation: { id: op.id, type: op.type, status: op.status },
-      },
+      message: { change: 'operation' } satisfies EnvironmentSignal,
     });
   }
 
@@ -108,7 +106,11 @@ export class EnvironmentObserver {
       if (!statusChanged && podSignature === previousPods) return;
       this.last.set(env.name, signature);
       this.lastPods.set(env.name, podSignature);
-      const message = { environment: env.name, phase: status.phase };
+      // Signals say only that something changed (see EnvironmentSignal): browsers of users
+      // who may not read the environment learn nothing from them.
+      const message = {
+        change: statusChanged ? 'status' : 'pods',
+      } satisfies EnvironmentSignal;
       await this.signals?.publish({
         recipients: { type: 'broadcast' },
         channel: environmentSignalChannel(env.name),

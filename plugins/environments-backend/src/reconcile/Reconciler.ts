@@ -21,8 +21,9 @@ import {
   observedObject,
 } from '../cluster/WatchCache';
 import type { EnvironmentsConfig } from '../config';
-import { PermanentError } from '../errors';
+import { PermanentError, TransientError } from '../errors';
 import { fits, sum } from '../capacity/fits';
+import { capacityOf } from '../capacity/capacity';
 import {
   Manifest,
   RenderInput,
@@ -43,6 +44,8 @@ export { PermanentError } from '../errors';
 export interface Cluster {
   client: ClusterClient;
   cache: WatchCache;
+  /** Every node and unfinished pod of the cluster, for the capacity check. */
+  capacity?: WatchCache;
 }
 
 export interface StepRunner {
@@ -210,7 +213,7 @@ export class Reconciler {
     env: EnvironmentRecord,
     input: RenderInput,
   ): Promise<string> {
-    const { client, cache } = this.cluster(env.cluster);
+    const { cache } = this.cluster(env.cluster);
     const wanted = sum(
       input.services.map(svc => driverFor(svc.kind).requests(svc, input)),
     );
@@ -234,7 +237,7 @@ export class Reconciler {
           ),
         })),
     );
-    const cap = await client.capacity();
+    const cap = await this.capacity(env.cluster);
     const { quota } = input.sizing;
     const result = fits({
       cluster: env.cluster,
@@ -254,6 +257,19 @@ export class Reconciler {
     });
     if (!result.fits) throw new PermanentError(result.message);
     return result.message;
+  }
+
+  /** What the cluster offers and its pods request, from the capacity watch cache. */
+  private async capacity(cluster: string) {
+    const watched = this.cluster(cluster).capacity;
+    if (!watched)
+      throw new TransientError(
+        `cluster ${cluster} has no capacity watch; the capacity check cannot run`,
+      );
+    await watched.waitForSync().catch(e => {
+      throw new TransientError(String(e));
+    });
+    return capacityOf(watched.all('nodes'), watched.all('pods'));
   }
 
   /** Waits until every service is Ready (or Stopped when stopped), within the budget. */

@@ -76,6 +76,11 @@ export class EnvironmentsService {
     private readonly onQueued: (op: OperationRecord) => void = () => {},
   ) {}
 
+  /** Bounds on what one owner or user holds at once. */
+  get limits() {
+    return this.config.limits;
+  }
+
   /** Validates a spec completely (schema, definitions, base, cluster, lifetime); throws ValidationError. */
   async validate(
     input: unknown,
@@ -144,6 +149,15 @@ export class EnvironmentsService {
     return { spec, services: resolved.value, cluster, baseId, expiresAt };
   }
 
+  /** Refuses one more queued operation for an owner at environments.limits.queuedOperationsPerOwner. */
+  private checkQueued(owner: string, queued: number) {
+    const cap = this.config.limits.queuedOperationsPerOwner;
+    if (queued >= cap)
+      throw new ConflictError(
+        `${owner} already has ${queued} operations waiting to run (environments.limits.queuedOperationsPerOwner is ${cap}); wait for them to finish`,
+      );
+  }
+
   /** What the cluster's policy refuses of these services (see security/reach.ts). */
   private async reachErrors(
     cluster: string,
@@ -200,6 +214,12 @@ export class EnvironmentsService {
       who,
     );
     const namespace = `${this.config.namespacePrefix}${spec.name}`;
+    const load = await this.store.ownerLoad(spec.owner);
+    if (load.environments >= this.config.limits.environmentsPerOwner)
+      throw new ConflictError(
+        `owner: ${spec.owner} already has ${load.environments} live environments (environments.limits.environmentsPerOwner is ${this.config.limits.environmentsPerOwner}); destroy one first`,
+      );
+    this.checkQueued(spec.owner, load.queued);
     if (
       await this.store.getEnvironment(spec.name).then(e => e && !e.destroyedAt)
     )
@@ -296,6 +316,7 @@ export class EnvironmentsService {
       );
     const req: OperationRequest = parsed.data;
     const env = await this.live(name);
+    this.checkQueued(env.owner, (await this.store.ownerLoad(env.owner)).queued);
     const known = new Set(env.spec.services.map(s => s.name));
     const unknown = (list: string[] | undefined, field: string): FieldError[] =>
       (list ?? []).flatMap((s, i) =>
@@ -586,10 +607,21 @@ export class EnvironmentsService {
   }
 
   /** Revisions as the API shows them: the pinned services stay inside. */
-  async revisions(env: EnvironmentRecord) {
-    return (await this.store.listRevisions(env.id)).map(
-      ({ services: _s, ...revision }) => revision,
-    );
+  async revisions(
+    env: EnvironmentRecord,
+    page: { limit?: number; before?: number } = {},
+  ) {
+    const limit = page.limit ?? 100;
+    const rows = await this.store.listRevisions(env.id, {
+      limit: limit + 1,
+      before: page.before,
+    });
+    const items = rows
+      .slice(0, limit)
+      .map(({ services: _s, ...revision }) => revision);
+    return rows.length > limit
+      ? { items, nextBefore: items[items.length - 1].revision }
+      : { items };
   }
 
   /** Instances, what the bases answer for, and how the registrars are doing. */

@@ -7,6 +7,7 @@ import type {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
+  ConflictError,
   InputError,
   NotAllowedError,
   NotFoundError,
@@ -99,6 +100,8 @@ export async function createRouter(
     },
   });
 
+  /** Followed logs open now, per user (this replica's). */
+  const followsOf = new Map<string, number>();
   const credentials = (req: AnyRequest) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
   const actor = async (c: BackstageCredentials) => {
@@ -125,6 +128,19 @@ export async function createRouter(
       { credentials: c },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
+      // Refusals are audited like the mutations they stop.
+      const event = await auditor.createEvent({
+        eventId: 'environment-access-refused',
+        request: req,
+        severityLevel: 'medium',
+        meta: {
+          permission: permission.name,
+          ...(resourceRef ? { name: resourceRef } : {}),
+        },
+      });
+      await event.fail({
+        error: new NotAllowedError(`${permission.name} refused`),
+      });
       throw new NotAllowedError(
         `You may not ${permission.attributes.action ?? 'use'} ${
           resourceRef ? `environment "${resourceRef}"` : 'environments'
@@ -377,7 +393,12 @@ export async function createRouter(
   );
   router.get(
     '/environments/:name/revisions',
-    environmentView(async env => ({ items: await service.revisions(env) })),
+    environmentView((env, req) =>
+      service.revisions(env, {
+        limit: req.query.limit as number | undefined,
+        before: req.query.before as number | undefined,
+      }),
+    ),
   );
   router.get(
     '/environments/:name/registry',
@@ -432,14 +453,48 @@ export async function createRouter(
           .join(', ')})`,
       );
     }
-    let sinceSeconds = num('sinceSeconds', 30 * 86400);
+    const { limits } = service;
+    let sinceSeconds = num('sinceSeconds', limits.logSinceSeconds);
     if (typeof req.query.sinceTime === 'string') {
       const t = Date.parse(req.query.sinceTime);
       if (Number.isNaN(t))
         throw new InputError('sinceTime: must be an ISO 8601 date-time');
       sinceSeconds = Math.max(1, Math.ceil((Date.now() - t) / 1000));
+      if (sinceSeconds > limits.logSinceSeconds)
+        throw new InputError(
+          `sinceTime: must be within the last ${limits.logSinceSeconds} seconds (environments.limits.logSince)`,
+        );
     }
     const follow = req.query.follow === true;
+    const user = await actor(await credentials(req));
+    if (follow && (followsOf.get(user) ?? 0) >= limits.logFollowsPerUser)
+      throw new ConflictError(
+        `follow: you already follow ${limits.logFollowsPerUser} logs (environments.limits.logFollowsPerUser); close one first`,
+      );
+    // Log reads are audited: who read which pod's log.
+    await (
+      await auditor.createEvent({
+        eventId: 'environment-logs-read',
+        request: req,
+        severityLevel: 'low',
+        meta: { name: env.name, pod: pod.name, container: container!, follow },
+      })
+    ).success();
+    // A client that leaves while the API server is being asked must still stop the stream:
+    // remember it, and abort as soon as the stream exists.
+    let gone = false;
+    res.on('close', () => {
+      gone = true;
+    });
+    if (follow) followsOf.set(user, (followsOf.get(user) ?? 0) + 1);
+    let released = false;
+    const release = () => {
+      if (!follow || released) return;
+      released = true;
+      const n = (followsOf.get(user) ?? 1) - 1;
+      if (n > 0) followsOf.set(user, n);
+      else followsOf.delete(user);
+    };
     // Ask the API server first: until it answers, a failure is still an ordinary error
     // response. The stream buffers what arrives before the response is piped.
     const out = new PassThrough();
@@ -451,15 +506,33 @@ export async function createRouter(
         previous: req.query.previous === true,
       })
       .catch(e => {
+        release();
         throw new ServiceUnavailableError(
           `The API server refused the log request for ${
             pod.name
           }/${container}: ${errorMessage(e).split('\n')[0]}`,
         );
       });
+    if (gone) {
+      abort.abort();
+      release();
+      return;
+    }
+    // A followed log ends after limits.logFollowSeconds (the portal then says it ended).
+    const timer = follow
+      ? setTimeout(() => {
+          abort.abort();
+          out.end();
+        }, limits.logFollowSeconds * 1000)
+      : undefined;
+    timer?.unref?.();
     // The response closes when the client goes away (a request's own 'close' fires once its
     // body is read).
-    res.on('close', () => abort.abort());
+    res.on('close', () => {
+      if (timer) clearTimeout(timer);
+      abort.abort();
+      release();
+    });
     res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8');
     // no-transform: the backend's compression middleware (and any proxy) must not compress
     // the stream, because a compressor holds followed lines back until its buffer fills.

@@ -252,3 +252,31 @@ describe("what the cluster's policy lets a spec reach", () => {
     expect((await store.getEnvironment('b'))!.revision).toBe(b.revision);
   });
 });
+
+describe('caps per owner', () => {
+  it('refuses more live environments, or more queued operations, than an owner may hold', async () => {
+    const { store, service } = await serviceWithoutCluster(
+      catalog,
+      {},
+      { limits: { environmentsPerOwner: 2, queuedOperationsPerOwner: 3 } },
+    );
+    await service.create(spec('one'), guest);
+    await service.create(spec('two'), guest);
+    await expect(service.create(spec('three'), guest)).rejects.toThrow(
+      /^owner: group:default\/backend already has 2 live environments \(environments.limits.environmentsPerOwner is 2\)/,
+    );
+    expect(await store.getEnvironment('three')).toBeUndefined();
+    // Two creates are queued; one more operation fits, the next does not.
+    await service.requestOperation('one', { type: 'restart' }, guest.ref);
+    await expect(
+      service.requestOperation('two', { type: 'restart' }, guest.ref),
+    ).rejects.toThrow(
+      /^group:default\/backend already has 3 operations waiting to run/,
+    );
+    // Another owner is not held back by them.
+    await service.create(
+      spec('design-one', { owner: 'group:default/design' }),
+      'system',
+    );
+  });
+});

@@ -369,6 +369,24 @@ export class EnvironmentStore {
     return rows.map(r => toEnvironment(r));
   }
 
+  /** How many live environments an owner has, and how many operations wait on them. */
+  async ownerLoad(
+    owner: string,
+  ): Promise<{ environments: number; queued: number }> {
+    const envs = await this.db('environments')
+      .where({ owner })
+      .whereNull('destroyed_at')
+      .count({ n: '*' })
+      .first();
+    const ops = await this.db('environment_operations as o')
+      .join('environments as e', 'e.id', 'o.environment_id')
+      .where('e.owner', owner)
+      .where('o.status', 'pending')
+      .count({ n: '*' })
+      .first();
+    return { environments: Number(envs?.n ?? 0), queued: Number(ops?.n ?? 0) };
+  }
+
   /** The live environment holding a namespace of a cluster, if any. */
   async getByNamespace(
     cluster: string,
@@ -440,11 +458,18 @@ export class EnvironmentStore {
 
   // --- revisions --------------------------------------------------------------------------------
 
-  async listRevisions(environmentId: string): Promise<StoredRevision[]> {
+  /** Revisions newest first; a page of `limit` older than `before` when given. */
+  async listRevisions(
+    environmentId: string,
+    page: { limit?: number; before?: number } = {},
+  ): Promise<StoredRevision[]> {
     const env = await this.getEnvironmentById(environmentId);
-    const rows = await this.db('environment_revisions')
+    const q = this.db('environment_revisions')
       .where({ environment_id: environmentId })
       .orderBy('revision', 'desc');
+    if (page.before !== undefined) q.where('revision', '<', page.before);
+    if (page.limit !== undefined) q.limit(page.limit);
+    const rows = await q;
     return rows.map(r => ({
       environment: env?.name ?? '',
       revision: r.revision,
@@ -460,9 +485,11 @@ export class EnvironmentStore {
     environmentId: string,
     revision: number,
   ): Promise<StoredRevision | undefined> {
-    return (await this.listRevisions(environmentId)).find(
-      r => r.revision === revision,
-    );
+    const [found] = await this.listRevisions(environmentId, {
+      before: revision + 1,
+      limit: 1,
+    });
+    return found?.revision === revision ? found : undefined;
   }
 }
 

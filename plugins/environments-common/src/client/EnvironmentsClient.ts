@@ -175,11 +175,24 @@ export class EnvironmentsClient {
     return answer(this.api.getOperation({ path: { name, id } }, options));
   }
 
+  /** Revisions newest first, a page at a time: pass nextBefore as before for the next page. */
   listRevisions(
     name: string,
-    options?: RequestOptions,
-  ): Promise<{ items: Revision[] }> {
-    return answer(this.api.listRevisions({ path: { name } }, options));
+    options?: RequestOptions & { limit?: number; before?: number },
+  ): Promise<{ items: Revision[]; nextBefore?: number }> {
+    const { limit, before, ...rest } = options ?? {};
+    return answer(
+      this.api.listRevisions(
+        {
+          path: { name },
+          query: {
+            ...(limit !== undefined ? { limit } : {}),
+            ...(before !== undefined ? { before } : {}),
+          },
+        },
+        rest,
+      ),
+    );
   }
 
   getRegistry(

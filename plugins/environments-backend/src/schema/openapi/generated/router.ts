@@ -395,7 +395,30 @@ export const spec = {
       get: {
         operationId: 'ListRevisions',
         description:
-          'The immutable spec revisions of an environment, newest first.',
+          "The immutable spec revisions of an environment, newest first, a page at a time: pass the answer's nextBefore as before for the next page.",
+        parameters: [
+          {
+            name: 'limit',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 100,
+            },
+            description: 'Revisions per page (default 100).',
+          },
+          {
+            name: 'before',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'integer',
+              minimum: 1,
+            },
+            description: 'Only revisions older than this one.',
+          },
+        ],
         responses: {
           '200': {
             description: 'Immutable revisions, newest first.',
@@ -409,6 +432,11 @@ export const spec = {
                       items: {
                         $ref: '#/components/schemas/Revision',
                       },
+                    },
+                    nextBefore: {
+                      type: 'integer',
+                      description:
+                        'Set when older revisions remain: the before of the next page.',
                     },
                   },
                 },

@@ -137,6 +137,10 @@ export type ListRevisions = {
   path: {
     name: string;
   };
+  query: {
+    limit?: number;
+    before?: number;
+  };
   response: ListRevisions200Response;
 };
 /**

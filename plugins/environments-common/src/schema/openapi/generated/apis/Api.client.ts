@@ -141,6 +141,10 @@ export type ListRevisions = {
   path: {
     name: string;
   };
+  query: {
+    limit?: number;
+    before?: number;
+  };
 };
 /**
  * @public
@@ -491,8 +495,10 @@ export class DefaultApiClient {
   }
 
   /**
-   * The immutable spec revisions of an environment, newest first.
+   * The immutable spec revisions of an environment, newest first, a page at a time: pass the answer\'s nextBefore as before for the next page.
    * @param name -
+   * @param limit - Revisions per page (default 100).
+   * @param before - Only revisions older than this one.
    */
   public async listRevisions(
     // @ts-ignore
@@ -501,10 +507,11 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<ListRevisions200Response>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/environments/{name}/revisions`;
+    const uriTemplate = `/environments/{name}/revisions{?limit,before}`;
 
     const uri = parser.parse(uriTemplate).expand({
       name: request.path.name,
+      ...request.query,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {

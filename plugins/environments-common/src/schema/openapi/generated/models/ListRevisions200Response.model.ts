@@ -9,4 +9,8 @@
  */
 export interface ListRevisions200Response {
   items?: Array<{ [key: string]: any }>;
+  /**
+   * Set when older revisions remain: the before of the next page.
+   */
+  nextBefore?: number;
 }
