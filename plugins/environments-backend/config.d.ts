@@ -98,6 +98,13 @@ export interface Config {
     };
     /** How often, in seconds, the TTL task looks for expired environments. Default 30. */
     expiryCheckSeconds?: number;
+    retention?: {
+      /**
+       * How long the revisions of a destroyed environment are kept, e.g. "30d" (default),
+       * from "1h" to "3650d". Its secret values go at destroy.
+       */
+      destroyedRevisions?: string;
+    };
     /** Bounds on what one owner or user holds at once (see docs/security.md). */
     limits?: {
       /** Live environments per owner. Default 20. */

@@ -68,6 +68,8 @@ export interface EnvironmentsConfig {
   /** How often the TTL task looks for expired environments. */
   expiryCheckSeconds: number;
   limits: Limits;
+  /** Revisions of a destroyed environment are deleted this long after the destroy. */
+  retentionSeconds: number;
 }
 
 /** Bounds on what one owner or user holds at once (see docs/security.md#bounds). */
@@ -360,8 +362,15 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
     logFollowSeconds: bounded('limits.logFollowDuration', '1h', 10, 86_400),
     logSinceSeconds: bounded('limits.logSince', '7d', 60, 30 * 86_400),
   };
+  const retentionSeconds = bounded(
+    'retention.destroyedRevisions',
+    '30d',
+    3600,
+    3650 * 86_400,
+  );
   return {
     limits,
+    retentionSeconds,
     clusters,
     defaultCluster,
     namespacePrefix,

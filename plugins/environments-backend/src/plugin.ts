@@ -26,6 +26,7 @@ import { EnvironmentsService } from './service/EnvironmentsService';
 import { createRouter } from './service/router';
 import { EnvironmentStore } from './store/EnvironmentStore';
 import { scheduleExpiry } from './ttl/expiryTask';
+import { scheduleRetention } from './ttl/retentionTask';
 
 /**
  * What app config cannot set, for tests only: `environments.queue.leaseSeconds` is at least
@@ -204,6 +205,12 @@ function registerEnvironments(
       );
       httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
+      await scheduleRetention({
+        scheduler,
+        store,
+        logger,
+        retentionSeconds: settings.retentionSeconds,
+      });
       await scheduleExpiry({
         scheduler,
         store,

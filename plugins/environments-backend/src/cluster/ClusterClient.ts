@@ -57,6 +57,8 @@ export interface ApplyOptions {
   signal?: AbortSignal;
   /** Keys (manifestKey) of objects that are created once and never patched. */
   createOnly?: Set<string>;
+  /** The environment predates namespace ids: its namespace may be known by labels alone. */
+  legacyNamespace?: boolean;
 }
 
 /** Everything the reconciler does to one cluster. Reads for views come from the WatchCache. */
@@ -157,7 +159,7 @@ export class ClusterClient {
     const namespaces = manifests.filter(m => m.kind === 'Namespace');
     const rest = manifests.filter(m => m.kind !== 'Namespace');
     for (const m of namespaces) {
-      await this.claimNamespace(m, signal);
+      await this.claimNamespace(m, signal, options.legacyNamespace);
       await this.removeForeign(m, removals.get(manifestKey(m)), signal);
       const r = await write(m, false);
       if (r) out.push(r);
@@ -185,7 +187,7 @@ export class ClusterClient {
   /** Reads a namespace and says whose it is. */
   async namespaceOwnership(
     namespace: string,
-    environment: { id: string; name: string },
+    environment: { id: string; name: string; legacyNamespace?: boolean },
     signal?: AbortSignal,
   ): Promise<NamespaceOwnership> {
     const ns = await this.http
@@ -207,7 +209,11 @@ export class ClusterClient {
    * Refuses to apply a Namespace that exists and is not this environment's: Archipelago never
    * takes over a namespace someone else made (see namespaceOwnership).
    */
-  private async claimNamespace(m: Manifest, signal?: AbortSignal) {
+  private async claimNamespace(
+    m: Manifest,
+    signal?: AbortSignal,
+    legacyNamespace?: boolean,
+  ) {
     const id = m.metadata.annotations?.[ENVIRONMENT_ID_ANNOTATION];
     const name = m.metadata.labels[ENVIRONMENT_LABEL];
     if (!id || !name)
@@ -216,7 +222,7 @@ export class ClusterClient {
       );
     const o = await this.namespaceOwnership(
       m.metadata.name,
-      { id, name },
+      { id, name, legacyNamespace },
       signal,
     );
     if (o.owned === 'theirs')
@@ -336,7 +342,7 @@ export class ClusterClient {
    */
   async deleteNamespace(
     namespace: string,
-    environment: { id: string; name: string },
+    environment: { id: string; name: string; legacyNamespace?: boolean },
     signal?: AbortSignal,
   ): Promise<NamespaceOwnership> {
     const o = await this.namespaceOwnership(namespace, environment, signal);

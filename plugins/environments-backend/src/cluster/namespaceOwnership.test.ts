@@ -69,9 +69,13 @@ describe('namespaceOwnership', () => {
     ).toEqual({ owned: 'theirs', reason: expect.stringContaining('"other"') });
   });
 
-  it('adopts a namespace Archipelago made for this name before ids were recorded', () => {
-    expect(namespaceOwnership(ns(managed), env)).toMatchObject({
-      owned: 'ours',
+  it('recognises a namespace by labels alone only for an environment made before ids were recorded', () => {
+    expect(namespaceOwnership(ns(managed), env)).toEqual({
+      owned: 'theirs',
+      reason: expect.stringContaining('no archipelago.dev/environment-id'),
     });
+    expect(
+      namespaceOwnership(ns(managed), { ...env, legacyNamespace: true }),
+    ).toMatchObject({ owned: 'ours' });
   });
 });

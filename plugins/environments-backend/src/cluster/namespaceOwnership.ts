@@ -21,7 +21,7 @@ export type NamespaceOwnership =
 /** Decides whether an observed namespace (undefined: none) belongs to this environment. */
 export function namespaceOwnership(
   ns: KubernetesObject | undefined,
-  environment: { id: string; name: string },
+  environment: { id: string; name: string; legacyNamespace?: boolean },
 ): NamespaceOwnership {
   if (!ns) return { owned: 'absent' };
   const labels = ns.metadata?.labels ?? {};
@@ -46,6 +46,12 @@ export function namespaceOwnership(
         labels[ENVIRONMENT_LABEL] ?? '?'
       }" (${ENVIRONMENT_LABEL})`,
     };
-  // Made by an Archipelago from before the id annotation: adopted, and annotated at apply.
-  return ours;
+  // Labels alone prove nothing (anyone who can make a namespace can label it). Only an
+  // environment made before ids were recorded recognises its namespace by them; it is
+  // annotated at its next apply.
+  if (environment.legacyNamespace) return ours;
+  return {
+    owned: 'theirs',
+    reason: `it carries Archipelago's labels but no ${ENVIRONMENT_ID_ANNOTATION} (made by hand, or for an environment that is gone)`,
+  };
 }

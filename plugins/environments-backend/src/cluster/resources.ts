@@ -32,6 +32,12 @@ export const RESOURCES = {
     plural: 'configmaps',
     namespaced: true,
   },
+  secrets: {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    plural: 'secrets',
+    namespaced: true,
+  },
   persistentvolumeclaims: {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',

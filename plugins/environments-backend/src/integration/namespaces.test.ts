@@ -75,6 +75,36 @@ describe('namespaces that are not the environment’s', () => {
     ).toEqual({ keep: 'me' });
   });
 
+  it('refuses a namespace labelled by hand as if Archipelago had made it, with or without a dry run', async () => {
+    const forged = `${squatted}-l`;
+    const namespace = `env-${forged}`;
+    await core.createNamespace({
+      body: {
+        metadata: {
+          name: namespace,
+          labels: {
+            'app.kubernetes.io/managed-by': 'archipelago',
+            'archipelago.dev/environment': forged,
+          },
+        },
+      },
+    });
+    try {
+      for (const path of ['/environments?dryRun=true', '/environments']) {
+        const res = await ctx.api.post(path, spec(forged));
+        expect(res.status).toBe(409);
+        expect(res.body.error.message).toMatch(
+          /^name: namespace .* carries Archipelago's labels but no archipelago.dev\/environment-id/,
+        );
+      }
+      expect((await ctx.api.get(`/environments/${forged}`)).status).toBe(404);
+      const ns = await core.readNamespace({ name: namespace });
+      expect(ns.metadata?.deletionTimestamp).toBeUndefined();
+    } finally {
+      await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    }
+  });
+
   it('annotates its namespace with the environment id, and on destroy leaves a namespace that no longer carries it', async () => {
     const namespace = `env-${swapped}`;
     const created = await ctx.api.post('/environments', spec(swapped));

@@ -106,6 +106,7 @@ export class Reconciler {
     const { fallbacks, chain } = await fallbacksOf(env, this.store);
     return {
       environmentId: env.id,
+      secretValues: await this.store.getSecretValues(env.id),
       spec: env.spec,
       services,
       revision: env.revision,
@@ -115,6 +116,7 @@ export class Reconciler {
       restartedAt: env.restartedAt,
       fallbacks,
       baseNamespace: chain[0]?.namespace,
+      baseName: chain[0]?.name,
       bases: chain.map(b => b.id),
       ingressNamespace: this.config.ingressNamespace,
       podSecurity: this.config.purposes[env.spec.purpose].podSecurity,
@@ -183,6 +185,7 @@ export class Reconciler {
         client.apply(objects, {
           signal: run.signal,
           createOnly: createOnlyKeys(input, objects),
+          legacyNamespace: env.legacyNamespace,
           observed: observedObjects(cache.snapshot(env.namespace), objects),
         }),
       r =>

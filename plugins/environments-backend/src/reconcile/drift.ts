@@ -94,10 +94,13 @@ export function detectDrift(
       const who = [...new Set(foreignEntries(seen).map(e => e.manager))];
       diff.push(...added.map(f => `${f.path}: added by ${who.join(', ')}`));
     }
-    if (diff.length)
+    // A Secret's drift names its paths only: values never reach an operation's params.
+    const shown =
+      m.kind === 'Secret' ? [...new Set(diff.map(d => d.split(':')[0]))] : diff;
+    if (shown.length)
       drift.push(
-        `${what} was changed (${diff.slice(0, 3).join('; ')}${
-          diff.length > 3 ? `; ${diff.length - 3} more` : ''
+        `${what} was changed (${shown.slice(0, 3).join('; ')}${
+          shown.length > 3 ? `; ${shown.length - 3} more` : ''
         })`,
       );
   }

@@ -54,6 +54,16 @@ export function environmentLabels(
   return { ...ownershipLabels(spec), [REVISION_LABEL]: String(revision) };
 }
 
+/**
+ * `<environment>-<service>`, which can reach 81 characters: past 63 (a label value's limit) it
+ * is cut and given a hash of the whole, so it stays unique.
+ */
+export function instanceLabel(environment: string, service: string): string {
+  const full = `${environment}-${service}`;
+  if (full.length <= 63) return full;
+  return `${full.slice(0, 54).replace(/[-_.]+$/, '')}-${shortHash(full)}`;
+}
+
 /** A service's identity labels: the same on its objects and its pods, revision-free. */
 export function serviceIdentityLabels(
   spec: EnvironmentSpec,
@@ -62,7 +72,7 @@ export function serviceIdentityLabels(
   return {
     ...ownershipLabels(spec),
     [NAME_LABEL]: svc.name,
-    [INSTANCE_LABEL]: `${spec.name}-${svc.name}`,
+    [INSTANCE_LABEL]: instanceLabel(spec.name, svc.name),
     [VERSION_LABEL_K8S]: svc.version,
     [COMPONENT_LABEL]: svc.kind,
     [SERVICE_LABEL]: svc.name,

@@ -5,6 +5,7 @@
 import {
   BASE_ANNOTATION,
   ENVIRONMENT_ID_ANNOTATION,
+  MANAGED_SECRET_NAME,
   OWNER_ANNOTATION,
   PURPOSE_LABEL,
 } from '@archipelago/plugin-environments-common';
@@ -14,6 +15,7 @@ import type { Manifest, RenderInput } from './types';
 
 /** What this renderer creates, for the watch cache and prune. */
 export const NAMESPACE_RESOURCES: readonly ResourceName[] = [
+  'secrets',
   'resourcequotas',
   'limitranges',
   'networkpolicies',
@@ -108,7 +110,7 @@ export function renderNamespace(input: RenderInput): Manifest[] {
           'pod-security.kubernetes.io/enforce': podSecurity.enforce,
           'pod-security.kubernetes.io/warn': podSecurity.warn,
           [PURPOSE_LABEL]: spec.purpose,
-          ...(spec.base ? { [BASE_ANNOTATION]: spec.base } : {}),
+          ...(input.baseName ? { [BASE_ANNOTATION]: input.baseName } : {}),
           ...Object.fromEntries(
             (input.bases ?? []).map(b => [chainLabel(b), 'true']),
           ),
@@ -116,7 +118,7 @@ export function renderNamespace(input: RenderInput): Manifest[] {
         annotations: prune({
           [ENVIRONMENT_ID_ANNOTATION]: input.environmentId,
           [OWNER_ANNOTATION]: spec.owner,
-          [BASE_ANNOTATION]: spec.base,
+          [BASE_ANNOTATION]: input.baseName,
         }),
       },
     },
@@ -164,6 +166,25 @@ export function renderNamespace(input: RenderInput): Manifest[] {
       metadata: meta('environment-egress'),
       spec: { podSelector: {}, policyTypes: ['Egress'], egress },
     },
+    // Secret values, by key; pods read them through secretKeyRef (the spec holds only that).
+    ...(input.secretValues && Object.keys(input.secretValues).length
+      ? [
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            metadata: meta(MANAGED_SECRET_NAME),
+            type: 'Opaque',
+            data: Object.fromEntries(
+              Object.entries(input.secretValues)
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([k, v]) => [
+                  k,
+                  Buffer.from(v, 'utf8').toString('base64'),
+                ]),
+            ),
+          },
+        ]
+      : []),
     ...codeVolumes(input).map(([name, size]) => ({
       apiVersion: 'v1',
       kind: 'PersistentVolumeClaim',

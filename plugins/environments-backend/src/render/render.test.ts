@@ -244,6 +244,7 @@ describe('renderEnvironment', () => {
             },
           ],
           baseNamespace: 'env-integration',
+          baseName: 'integration',
         },
       ),
     );
@@ -458,7 +459,11 @@ describe('renderEnvironment', () => {
     const child = renderEnvironment(
       renderInput(
         { ...base, base: 'weekly', services: [{ name: 'game', version: '1' }] },
-        { bases: ['id-weekly', 'id-integration'] },
+        {
+          bases: ['id-weekly', 'id-integration'],
+          baseName: 'weekly',
+          baseNamespace: 'env-weekly',
+        },
       ),
     );
     const ns = find(child, 'Namespace', 'env-feat-login');
@@ -629,5 +634,90 @@ describe('pods are hardened by default', () => {
       },
       { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }] },
     ]);
+  });
+});
+
+describe('secrets and long names', () => {
+  it("renders secret values into the environment's Secret and pods read them by reference", () => {
+    const input = renderInput({
+      ...base,
+      services: [
+        {
+          name: 'global',
+          version: '1',
+          secrets: {
+            API_KEY: { secretKeyRef: { name: 'studio-keys', key: 'api' } },
+            DB_PASSWORD: {
+              secretKeyRef: {
+                name: 'archipelago-secrets',
+                key: 'global.DB_PASSWORD',
+              },
+            },
+          },
+        },
+      ],
+    });
+    const objs = renderEnvironment({
+      ...input,
+      secretValues: { 'global.DB_PASSWORD': 'hunter2' },
+    });
+    expect(find(objs, 'Secret', 'archipelago-secrets')).toMatchObject({
+      type: 'Opaque',
+      data: { 'global.DB_PASSWORD': Buffer.from('hunter2').toString('base64') },
+    });
+    const env = find(objs, 'Deployment', 'global').spec.template.spec
+      .containers[0].env;
+    expect(env.filter((e: any) => e.valueFrom?.secretKeyRef)).toEqual([
+      {
+        name: 'API_KEY',
+        valueFrom: { secretKeyRef: { name: 'studio-keys', key: 'api' } },
+      },
+      {
+        name: 'DB_PASSWORD',
+        valueFrom: {
+          secretKeyRef: {
+            name: 'archipelago-secrets',
+            key: 'global.DB_PASSWORD',
+          },
+        },
+      },
+    ]);
+    // No values, no Secret.
+    expect(renderEnvironment(input).some(o => o.kind === 'Secret')).toBe(false);
+  });
+
+  it('keeps app.kubernetes.io/instance within 63 characters, unique per service (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[a-z][a-z0-9-]{0,38}[a-z0-9]$/),
+        fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,39}$/), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (env, names) => {
+          const objs = renderEnvironment(
+            renderInput({
+              name: env,
+              owner: 'group:default/backend',
+              purpose: 'feature',
+              services: names.map(n => ({
+                name: n,
+                image: `registry.local/studio/${n}:1`,
+                ports: [{ name: 'http', port: 8080 }],
+              })),
+            }),
+          );
+          const instances = new Set<string>();
+          for (const o of objs.filter(m => m.kind === 'Deployment')) {
+            const v = o.metadata.labels['app.kubernetes.io/instance'];
+            expect(v.length).toBeLessThanOrEqual(63);
+            expect(v).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+            instances.add(v);
+          }
+          expect(instances.size).toBe(names.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

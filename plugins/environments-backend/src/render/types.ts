@@ -57,6 +57,8 @@ export interface RenderInput {
   fallbacks: Fallback[];
   /** Namespace of the base environment, allowed through the NetworkPolicy. */
   baseNamespace?: string;
+  /** Name of the live base environment (none once it is destroyed). */
+  baseName?: string;
   /** The id of every base in the chain, nearest first: the namespace is labelled with each. */
   bases?: string[];
   /** Namespace of the ingress controller, allowed through the NetworkPolicy. */
@@ -65,6 +67,8 @@ export interface RenderInput {
   podSecurity?: { enforce: string; warn: string };
   /** CIDRs the pods may reach besides the environment, its bases and DNS. */
   egressCidrs?: string[];
+  /** The environment's secret values by key of its Secret (see MANAGED_SECRET_NAME). */
+  secretValues?: Record<string, string>;
   ingressClassName?: string;
   clusterDomain: string;
 }

@@ -87,11 +87,13 @@ export function checkReach(
           path: at('ingress.host'),
           message: `"${host}" is already the host of environment "${held.environment}"`,
         });
+      // Prefix paths: "/a" and "/a/" match the same requests.
+      const plain = (p?: string) => (p ?? '/').replace(/\/+$/, '') || '/';
       const same = services.findIndex(
         o =>
           o !== svc &&
           o.ingress?.host === host &&
-          (o.ingress.path ?? '/') === (svc.ingress!.path ?? '/'),
+          plain(o.ingress.path) === plain(svc.ingress!.path),
       );
       if (same >= 0 && same < i)
         errors.push({

@@ -14,6 +14,7 @@ import {
   OperationRequest,
   ResolveResult,
   ResolvedService,
+  extractSecretValues,
   normalizeEntityRef,
   operationRequestSchema,
   resolveServices,
@@ -227,8 +228,12 @@ export class EnvironmentsService {
         `An environment named "${spec.name}" already exists`,
       );
     await this.checkNamespaceFree(cluster, namespace, spec.name);
+    // Secret values leave the spec here: it, and every revision, holds only references.
+    const { spec: stored, values } = extractSecretValues(spec);
     const result = await this.store.createEnvironment({
-      spec,
+      spec: stored,
+      secretValues: values,
+      hosts: hostsOf(services),
       services,
       cluster,
       namespace,
@@ -258,6 +263,7 @@ export class EnvironmentsService {
       );
     }
     const namespace = `${this.config.namespacePrefix}${spec.name}`;
+    await this.checkNamespaceFree(cluster, namespace, spec.name);
     const record: EnvironmentRecord = {
       id: 'dry-run',
       name: spec.name,
@@ -276,7 +282,12 @@ export class EnvironmentsService {
       createdAt: new Date(),
       updatedAt: new Date(),
     };
-    const input = await this.reconciler.renderInput(record);
+    const { spec: stored, values } = extractSecretValues(spec);
+    record.spec = stored;
+    const input = {
+      ...(await this.reconciler.renderInput(record)),
+      secretValues: values,
+    };
     const objects = renderEnvironment(input);
     let capacity: { fits: boolean; message: string };
     try {
@@ -289,7 +300,7 @@ export class EnvironmentsService {
       capacity = { fits: false, message: e.message };
     }
     return {
-      spec,
+      spec: stored,
       namespace,
       objects: objects.map(o => ({
         apiVersion: o.apiVersion,
@@ -376,6 +387,7 @@ export class EnvironmentsService {
                   env.services?.find(p => p.name === r.name)) ||
                 r,
             ),
+            hosts: hostsOf(resolved.value),
             revisionReason: `deploy ${req.services
               .map(s => `${s.name}@${s.version ?? s.image}`)
               .join(', ')}`,
@@ -443,6 +455,7 @@ export class EnvironmentsService {
             spec: revision.spec,
             // The services as they were then: a rollback restores the definitions too.
             services: revision.services,
+            ...(revision.services ? { hosts: hostsOf(revision.services) } : {}),
             revisionReason: `rollback to revision ${req.revision}`,
           },
         );
@@ -497,7 +510,7 @@ export class EnvironmentsService {
           .map(d => d.name)
           .join(
             ', ',
-          )}; say dependants=orphan (they stop falling back to it) or dependants=destroy (they are destroyed too)`,
+          )}. Choose what becomes of them: orphan (they stay, and stop falling back to it) or destroy (they are destroyed too)`,
       );
     if (policy === 'destroy') {
       for (const d of dependants) {
@@ -563,6 +576,11 @@ export class EnvironmentsService {
   /** The API view of an environment; status comes from the watch cache, not the API server. */
   async view(env: EnvironmentRecord): Promise<Environment> {
     const { status, ops } = await this.status(env);
+    // The base it falls back to now: none once that base is destroyed (a namesake made later
+    // is a stranger).
+    const base = env.baseId
+      ? await this.store.getEnvironmentById(env.baseId)
+      : undefined;
     return {
       name: env.name,
       title: env.title,
@@ -570,7 +588,7 @@ export class EnvironmentsService {
       purpose: env.spec.purpose,
       cluster: env.cluster,
       namespace: env.namespace,
-      base: env.base,
+      base: base && !base.destroyedAt ? base.name : undefined,
       labels: env.spec.labels ?? {},
       revision: env.revision,
       spec: env.spec,
@@ -714,7 +732,9 @@ export class EnvironmentsService {
       .map(e => e.name);
     if (!answering)
       throw new NotFoundError(
-        `Neither ${walked.join(' nor ')} runs a service named "${service}"`,
+        walked.length === 1
+          ? `${walked[0]} does not run a service named "${service}", and has no base that does`
+          : `Neither ${walked.join(' nor ')} runs a service named "${service}"`,
       );
     const instances = (
       await this.store.registry.listRegistry(answering.name)
@@ -729,6 +749,10 @@ export class EnvironmentsService {
     };
   }
 }
+
+/** The ingress hosts a set of services uses. */
+const hostsOf = (services: ResolvedService[]) =>
+  services.flatMap(s => (s.ingress ? [s.ingress.host] : []));
 
 export function stripInternal<
   T extends

@@ -94,7 +94,7 @@ describe('who may ask for what', () => {
       service.destroy('integration', 'user:default/guest'),
     ).rejects.toThrow(
       new ConflictError(
-        'dependants: integration is the base of feat; say dependants=orphan (they stop falling back to it) or dependants=destroy (they are destroyed too)',
+        'dependants: integration is the base of feat. Choose what becomes of them: orphan (they stay, and stop falling back to it) or destroy (they are destroyed too)',
       ),
     );
     expect(
@@ -124,6 +124,8 @@ describe('who may ask for what', () => {
     expect(await store.listDependants(second.id)).toEqual([]);
     const { chain } = await service.fallbacks(feat);
     expect(chain).toEqual([]);
+    // It no longer names a base: the old one is gone, and the namesake is a stranger.
+    expect((await service.view(feat)).base).toBeUndefined();
   });
 
   it('destroys dependants only with the delete permission on each', async () => {
@@ -278,5 +280,100 @@ describe('caps per owner', () => {
       spec('design-one', { owner: 'group:default/design' }),
       'system',
     );
+  });
+});
+
+describe('secret values', () => {
+  it('are never returned by get, list, revisions or a dry run, are rendered by reference, and go at destroy', async () => {
+    const { store, reconciler, service } = await serviceWithoutCluster(catalog);
+    const secret = 'correct-horse-battery-staple';
+    const request = spec('vault', {
+      services: [
+        { name: 'global', secrets: { DB_PASSWORD: { value: secret } } },
+      ],
+    });
+    const dry = await service
+      .dryRun(request, guest)
+      .catch(e => ({ error: String(e) }));
+    expect(JSON.stringify(dry)).not.toContain(secret);
+    const created = await service.create(request, guest);
+    expect(JSON.stringify(created)).not.toContain(secret);
+    const env = (await store.getEnvironment('vault'))!;
+    expect(JSON.stringify(await service.view(env))).not.toContain(secret);
+    expect(JSON.stringify(await service.list({}))).not.toContain(secret);
+    expect(JSON.stringify(await service.revisions(env))).not.toContain(secret);
+    expect(JSON.stringify(await service.operations(env))).not.toContain(secret);
+    expect(JSON.stringify(await store.listRevisions(env.id))).not.toContain(
+      secret,
+    );
+    // The reconciler renders it into the environment's Secret; pods reference it.
+    const input = await reconciler.renderInput(env);
+    expect(input.secretValues).toEqual({ 'global.DB_PASSWORD': secret });
+    expect(input.services[0].secrets).toEqual({
+      DB_PASSWORD: { name: 'archipelago-secrets', key: 'global.DB_PASSWORD' },
+    });
+    // A deploy keeps the reference, and the value.
+    await service.requestOperation(
+      'vault',
+      { type: 'deploy', services: [{ name: 'global', version: '2.0' }] },
+      guest.ref,
+    );
+    const deployed = (await store.getEnvironment('vault'))!;
+    expect(deployed.revision).toBe(2);
+    expect(
+      (await reconciler.renderInput(deployed)).services[0].secrets,
+    ).toEqual(input.services[0].secrets);
+    expect(await store.getSecretValues(env.id)).toEqual({
+      'global.DB_PASSWORD': secret,
+    });
+    await store.markDestroyed(env.id, 'destroy');
+    expect(await store.getSecretValues(env.id)).toEqual({});
+  });
+
+  it('purges the revisions of environments destroyed before the retention cutoff', async () => {
+    const { store, service } = await serviceWithoutCluster(catalog);
+    await service.create(spec('old'), 'system');
+    await service.create(spec('kept'), 'system');
+    const old = (await store.getEnvironment('old'))!;
+    const kept = (await store.getEnvironment('kept'))!;
+    await store.markDestroyed(old.id, 'destroy');
+    expect(
+      await store.purgeDestroyedRevisions(new Date(Date.now() - 60_000)),
+    ).toBe(0);
+    expect(
+      await store.purgeDestroyedRevisions(new Date(Date.now() + 1000)),
+    ).toBe(1);
+    expect(await store.listRevisions(old.id)).toEqual([]);
+    expect(await store.listRevisions(kept.id)).toHaveLength(1);
+  });
+});
+
+describe('an ingress host is one environment’s, even under concurrent requests', () => {
+  it('lets only one of two parallel creates take a host, and frees it at destroy', async () => {
+    const { store, service } = await serviceWithoutCluster(catalog);
+    const withHost = (name: string) =>
+      spec(name, {
+        services: [
+          { name: 'global', ingress: { host: 'race.dev.studio.local' } },
+        ],
+      });
+    const results = await Promise.allSettled([
+      service.create(withHost('race-a'), guest),
+      service.create(withHost('race-b'), guest),
+      service.create(withHost('race-c'), guest),
+    ]);
+    const won = results.filter(r => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const r of results.filter(x => x.status === 'rejected'))
+      expect(String((r as PromiseRejectedResult).reason)).toMatch(
+        /race\.dev\.studio\.local.* already the host of/,
+      );
+    const winner = (won[0] as PromiseFulfilledResult<any>).value.environment
+      .name;
+    await store.markDestroyed(
+      (await store.getEnvironment(winner))!.id,
+      'destroy',
+    );
+    await service.create(withHost('race-d'), guest);
   });
 });

@@ -31,6 +31,11 @@ export interface EnvironmentRecord {
   base?: string;
   /** The base environment's id, fixed at create: a later namesake never becomes the base. */
   baseId?: string;
+  /**
+   * Made before namespaces carried the environment's id: its namespace may be recognised by
+   * Archipelago's labels alone.
+   */
+  legacyNamespace?: boolean;
   title?: string;
   spec: EnvironmentSpec;
   revision: number;
@@ -85,6 +90,8 @@ export interface DesiredStateChange {
   stopped?: string[];
   restartedAt?: Record<string, string>;
   expiresAt?: Date | null;
+  /** The ingress hosts of the new services (with `services`): replace what it held. */
+  hosts?: string[];
 }
 
 export class EnvironmentStore {
@@ -117,6 +124,10 @@ export class EnvironmentStore {
     namespace: string;
     /** The id of the live environment spec.base names. */
     baseId?: string;
+    /** Secret values by key of the environment's Secret; never part of the spec. */
+    secretValues?: Record<string, string>;
+    /** The ingress hosts its services use: no other live environment of the cluster may. */
+    hosts?: string[];
     createdBy: string;
     expiresAt?: Date;
   }): Promise<{ environment: EnvironmentRecord; operation: OperationRecord }> {
@@ -144,6 +155,17 @@ export class EnvironmentStore {
           updated_at: now,
           expires_at: input.expiresAt ?? null,
         });
+        await this.claimHosts(tx, id, input.cluster, input.hosts ?? []);
+        const secrets = Object.entries(input.secretValues ?? {});
+        if (secrets.length)
+          await tx('environment_secrets').insert(
+            secrets.map(([key, value]) => ({
+              environment_id: id,
+              key,
+              value,
+              updated_at: now,
+            })),
+          );
         await tx('environment_revisions').insert({
           environment_id: id,
           revision: 1,
@@ -166,6 +188,9 @@ export class EnvironmentStore {
         );
       });
     } catch (e) {
+      if (isUniqueViolation(e) && /environment_hosts/.test(String(e))) {
+        throw new ConflictError(hostTaken(input.hosts ?? []));
+      }
       if (isUniqueViolation(e)) {
         const named = await this.db('environments')
           .where({ name: input.spec.name })
@@ -194,7 +219,11 @@ export class EnvironmentStore {
     op: OperationInput,
     change: DesiredStateChange = {},
   ): Promise<OperationRecord> {
-    const recorded = await this.recordOperation(name, op, change);
+    const recorded = await this.recordOperation(name, op, change).catch(e => {
+      if (isUniqueViolation(e) && /environment_hosts/.test(String(e)))
+        throw new ConflictError(hostTaken(change.hosts ?? []));
+      throw e;
+    });
     if (!recorded)
       throw new ConflictError(
         `Environment "${name}" has an operation under way`,
@@ -249,6 +278,8 @@ export class EnvironmentStore {
       }
       const updates: Record<string, unknown> = { updated_at: now };
       let revision: number | undefined;
+      if (change.hosts)
+        await this.claimHosts(tx, row.id, row.cluster, change.hosts);
       if (change.spec) {
         revision = row.revision + 1;
         updates.spec = JSON.stringify(change.spec);
@@ -352,6 +383,21 @@ export class EnvironmentStore {
     return row ? toEnvironment(row) : undefined;
   }
 
+  /** Records the environment's ingress hosts, replacing what it held; fails on a taken host. */
+  private async claimHosts(
+    tx: Knex.Transaction,
+    id: string,
+    cluster: string,
+    hosts: string[],
+  ) {
+    await tx('environment_hosts').where({ environment_id: id }).delete();
+    const unique = [...new Set(hosts)];
+    if (unique.length)
+      await tx('environment_hosts').insert(
+        unique.map(host => ({ cluster, host, environment_id: id })),
+      );
+  }
+
   /** The live environments whose base is this one, but those already being destroyed. */
   async listDependants(id: string): Promise<EnvironmentRecord[]> {
     const rows = await this.db('environments')
@@ -429,14 +475,40 @@ export class EnvironmentStore {
 
   async markDestroyed(id: string, reason: 'destroy' | 'expire'): Promise<void> {
     const now = new Date();
-    await this.db('environments')
-      .where({ id })
-      .whereNull('destroyed_at')
-      .update({
+    await this.db.transaction(async tx => {
+      await tx('environments').where({ id }).whereNull('destroyed_at').update({
         destroyed_at: now,
         updated_at: now,
         destroy_reason: reason,
       });
+      // Its secret values and its ingress hosts go with it.
+      await tx('environment_secrets').where({ environment_id: id }).delete();
+      await tx('environment_hosts').where({ environment_id: id }).delete();
+    });
+  }
+
+  /** The secret values of an environment, by key of its Secret. */
+  async getSecretValues(id: string): Promise<Record<string, string>> {
+    const rows = await this.db('environment_secrets')
+      .where({ environment_id: id })
+      .select('key', 'value');
+    return Object.fromEntries(rows.map(r => [r.key, r.value]));
+  }
+
+  /**
+   * Deletes the revisions of environments destroyed before `cutoff` (their current spec stays
+   * on the environment, for the history of what ran). Returns how many were deleted.
+   */
+  async purgeDestroyedRevisions(cutoff: Date): Promise<number> {
+    return this.db('environment_revisions')
+      .whereIn(
+        'environment_id',
+        this.db('environments')
+          .whereNotNull('destroyed_at')
+          .where('destroyed_at', '<', cutoff)
+          .select('id'),
+      )
+      .delete();
   }
 
   /** Live environments past their expiry with no destroy or expire already queued. */
@@ -492,6 +564,11 @@ export class EnvironmentStore {
     return found?.revision === revision ? found : undefined;
   }
 }
+
+const hostTaken = (hosts: string[]) =>
+  `ingress.host: ${hosts.join(
+    ', ',
+  )} is already the host of another live environment on the cluster`;
 
 function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string };

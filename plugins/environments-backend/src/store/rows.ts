@@ -13,6 +13,7 @@ export interface EnvironmentRow
   > {
   base: string | null;
   base_id: string | null;
+  legacy_namespace?: boolean | number | null;
   title: string | null;
   spec: string;
   services: string | null;
@@ -83,6 +84,7 @@ export function toEnvironment(r: EnvironmentRow): EnvironmentRecord {
     purpose: r.purpose,
     base: r.base ?? undefined,
     baseId: r.base_id ?? undefined,
+    ...(r.legacy_namespace ? { legacyNamespace: true } : {}),
     title: r.title ?? undefined,
     spec: json(r.spec, {} as EnvironmentSpec),
     revision: r.revision,

@@ -145,6 +145,12 @@ export function podTemplate(
       .sort(([a], [b]) => a.localeCompare(b))
       // The API server stores an empty value as no value: render it the way it is kept.
       .map(([name, value]) => (value === '' ? { name } : { name, value })),
+    ...Object.entries(svc.secrets ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, ref]) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
+      })),
   ];
   const volumeMounts: Array<Record<string, unknown>> = [];
   const volumes: Array<Record<string, unknown>> = [];

@@ -130,6 +130,44 @@ export const envVarName = z
     'must be an environment variable name (letters, digits, "_", "-", ".")',
   );
 
+/** Names the platform sets in every container (see docs/environments.md). */
+export const BUILT_IN_ENV = [
+  'SERVER_ID',
+  'SERVER_TYPE',
+  'VERSION',
+  'POD_IP',
+  'ENVIRONMENT',
+  'SERVICE_NAME',
+] as const;
+
+/** An environment variable's value: text, with no NUL or other control characters but tab and newlines. */
+export const envValue = z
+  .string()
+  .max(LIMITS.envValue)
+  .refine(
+    // eslint-disable-next-line no-control-regex
+    v => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(v),
+    'must not contain NUL or control characters (tab and newlines are fine)',
+  );
+
+/** The name of a Kubernetes Secret (a DNS-1123 subdomain). */
+export const secretName = z
+  .string()
+  .max(253)
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    'must be a Secret name: lower-case letters, digits, "-" and "."',
+  );
+
+/** A key of a Kubernetes Secret. */
+export const secretKey = z
+  .string()
+  .max(253)
+  .regex(
+    /^[-._a-zA-Z0-9]+$/,
+    'must be a Secret key: letters, digits, "-", "_" and "."',
+  );
+
 /** An entity reference of one of the given kinds, in full or short form. */
 export const entityRef = (kinds: string[], defaultKind?: string) =>
   z.string().superRefine((value, ctx) => {

@@ -11,7 +11,10 @@ import {
   cronSchedule,
   duration,
   entityRef,
+  envValue,
   envVarName,
+  secretKey,
+  secretName,
   environmentName,
   hostname,
   image,
@@ -96,7 +99,10 @@ const resources = z
 const volume = z
   .object({
     name: portName.describe('volume name'),
-    mountPath: absolutePath,
+    mountPath: absolutePath.refine(
+      p => p.replace(/\/+$/, '') !== '',
+      'must not be "/": a volume there would hide the whole image',
+    ),
     /**
      * persistent: a claim of its own (one per replica for socket and backend services).
      * code: a claim shared by every service of the environment that mounts a code volume of the
@@ -109,6 +115,29 @@ const volume = z
     readOnly: z.boolean().optional(),
   })
   .strict();
+
+/**
+ * A secret environment variable: a value Archipelago keeps apart from the spec (it is never
+ * returned, and pods read it from the environment's Secret), or a key of a Kubernetes Secret
+ * that already exists in the environment's namespace.
+ */
+const secretSource = z.union([
+  z
+    .object({ value: envValue.pipe(z.string().min(1, 'must not be empty')) })
+    .strict(),
+  z
+    .object({
+      secretKeyRef: z.object({ name: secretName, key: secretKey }).strict(),
+    })
+    .strict(),
+]);
+
+const secrets = z
+  .record(envVarName, secretSource)
+  .refine(
+    e => Object.keys(e).length <= LIMITS.envVars,
+    `must have at most ${LIMITS.envVars} variables`,
+  );
 
 const configFile = z
   .object({ path: absolutePath, content: z.string() })
@@ -146,12 +175,14 @@ export const serviceSettingsShape = {
   replicas: z.number().int().min(0).max(LIMITS.replicas).optional(),
   ports: z.array(port).max(LIMITS.ports).optional(),
   env: z
-    .record(envVarName, z.string().max(LIMITS.envValue))
+    .record(envVarName, envValue)
     .refine(
       e => Object.keys(e).length <= LIMITS.envVars,
       `must have at most ${LIMITS.envVars} variables`,
     )
     .optional(),
+  /** Secret environment variables (see secretSource); never returned by the API. */
+  secrets: secrets.optional(),
   configFiles: z.array(configFile).max(LIMITS.configFiles).optional(),
   resources: resources.optional(),
   probes: z
@@ -183,6 +214,26 @@ export const serviceDefinitionSchema = z
     image: imageRepository,
     defaultVersion: version.optional(),
     ...serviceSettingsShape,
+    // A definition lives in the catalog, which every user reads: it may name Secrets, never
+    // hold secret values.
+    secrets: z
+      .record(
+        envVarName,
+        z
+          .object({
+            secretKeyRef: z
+              .object({ name: secretName, key: secretKey })
+              .strict(),
+            value: z
+              .never({
+                error:
+                  'is not allowed in a service definition, which every catalog reader sees: name a Kubernetes Secret (secretKeyRef), or give the value in the environment request',
+              })
+              .optional(),
+          })
+          .strict(),
+      )
+      .optional(),
     /**
      * How the service's containers may run. Only a service definition says this, never an
      * environment request; capabilities must also be allowed by the cluster's config.
@@ -253,7 +304,9 @@ export const environmentSpecSchema = z
       .optional(),
     services: z
       .array(serviceRequestSchema)
-      .max(LIMITS.services, `must have at most ${LIMITS.services} services`),
+      .max(LIMITS.services, `must have at most ${LIMITS.services} services`)
+      // An environment with a base may run nothing of its own (say, to try a base as is).
+      .default([]),
   })
   .strict()
   .superRefine((spec, ctx) => {

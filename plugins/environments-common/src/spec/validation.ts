@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normalizeEntityRef } from './primitives';
+import { BUILT_IN_ENV, normalizeEntityRef } from './primitives';
 import { checkKind } from './kinds';
 import {
   EnvironmentSpec,
@@ -45,6 +45,11 @@ export function toFieldErrors(error: z.ZodError, root?: string): FieldError[] {
     }
     if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
       message = `must be ${issue.expected}`;
+    }
+    // A record key that fails its schema: say why it failed, not just "Invalid key".
+    if (issue.code === 'invalid_key') {
+      const inner = (issue as { issues?: Array<{ message: string }> }).issues;
+      if (inner?.length) message = inner.map(i => i.message).join('; ');
     }
     return { path: formatPath(issue.path, root), message };
   });
@@ -95,8 +100,42 @@ export interface ResolvedService {
   volumes: NonNullable<ServiceRequest['volumes']>;
   schedule?: string;
   ingress?: ServiceRequest['ingress'];
+  /** Secret environment variables: each a key of a Secret in the environment's namespace. */
+  secrets?: Record<string, { name: string; key: string }>;
   /** From the service definition only: root, and capabilities beyond none. */
   security?: { runAsRoot?: boolean; capabilities?: string[] };
+}
+
+/**
+ * The Secret Archipelago keeps an environment's secret values in. Requests give a value; the
+ * stored spec and every revision hold only this reference to it.
+ */
+export const MANAGED_SECRET_NAME = 'archipelago-secrets';
+export const managedSecretKey = (service: string, variable: string) =>
+  `${service}.${variable}`;
+
+/**
+ * The spec with each secret value replaced by its reference in the environment's Secret, and
+ * the values by Secret key. What is stored and returned is only the first.
+ */
+export function extractSecretValues(spec: EnvironmentSpec): {
+  spec: EnvironmentSpec;
+  values: Record<string, string>;
+} {
+  const values: Record<string, string> = {};
+  const services = spec.services.map(svc => {
+    if (!svc.secrets) return svc;
+    const secrets = Object.fromEntries(
+      Object.entries(svc.secrets).map(([name, source]) => {
+        if (!('value' in source)) return [name, source];
+        const key = managedSecretKey(svc.name, name);
+        values[key] = source.value;
+        return [name, { secretKeyRef: { name: MANAGED_SECRET_NAME, key } }];
+      }),
+    );
+    return { ...svc, secrets };
+  });
+  return { spec: { ...spec, services }, values };
 }
 
 /** Looks up a component's service definition by normalised entity ref. */
@@ -130,6 +169,13 @@ export function resolveServices(
     const def = lookup(component);
     let img: string | undefined;
     let ver: string | undefined;
+    if (req.image && req.version) {
+      errors.push({
+        path: at('version'),
+        message:
+          'cannot be given together with image: the image names its own version (its tag)',
+      });
+    }
     if (req.image) {
       img = req.image;
       ver = req.version ?? tagOf(req.image) ?? 'custom';
@@ -172,7 +218,51 @@ export function resolveServices(
     if (new Set(volumes.map(v => v.name)).size !== volumes.length) {
       errors.push({ path: at('volumes'), message: 'must have unique names' });
     }
+    const env = { ...def?.env, ...req.env };
+    const secrets: Record<string, { name: string; key: string }> = {};
+    for (const [name, source] of Object.entries({
+      ...def?.secrets,
+      ...req.secrets,
+    })) {
+      secrets[name] =
+        'value' in source && source.value !== undefined
+          ? { name: MANAGED_SECRET_NAME, key: managedSecretKey(req.name, name) }
+          : (source as { secretKeyRef: { name: string; key: string } })
+              .secretKeyRef;
+    }
+    const builtIn = (name: string) =>
+      (BUILT_IN_ENV as readonly string[]).includes(name);
+    const setByUs = `is set by Archipelago in every container (${BUILT_IN_ENV.join(
+      ', ',
+    )})`;
+    for (const name of Object.keys(env)) {
+      if (builtIn(name))
+        errors.push({ path: at(`env.${name}`), message: setByUs });
+    }
+    for (const name of Object.keys(secrets)) {
+      if (builtIn(name))
+        errors.push({ path: at(`secrets.${name}`), message: setByUs });
+      else if (name in env)
+        errors.push({
+          path: at(`secrets.${name}`),
+          message: 'is also a plain env variable of this service',
+        });
+    }
+    const portNumbers = ports.map(p => `${p.port}/${p.protocol}`);
+    if (new Set(portNumbers).size !== portNumbers.length)
+      errors.push({
+        path: at('ports'),
+        message: 'must have unique port numbers',
+      });
     const configFiles = req.configFiles ?? def?.configFiles ?? [];
+    const mountPaths = new Set(volumes.map(v => v.mountPath));
+    configFiles.forEach((f, j) => {
+      if (mountPaths.has(f.path))
+        errors.push({
+          path: at(`configFiles[${j}].path`),
+          message: `"${f.path}" is also the mountPath of a volume`,
+        });
+    });
     const configBytes = configFiles.reduce(
       (n, f) => n + Buffer.byteLength(f.content, 'utf8'),
       0,
@@ -192,7 +282,8 @@ export function resolveServices(
         version: ver.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-'),
         replicas: req.replicas ?? def?.replicas ?? 1,
         ports,
-        env: { ...def?.env, ...req.env },
+        env,
+        ...(Object.keys(secrets).length ? { secrets } : {}),
         configFiles,
         resources: mergeResources(def?.resources, req.resources),
         probes: req.probes ?? def?.probes,

@@ -856,7 +856,7 @@ export const spec = {
       EnvironmentSpec: {
         description: 'See docs/environments.md for every field and limit.',
         type: 'object',
-        required: ['name', 'owner', 'purpose', 'services'],
+        required: ['name', 'owner', 'purpose'],
         properties: {
           name: {
             type: 'string',

@@ -23,5 +23,5 @@ export interface EnvironmentSpec {
   base?: string;
   ttl?: string;
   expiresAt?: Date;
-  services: Array<EnvironmentSpecServicesInner>;
+  services?: Array<EnvironmentSpecServicesInner>;
 }
