@@ -44,6 +44,10 @@ import {
   podViews,
 } from '../status/derive';
 
+/** The ingress hosts a set of services uses. */
+const hostsOf = (services: ResolvedService[]) =>
+  services.flatMap(s => (s.ingress ? [s.ingress.host] : []));
+
 /**
  * Who asks, and what the permission policy lets them do beyond the route's own permission.
  * Internal callers (expiry, tests) pass a plain string: they act for anyone.
@@ -749,10 +753,6 @@ export class EnvironmentsService {
     };
   }
 }
-
-/** The ingress hosts a set of services uses. */
-const hostsOf = (services: ResolvedService[]) =>
-  services.flatMap(s => (s.ingress ? [s.ingress.host] : []));
 
 export function stripInternal<
   T extends

@@ -19,6 +19,11 @@ const migrationsDir = resolvePackagePath(
   'migrations',
 );
 
+const hostTaken = (hosts: string[]) =>
+  `ingress.host: ${hosts.join(
+    ', ',
+  )} is already the host of another live environment on the cluster`;
+
 /** The desired state of one environment, as stored. */
 export interface EnvironmentRecord {
   id: string;
@@ -564,11 +569,6 @@ export class EnvironmentStore {
     return found?.revision === revision ? found : undefined;
   }
 }
-
-const hostTaken = (hosts: string[]) =>
-  `ingress.host: ${hosts.join(
-    ', ',
-  )} is already the host of another live environment on the cluster`;
 
 function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
