@@ -103,6 +103,10 @@ export async function startEnvironmentsBackend(
      * to the plugin as a test option.
      */
     leaseMs?: number;
+    /** More backend features (the permission backend and a policy, say). */
+    features?: Parameters<typeof startTestBackend>[0]['features'];
+    /** Top-level config besides `environments` (permission.enabled, say). */
+    rootConfig?: Record<string, unknown>;
   } = {},
 ) {
   const cluster = testClusterAppConfig();
@@ -129,6 +133,7 @@ export async function startEnvironmentsBackend(
       mockServices.rootConfig.factory({
         data: {
           ...cluster,
+          ...options.rootConfig,
           environments: {
             readinessTimeout: '2m',
             expiryCheckSeconds: 1,
@@ -155,6 +160,7 @@ export async function startEnvironmentsBackend(
       ...(options.knex
         ? [mockServices.database.factory({ knex: options.knex })]
         : []),
+      ...(options.features ?? []),
     ],
   });
   const auth = mockCredentials.user.header('user:default/guest');

@@ -1,0 +1,335 @@
+/*
+ * The permission matrix (issue #11): every route, for an owner, a non-owner, an
+ * unauthenticated caller and a service, through the real permission backend with an owner-only
+ * policy like the demo app's, against the local test cluster. Every refusal is asserted.
+ */
+import {
+  coreServices,
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import {
+  AuthorizeResult,
+  isPermission,
+} from '@backstage/plugin-permission-common';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import permissionBackend from '@backstage/plugin-permission-backend';
+import fs from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { parse } from 'yaml';
+import {
+  environmentCreateForOthersPermission,
+  environmentDeletePermission,
+  environmentLogsReadPermission,
+  environmentUpdatePermission,
+  environmentUseAsBasePermission,
+} from '@archipelago/plugin-environments-common';
+import {
+  createEnvironmentConditionalDecision,
+  environmentConditions,
+} from '@archipelago/plugin-environments-node';
+import {
+  eventually,
+  startEnvironmentsBackend,
+  uniqueName,
+} from '../__testUtils__/harness';
+
+jest.setTimeout(240_000);
+
+/** Who belongs to which groups. */
+const ownership: Record<string, string[]> = {
+  'user:default/owner': ['user:default/owner', 'group:default/backend'],
+  'user:default/other': ['user:default/other', 'group:default/qa'],
+};
+
+/** Reads for everyone; changes, destroy and logs for owners; bases for owners. */
+const policyModule = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'matrix-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint },
+      async init({ policy }) {
+        policy.setPolicy({
+          async handle(req, user) {
+            const claims = user?.info.ownershipEntityRefs ?? [];
+            if (
+              isPermission(req.permission, environmentCreateForOthersPermission)
+            )
+              return { result: AuthorizeResult.DENY };
+            for (const p of [
+              environmentUpdatePermission,
+              environmentDeletePermission,
+              environmentLogsReadPermission,
+              environmentUseAsBasePermission,
+            ]) {
+              if (isPermission(req.permission, p))
+                return createEnvironmentConditionalDecision(
+                  p,
+                  environmentConditions.isEnvironmentOwner({ claims }),
+                );
+            }
+            return { result: AuthorizeResult.ALLOW };
+          },
+        });
+      },
+    });
+  },
+});
+
+const userInfo = createServiceFactory({
+  service: coreServices.userInfo,
+  deps: {},
+  factory: () => ({
+    async getUserInfo(credentials: any) {
+      const ref = credentials.principal.userEntityRef as string;
+      return {
+        userEntityRef: ref,
+        ownershipEntityRefs: ownership[ref] ?? [ref],
+      };
+    },
+  }),
+});
+
+/**
+ * The test backend's auth, except that a plugin calling another on behalf of a user sends a
+ * user token with that plugin as actor, as the real auth service does. The mock sends a plain
+ * user token, which the permissions registry's apply-conditions endpoint rightly refuses.
+ */
+const auth = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory: ({ plugin }) => {
+    const mock = mockServices.auth({ pluginId: plugin.getId() });
+    return Object.assign(Object.create(mock), {
+      async getPluginRequestToken(options: any) {
+        const p = options.onBehalfOf.principal;
+        if (p.type === 'user')
+          return {
+            token: mockCredentials.user.token(p.userEntityRef, {
+              actor: { subject: `plugin:${plugin.getId()}` },
+            }),
+          };
+        return mock.getPluginRequestToken(options);
+      },
+    });
+  },
+});
+
+type Caller = 'owner' | 'other' | 'anonymous' | 'service';
+const headers: Record<Caller, Record<string, string>> = {
+  owner: { Authorization: mockCredentials.user.header('user:default/owner') },
+  other: { Authorization: mockCredentials.user.header('user:default/other') },
+  anonymous: {},
+  service: { Authorization: mockCredentials.service.header() },
+};
+
+describe('the permission matrix', () => {
+  let ctx: Awaited<ReturnType<typeof startEnvironmentsBackend>>;
+  const name = uniqueName('matrix');
+  const created: string[] = [];
+  let pod = '';
+  let operation = '';
+
+  const call = (
+    caller: Caller,
+    method: 'get' | 'post' | 'delete',
+    path: string,
+    body?: unknown,
+  ) => {
+    let r = request(ctx.backend.server)[method](`/api/environments${path}`);
+    for (const [k, v] of Object.entries(headers[caller])) r = r.set(k, v);
+    return body === undefined ? r : r.send(body as object);
+  };
+  const spec = (n: string) => ({
+    name: n,
+    owner: 'group:default/backend',
+    purpose: 'sandbox',
+    services: [{ name: 'global' }],
+  });
+
+  beforeAll(async () => {
+    ctx = await startEnvironmentsBackend({
+      rootConfig: { permission: { enabled: true } },
+      features: [
+        permissionBackend,
+        policyModule,
+        userInfo,
+        auth,
+        // A request without credentials is anonymous (the test backend's default is a user).
+        mockServices.httpAuth.factory({
+          defaultCredentials: mockCredentials.none(),
+        }),
+      ],
+    });
+    const res = await call('owner', 'post', '/environments', spec(name));
+    expect(res.status).toBe(202);
+    created.push(name);
+    operation = res.body.operation.id;
+    await eventually(`${name} to be Ready`, async () => {
+      const env = (await call('owner', 'get', `/environments/${name}`)).body;
+      return env.status?.phase === 'Ready' ? env : undefined;
+    });
+    pod = (await call('owner', 'get', `/environments/${name}/pods`)).body
+      .items[0].name;
+  });
+
+  afterAll(async () => {
+    for (const n of created)
+      await call('service', 'delete', `/environments/${n}`);
+    await ctx?.backend.stop();
+  });
+
+  /** [what, method, path, body, expected status per caller]. */
+  const reads = () =>
+    [
+      ['list', 'get', '/environments'],
+      ['get', 'get', `/environments/${name}`],
+      ['operations', 'get', `/environments/${name}/operations`],
+      ['operation', 'get', `/environments/${name}/operations/${operation}`],
+      ['revisions', 'get', `/environments/${name}/revisions`],
+      ['registry', 'get', `/environments/${name}/registry`],
+      ['resolve', 'get', `/environments/${name}/resolve/global`],
+      ['pods', 'get', `/environments/${name}/pods`],
+      ['topology', 'get', `/environments/${name}/topology`],
+      ['events', 'get', `/environments/${name}/events`],
+    ] as const;
+
+  it('lets everyone signed in read, and nobody anonymous', async () => {
+    for (const [what, method, path] of reads()) {
+      for (const caller of ['owner', 'other', 'service'] as const) {
+        const res = await call(caller, method, path);
+        expect([what, caller, res.status]).toEqual([what, caller, 200]);
+      }
+      const anonymous = await call('anonymous', method, path);
+      expect([what, anonymous.status]).toEqual([what, 401]);
+      expect(anonymous.body.error.name).toBe('AuthenticationError');
+    }
+    // Health is for load balancers: no credentials needed.
+    expect((await call('anonymous', 'get', '/health')).status).toBe(200);
+  });
+
+  it('lets only owners and services read logs', async () => {
+    const path = `/environments/${name}/pods/${pod}/logs?tailLines=5`;
+    const own = await call('owner', 'get', path);
+    expect([own.status, own.text]).toEqual([200, expect.anything()]);
+    expect((await call('service', 'get', path)).status).toBe(200);
+    const other = await call('other', 'get', path);
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toContain(
+      'environments.environment.logs.read',
+    );
+    expect((await call('anonymous', 'get', path)).status).toBe(401);
+  });
+
+  it('lets only owners and services change an environment', async () => {
+    const path = `/environments/${name}/operations`;
+    const body = { type: 'restart' };
+    const other = await call('other', 'post', path, body);
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toContain(
+      'environments.environment.update',
+    );
+    expect((await call('anonymous', 'post', path, body)).status).toBe(401);
+    // Nothing was queued by the refusals.
+    const before = (await call('owner', 'get', path)).body.items.length;
+    expect((await call('owner', 'post', path, body)).status).toBe(202);
+    expect((await call('service', 'post', path, body)).status).toBe(202);
+    expect((await call('owner', 'get', path)).body.items.length).toBe(
+      before + 2,
+    );
+  });
+
+  it('creates only for the caller’s own groups, and services for anyone', async () => {
+    const dry = '/environments?dryRun=true';
+    expect((await call('owner', 'post', dry, spec(`${name}-d`))).status).toBe(
+      200,
+    );
+    expect((await call('service', 'post', dry, spec(`${name}-d`))).status).toBe(
+      200,
+    );
+    for (const path of [dry, '/environments']) {
+      const other = await call('other', 'post', path, spec(`${name}-o`));
+      expect(other.status).toBe(403);
+      expect(other.body.error.message).toMatch(/^owner: /);
+      expect(
+        (await call('anonymous', 'post', path, spec(`${name}-o`))).status,
+      ).toBe(401);
+    }
+    expect((await call('other', 'get', `/environments/${name}-o`)).status).toBe(
+      404,
+    );
+    const byService = await call(
+      'service',
+      'post',
+      '/environments',
+      spec(`${name}-s`),
+    );
+    expect(byService.status).toBe(202);
+    created.push(`${name}-s`);
+    expect(byService.body.environment.createdBy).toMatch(/^service:/);
+  });
+
+  it('uses a base only with permission on it', async () => {
+    const dependant = {
+      name: `${name}-b`,
+      owner: 'group:default/qa',
+      purpose: 'sandbox',
+      base: name,
+    };
+    const other = await call(
+      'other',
+      'post',
+      '/environments?dryRun=true',
+      dependant,
+    );
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toMatch(
+      /^base: you may not use environment .* environments\.environment\.base\.use/,
+    );
+  });
+
+  it('lets only owners and services destroy', async () => {
+    const path = `/environments/${name}`;
+    const other = await call('other', 'delete', path);
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toContain(
+      'environments.environment.delete',
+    );
+    expect((await call('anonymous', 'delete', path)).status).toBe(401);
+    expect((await call('owner', 'get', path)).body.destroyedAt).toBeUndefined();
+    expect((await call('owner', 'delete', path)).status).toBe(202);
+  });
+
+  it('covers every route of openapi.yaml', () => {
+    const spec = parse(
+      fs.readFileSync(path.join(__dirname, '../schema/openapi.yaml'), 'utf8'),
+    );
+    const routes = Object.entries(spec.paths).flatMap(([p, ops]) =>
+      Object.keys(ops as object)
+        .filter(m => ['get', 'post', 'delete', 'put', 'patch'].includes(m))
+        .map(m => `${m.toUpperCase()} ${p}`),
+    );
+    expect(routes.sort()).toEqual(
+      [
+        'GET /health',
+        'GET /environments',
+        'POST /environments',
+        'GET /environments/{name}',
+        'DELETE /environments/{name}',
+        'GET /environments/{name}/operations',
+        'POST /environments/{name}/operations',
+        'GET /environments/{name}/operations/{id}',
+        'GET /environments/{name}/revisions',
+        'GET /environments/{name}/registry',
+        'GET /environments/{name}/resolve/{service}',
+        'GET /environments/{name}/pods',
+        'GET /environments/{name}/topology',
+        'GET /environments/{name}/events',
+        'GET /environments/{name}/pods/{pod}/logs',
+      ].sort(),
+    );
+  });
+});
