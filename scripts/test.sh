@@ -2,8 +2,9 @@
 # README command 2: run every test on this machine.
 #   - bootstraps the toolchain and dependencies (scripts/bootstrap.sh)
 #   - starts what the tests need: the local "test" cluster and PostgreSQL on a loopback port
-#   - runs lint, prettier, type check, unit and integration tests (Jest), and the browser
-#     end-to-end tests (Playwright driving Debian's Chromium against the running app)
+#   - runs lint, prettier, type check, unit and integration tests (Jest), the browser
+#     end-to-end tests (Playwright driving Debian's Chromium against the running app), and a
+#     Schemathesis fuzz of the REST API against that app (scripts/fuzz.sh)
 #   - stops what it started, even when a test fails
 #   - exits non-zero on any failure and ends with a line "N passed, N failed"
 # Reports land in .local/test-results/ (git-ignored); screenshots in .local/test-results/e2e/.
@@ -123,6 +124,15 @@ if [ -f "$out/playwright.json" ]; then
   record "playwright" "$ep" "$ef" $((SECONDS - t))
 else
   record "playwright (did not run)" 0 1 $((SECONDS - t))
+fi
+
+# --- API fuzz -------------------------------------------------------------------------------
+# Schemathesis against the app the browser tests used (still running): more than 10,000 cases,
+# no 5xx, every refusal names a field, nothing changes in the cluster (scripts/fuzz.sh).
+if [ -n "$backend_pid" ] && kill -0 "$backend_pid" 2>/dev/null; then
+  check "schemathesis fuzz" scripts/fuzz.sh http://localhost:7107 700
+else
+  record "schemathesis fuzz (no app)" 0 1 0
 fi
 
 # --- summary ----------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import {
   KIND_RULES,
   WorkloadKind,
-  environmentSpecSchema,
+  extractSecretValues,
   resolveServices,
+  validateEnvironmentSpec,
 } from '@archipelago/plugin-environments-common';
 import { ClusterClient } from '../cluster/ClusterClient';
 import { resourceOf, resourcePath } from '../cluster/resources';
@@ -44,11 +45,25 @@ const service = fc.record({
   kind: fc.constantFrom('http', 'socket', 'backend', 'cron', 'job'),
   version: fc.stringMatching(/^[0-9][0-9a-z.]{0,10}[0-9a-z]$/),
   replicas: fc.integer({ min: 0, max: 3 }),
+  // Names may collide with the ones the platform sets; values may hold any character,
+  // control characters included. The validator must refuse exactly what the API server would
+  // not keep as it was sent.
   env: fc.dictionary(
-    fc.stringMatching(/^[A-Z][A-Z0-9_]{0,10}$/),
-    fc.string({ maxLength: 30 }),
+    fc
+      .stringMatching(/^[A-Z][A-Z0-9_]{0,10}$/)
+      .filter(n => !['VERSION', 'POD_IP'].includes(n)),
+    // Any Unicode the validator accepts (everything but control characters) must reach the
+    // API server and come back as it was sent.
+    fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc
+        .string({ maxLength: 12, unit: 'binary' })
+        // eslint-disable-next-line no-control-regex
+        .filter(v => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(v)),
+    ),
     { maxKeys: 4 },
   ),
+  secret: fc.option(fc.string({ minLength: 1, maxLength: 20 })),
   withProbe: fc.boolean(),
   probe,
   cpu: fc.constantFrom(undefined, '50m', '250m', '1'),
@@ -75,6 +90,8 @@ describe('what the API server stores is what we rendered', () => {
   it('reads back every rendered field of random valid specs, NetworkPolicies included', async () => {
     const differing: string[] = [];
     let compared = 0;
+    let accepted = 0;
+    let refused = 0;
     const policies: Array<[unknown, unknown]> = [];
     await fc.assert(
       fc.asyncProperty(
@@ -85,20 +102,41 @@ describe('what the API server stores is what we rendered', () => {
         }),
         fc.integer({ min: 1, max: 50 }),
         fc.boolean(),
-        async (services, revision, withBase) => {
-          const spec = environmentSpecSchema.parse({
+        // One spec in six carries what the validator must refuse: a value with a control
+        // character (any character, from the whole of Unicode), or a name the platform sets.
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constant(undefined) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .string({ minLength: 1, maxLength: 8, unit: 'binary' })
+              .map(v => ({ POISON: `${v}\u0007` })),
+          },
+          {
+            weight: 1,
+            arbitrary: fc
+              .constantFrom('VERSION', 'SERVER_ID', 'POD_IP')
+              .map(n => ({ [n]: 'x' })),
+          },
+        ),
+        async (services, revision, withBase, poison) => {
+          const parsed = validateEnvironmentSpec({
             name: 'roundtrip',
             owner: 'group:default/backend',
             purpose: 'feature',
             base: withBase ? 'integration' : undefined,
-            services: services.map(s => {
+            services: services.map((s, i) => {
               const rules = KIND_RULES[s.kind as WorkloadKind];
               return {
                 name: s.name,
                 kind: s.kind,
                 image: `registry.local/studio/${s.name}:${s.version}`,
                 replicas: s.replicas,
-                env: s.env,
+                env: i === 0 && poison ? { ...s.env, ...poison } : s.env,
+                secrets:
+                  s.secret === null
+                    ? undefined
+                    : { SECRET_TOKEN: { value: s.secret } },
                 ports: rules.ports ? [{ name: 'main', port: 8080 }] : undefined,
                 schedule: rules.schedule ? '*/5 * * * *' : undefined,
                 probes:
@@ -139,10 +177,24 @@ describe('what the API server stores is what we rendered', () => {
               };
             }),
           });
-          const resolved = resolveServices(spec, () => undefined);
-          if (!resolved.success)
-            throw new Error(JSON.stringify(resolved.errors));
+          if (!parsed.success) {
+            // Only what was generated to be refused may be: control characters.
+            for (const e of parsed.errors)
+              expect(e.message).toMatch(/control characters/);
+            refused++;
+            return true;
+          }
+          const resolved = resolveServices(parsed.value, () => undefined);
+          if (!resolved.success) {
+            for (const e of resolved.errors)
+              expect(e.message).toMatch(/is set by Archipelago/);
+            refused++;
+            return true;
+          }
+          accepted++;
+          const { spec, values } = extractSecretValues(parsed.value);
           const input = renderInput(spec, {
+            secretValues: values,
             revision,
             namespace,
             stopped: services.filter(s => s.stopped).map(s => s.name),
@@ -186,14 +238,17 @@ describe('what the API server stores is what we rendered', () => {
           return true;
         },
       ),
-      { numRuns: 25 },
+      { numRuns: 40 },
     );
     expect(differing).toEqual([]);
-    // 25 specs of at least one service render well over a hundred objects.
+    // Both sides of the validator were exercised.
+    expect(accepted).toBeGreaterThanOrEqual(20);
+    expect(refused).toBeGreaterThanOrEqual(1);
+    // 20 or more specs of at least one service render well over a hundred objects.
     expect(compared).toBeGreaterThan(100);
     // Only what the docs say may reach the environment's pods (one ingress rule, with every
     // peer), and only what they say the pods may call (egress rules: itself, DNS, ...).
-    expect(policies.length).toBeGreaterThanOrEqual(50);
+    expect(policies.length).toBeGreaterThanOrEqual(2 * accepted);
     for (const [rendered, stored] of policies) {
       expect(stored).toEqual(rendered);
       const [first] = stored as any[];

@@ -15,6 +15,7 @@ import {
 } from '@archipelago/plugin-environments-common';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { ResponseError } from '@backstage/errors';
+import request from 'supertest';
 import {
   eventually,
   startEnvironmentsBackend,
@@ -379,5 +380,35 @@ describe('views', () => {
     const bad = await ctx.api.get(`/environments/${name}/revisions?limit=0`);
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: any) => e.path)).toEqual(['limit']);
+  });
+
+  it('names the field of every malformed request: a body too big or not JSON, an unknown query parameter, a path no route answers', async () => {
+    const big = await ctx.api.post('/environments', {
+      name: 'big',
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      title: 'x'.repeat(2 * 1024 * 1024),
+    });
+    expect(big.status).toBe(413);
+    expect(big.body.errors).toEqual([
+      { path: 'body', message: 'must be at most 1 MB' },
+    ]);
+    const notJson = await request(ctx.backend.server)
+      .post('/api/environments/environments')
+      .set('Authorization', ctx.auth)
+      .set('Content-Type', 'application/json')
+      .send('{"name": "x",');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.errors).toEqual([
+      { path: 'body', message: expect.stringMatching(/^must be JSON/) },
+    ]);
+    const unknown = await ctx.api.get('/environments?colour=blue');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([
+      { path: 'colour', message: 'is not a query parameter of this route' },
+    ]);
+    const nowhere = await ctx.api.get(`/environments/${name}/nowhere`);
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.error.message).toMatch(/^path: no route answers GET/);
   });
 });

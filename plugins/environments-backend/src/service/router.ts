@@ -550,9 +550,40 @@ export async function createRouter(
       res: AnyResponse,
       next: express.NextFunction,
     ) => {
+      // The JSON body parser's refusals: say which field (the body) and why.
+      // (The OpenAPI router passes them on as InputErrors with the parser's message.)
+      const parser = (error as { type?: string })?.type;
+      if (
+        parser === 'entity.too.large' ||
+        (error instanceof InputError &&
+          /^request entity too large/.test(error.message))
+      ) {
+        const message = 'body: must be at most 1 MB';
+        res.status(413).json({
+          error: { name: 'PayloadTooLargeError', message },
+          request: { method: res.req.method, url: res.req.originalUrl },
+          response: { statusCode: 413 },
+          errors: [{ path: 'body', message: 'must be at most 1 MB' }],
+        });
+        return;
+      }
+      if (
+        parser === 'entity.parse.failed' ||
+        parser === 'encoding.unsupported'
+      ) {
+        const field = {
+          path: 'body',
+          message: `must be JSON (${errorMessage(error).split('\n')[0]})`,
+        };
+        sendFieldErrors(res, `Invalid request: body: ${field.message}`, [
+          field,
+        ]);
+        return;
+      }
       const errors =
         error instanceof InputError
-          ? fieldErrorsFromValidator(error.message)
+          ? fieldErrorsFromValidator(error.message) ??
+            fieldErrorsFromRequestParser(error.message)
           : undefined;
       if (!errors) {
         next(error);
@@ -566,7 +597,40 @@ export async function createRouter(
     },
   );
 
+  // A path no route answers: a JSON answer like every other, not the server's empty 404.
+  router.use((req: AnyRequest, res: AnyResponse) => {
+    res.status(404).json({
+      error: {
+        name: 'NotFoundError',
+        message: `path: no route answers ${req.method} ${req.path}`,
+      },
+      request: { method: req.method, url: req.originalUrl },
+      response: { statusCode: 404 },
+    });
+  });
+
   return router;
+}
+
+/**
+ * The OpenAPI router's own refusals of a request's shape (unknown or empty query parameters,
+ * a body that is not JSON) as field errors; undefined for any other message.
+ */
+export function fieldErrorsFromRequestParser(
+  message: string,
+): FieldError[] | undefined {
+  const unknown = /^Unknown query parameter '([^']*)'$/.exec(message);
+  if (unknown)
+    return [
+      { path: unknown[1], message: 'is not a query parameter of this route' },
+    ];
+  const empty = /^Empty value found for query parameter '([^']*)'$/.exec(
+    message,
+  );
+  if (empty) return [{ path: empty[1], message: 'must not be empty' }];
+  if (/JSON|Unexpected (token|end|non-whitespace)/.test(message))
+    return [{ path: 'body', message: `must be JSON (${message})` }];
+  return undefined;
 }
 
 /** Answers 400 with every field error of an invalid environment spec or operation request. */
