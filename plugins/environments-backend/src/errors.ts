@@ -29,6 +29,13 @@ export class ValidationError extends InputError {
 }
 
 /** A non-2xx answer of the API server, with its Status body. */
+/**
+ * A 403 from an API server whose authorizer has not loaded its roles yet (right after it
+ * starts, RBAC reports even cluster-admin "not found"): it passes in seconds.
+ */
+const RBAC_WARMING_UP =
+  /RBAC: \[clusterrole\.rbac\.authorization\.k8s\.io "[^"]+" not found/;
+
 export class KubeApiError extends Error {
   readonly body: any;
   constructor(
@@ -45,6 +52,7 @@ export class KubeApiError extends Error {
   /** Refusals of the object itself: retrying the same object gets the same answer. */
   get permanent(): boolean {
     if (this.code === 429 || this.code === 409) return false;
+    if (this.code === 403 && RBAC_WARMING_UP.test(this.message)) return false;
     if (this.code >= 400 && this.code < 500) return true;
     // "failed to create typed patch object": the object does not fit its schema (duplicate
     // port or env names, say). The API server answers 500, but it is the object's fault.
@@ -93,6 +101,40 @@ export function isTransient(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? e);
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|socket hang up|fetch failed|network/i.test(
     msg,
+  );
+}
+
+/** The cluster's watch cache is not in sync (the API server is away, or just came back). */
+export class ClusterUnavailableError extends TransientError {}
+
+/**
+ * Whether the error says the API server could not be reached at all (refused, reset, timed
+ * out, no route): the cluster is away, which is not the operation's fault.
+ */
+export function isUnreachable(e: unknown): boolean {
+  if (e instanceof ClusterUnavailableError) return true;
+  if (e instanceof PermanentError || e instanceof KubeApiError) return false;
+  const err = e as {
+    code?: string;
+    cause?: { code?: string };
+    message?: string;
+  };
+  const codes = [err?.code, err?.cause?.code];
+  if (
+    codes.some(c =>
+      [
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'ETIMEDOUT',
+        'EHOSTUNREACH',
+        'ENETUNREACH',
+        'EAI_AGAIN',
+      ].includes(c ?? ''),
+    )
+  )
+    return true;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up/.test(
+    String(err?.message ?? e),
   );
 }
 

@@ -147,6 +147,7 @@ function registerEnvironments(
           pollIntervalMs: settings.queue.pollIntervalMs,
           leaseMs: testOptions.queueLeaseMs ?? settings.queue.leaseMs,
           maxAttempts: settings.queue.maxAttempts,
+          unreachableBudgetMs: settings.readinessTimeoutMs,
         },
         op => wired.observer?.operationChanged(op),
       );

@@ -95,8 +95,11 @@ export async function startEnvironmentsBackend(
   options: {
     knex?: Knex;
     config?: Record<string, unknown>;
-    /** Reach the test cluster at another address (a proxy), trusting this CA. */
-    cluster?: { url: string; caData: string };
+    /**
+     * Reach the test cluster at another address (a proxy), trusting this CA; or another
+     * cluster altogether, with its token.
+     */
+    cluster?: { url: string; caData: string; serviceAccountToken?: string };
     /**
      * The operation lease, in ms: 3 s by default, so that lapsed leases are quick to test.
      * App config allows no lease under 10 s (environments.queue.leaseSeconds), so this goes

@@ -4,6 +4,7 @@
  * no worker runs them, and views read an empty watch cache.
  */
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
 import type { ServiceDefinition } from '@archipelago/plugin-environments-common';
 import { emptySnapshot } from '../cluster/WatchCache';
 import { readEnvironmentsConfig } from '../config';
@@ -22,8 +23,12 @@ export async function serviceWithoutCluster(
   cluster: Record<string, unknown> = {},
   /** Extra settings of the environments config section (limits, say). */
   environments: Record<string, unknown> = {},
+  /** The database to use; a fresh in-memory SQLite by default. */
+  knex?: Knex,
 ) {
-  const store = await EnvironmentStore.create(await databases.init('SQLITE_3'));
+  const store = await EnvironmentStore.create(
+    knex ?? (await databases.init('SQLITE_3')),
+  );
   const definitions = {
     lookup: async () => ({ lookup: (ref: string) => catalog[ref] }),
   };

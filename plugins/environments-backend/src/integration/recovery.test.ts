@@ -78,7 +78,14 @@ describe('operation queue durability', () => {
         {
           apiVersion: 'v1',
           kind: 'Namespace',
-          metadata: { name: namespace, labels },
+          // As backend A wrote it: with the environment's id.
+          metadata: {
+            name: namespace,
+            labels,
+            annotations: {
+              'archipelago.dev/environment-id': operation.environmentId,
+            },
+          },
         },
         {
           apiVersion: 'v1',

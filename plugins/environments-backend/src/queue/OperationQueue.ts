@@ -290,12 +290,17 @@ export class OperationQueue {
   }
 
   /** Puts an operation back in the queue after a transient failure, to retry after a delay. */
+  /**
+   * Puts a running operation back in the queue after a delay. `spendAttempt: false` gives the
+   * attempt back: the cluster was away, which the operation did not cause.
+   */
   async retryLater(
     id: string,
     workerId: string,
     delayMs: number,
     steps: OperationStep[],
     error: string,
+    options: { spendAttempt?: boolean } = {},
   ): Promise<void> {
     await this.db('environment_operations')
       .where({ id, locked_by: workerId, status: 'running' })
@@ -307,6 +312,9 @@ export class OperationQueue {
         waiting: false,
         steps: JSON.stringify(steps),
         error,
+        ...(options.spendAttempt === false
+          ? { attempts: this.db.raw('attempts - 1') }
+          : {}),
       });
   }
 

@@ -92,4 +92,62 @@ describe('OperationWorker', () => {
     expect(started).toEqual(['w1', 'w2']);
     expect(most).toBe(1);
   });
+
+  it('hands running operations back at shutdown, and waits out an unreachable cluster, spending no attempt', async () => {
+    const op = await createOn('local', 'w3');
+    let calls = 0;
+    const reconciler = {
+      execute: async (_op: OperationRecord, run: { signal: AbortSignal }) => {
+        calls++;
+        if (calls === 1) {
+          // The cluster is away.
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+            code: 'ECONNREFUSED',
+          });
+        }
+        // A long wait for pods, cut short by the shutdown.
+        await new Promise((_, reject) =>
+          run.signal.addEventListener('abort', () => reject(run.signal.reason)),
+        );
+      },
+    } as unknown as Reconciler;
+    worker = new OperationWorker(
+      store.queue,
+      reconciler,
+      mockServices.logger.mock(),
+      {
+        concurrencyPerCluster: 1,
+        clusters: ['local'],
+        pollIntervalMs: 50,
+        leaseMs: 60_000,
+        maxAttempts: 1,
+      },
+    );
+    worker.start();
+    const after = await (async () => {
+      for (let i = 0; i < 200; i++) {
+        const o = await store.queue.getOperation(op.id);
+        if (o?.error?.startsWith('waiting for cluster local')) return o;
+        await sleep(50);
+      }
+      return store.queue.getOperation(op.id);
+    })();
+    // maxAttempts is 1, yet the operation waits: an unreachable cluster costs no attempt.
+    expect(after).toMatchObject({ status: 'pending', attempts: 0 });
+    // Let it run again now (the retry waits 5 s), then stop the backend under it.
+    await (store as any)
+      .db('environment_operations')
+      .where({ id: op.id })
+      .update({ not_before: null });
+    for (let i = 0; i < 200 && calls < 2; i++) await sleep(50);
+    expect(calls).toBe(2);
+    const t = Date.now();
+    await worker.stop();
+    worker = undefined;
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(await store.queue.getOperation(op.id)).toMatchObject({
+      status: 'pending',
+      error: 'handed back by a backend that shut down',
+    });
+  });
 });

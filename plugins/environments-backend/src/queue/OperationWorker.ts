@@ -6,6 +6,7 @@ import {
   PermanentError,
   errorMessage,
   isTransient,
+  isUnreachable,
 } from '../errors';
 import type { OperationRecord } from '../store/EnvironmentStore';
 import type { OperationQueue } from './OperationQueue';
@@ -21,6 +22,11 @@ export interface WorkerOptions {
    */
   leaseMs: number;
   maxAttempts: number;
+  /**
+   * How long an operation waits for a cluster that cannot be reached, from its start (the
+   * readiness budget): such waits spend no attempt.
+   */
+  unreachableBudgetMs?: number;
 }
 
 /**
@@ -29,6 +35,13 @@ export interface WorkerOptions {
  * from a dead one, and everything the reconciler does is idempotent, so a resumed operation
  * produces no duplicates.
  */
+/** Why a running operation stops when its backend shuts down. */
+class ShuttingDown extends Error {
+  constructor() {
+    super('the backend is shutting down');
+  }
+}
+
 export class OperationWorker {
   readonly id = `worker-${randomUUID().slice(0, 8)}`;
   private running = new Map<string, Promise<void>>();
@@ -69,10 +82,17 @@ export class OperationWorker {
         ?.abort(new CancelledError('cancelled: superseded by destroy'));
   }
 
+  /**
+   * Stops claiming, and hands back what runs: each running operation is aborted and returned to
+   * the queue at once (spending no attempt), so another replica, or this backend's next start,
+   * resumes it without waiting for the lease to lapse. A shutdown never waits out a long wait
+   * for pods.
+   */
   async stop() {
     this.stopped = true;
     this.wake?.();
     clearTimeout(this.timer);
+    for (const abort of this.aborts.values()) abort.abort(new ShuttingDown());
     await Promise.allSettled(this.running.values());
   }
 
@@ -187,9 +207,42 @@ export class OperationWorker {
         this.logger.info(
           `operation ${op.type} ${op.id} on ${op.environment} ${abort.signal.reason.message}`,
         );
+      } else if (abort.signal.reason instanceof ShuttingDown) {
+        await this.queue
+          .retryLater(
+            op.id,
+            this.id,
+            0,
+            steps,
+            'handed back by a backend that shut down',
+            { spendAttempt: false },
+          )
+          .catch(() => undefined);
+        this.logger.info(
+          `operation ${op.id} on ${op.environment} handed back to the queue at shutdown`,
+        );
       } else if (abort.signal.aborted) {
         this.logger.warn(
           `operation ${op.id} on ${op.environment} lost its lease; another worker takes over`,
+        );
+      } else if (
+        isUnreachable(e) &&
+        Date.now() - new Date(op.startedAt ?? Date.now()).getTime() <
+          (this.options.unreachableBudgetMs ?? 15 * 60_000)
+      ) {
+        // The cluster is away: wait for it, within the budget, spending no attempt.
+        this.logger.warn(
+          `operation ${op.id} cannot reach cluster ${
+            op.cluster
+          } (${errorMessage(e)}); trying again in 5s`,
+        );
+        await this.queue.retryLater(
+          op.id,
+          this.id,
+          5000,
+          steps,
+          `waiting for cluster ${op.cluster}: ${errorMessage(e)}`,
+          { spendAttempt: false },
         );
       } else if (
         !(e instanceof PermanentError) &&

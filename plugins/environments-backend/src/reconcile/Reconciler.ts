@@ -21,7 +21,11 @@ import {
   observedObject,
 } from '../cluster/WatchCache';
 import type { EnvironmentsConfig } from '../config';
-import { PermanentError, TransientError } from '../errors';
+import {
+  ClusterUnavailableError,
+  PermanentError,
+  TransientError,
+} from '../errors';
 import { fits, sum } from '../capacity/fits';
 import { capacityOf } from '../capacity/capacity';
 import {
@@ -142,6 +146,14 @@ export class Reconciler {
       );
       return;
     }
+    // Work only on a cluster whose watch cache is in sync: while the API server is away, or
+    // has just come back and its authorizer is still loading roles, the cache's own lists
+    // fail. The worker waits that out without spending an attempt.
+    const { cache } = this.cluster(env.cluster);
+    if (op.type !== 'extend' && !cache.isSynced())
+      throw new ClusterUnavailableError(
+        `the watch cache of cluster ${env.cluster} is not in sync (is its API server reachable?)`,
+      );
     switch (op.type) {
       case 'destroy':
       case 'expire':
