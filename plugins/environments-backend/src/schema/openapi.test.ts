@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
-import { createRouter, fieldErrorsFromValidator } from '../service/router';
+import {
+  createRouter,
+  fieldErrorsFromRequestParser,
+  fieldErrorsFromValidator,
+} from '../service/router';
 import { spec as generated } from './openapi';
 
 /** Every route the router serves is described in openapi.yaml, and nothing else is. */
@@ -66,5 +70,31 @@ describe('fieldErrorsFromValidator', () => {
     expect(
       fieldErrorsFromValidator('request/body/name must be string, and more'),
     ).toEqual([{ path: 'name', message: 'must be string, and more' }]);
+  });
+});
+
+describe('fieldErrorsFromRequestParser', () => {
+  it('names the query parameter or the body the OpenAPI router refused, quotes and all', () => {
+    expect(
+      fieldErrorsFromRequestParser("Unknown query parameter '\u0087'¦~'"),
+    ).toEqual([
+      {
+        path: "\u0087'¦~",
+        message: 'is not a query parameter of this route',
+      },
+    ]);
+    expect(
+      fieldErrorsFromRequestParser(
+        "Empty value found for query parameter 'cluster'",
+      ),
+    ).toEqual([{ path: 'cluster', message: 'must not be empty' }]);
+    expect(
+      fieldErrorsFromRequestParser(
+        `Unexpected token '\u0000', "\u0000" is not valid JSON`,
+      ),
+    ).toEqual([
+      { path: 'body', message: expect.stringMatching(/^must be JSON/) },
+    ]);
+    expect(fieldErrorsFromRequestParser('something else')).toBeUndefined();
   });
 });

@@ -619,14 +619,13 @@ export async function createRouter(
 export function fieldErrorsFromRequestParser(
   message: string,
 ): FieldError[] | undefined {
-  const unknown = /^Unknown query parameter '([^']*)'$/.exec(message);
+  // The parameter's name is quoted as it came, quotes and all.
+  const unknown = /^Unknown query parameter '(.*)'$/s.exec(message);
   if (unknown)
     return [
       { path: unknown[1], message: 'is not a query parameter of this route' },
     ];
-  const empty = /^Empty value found for query parameter '([^']*)'$/.exec(
-    message,
-  );
+  const empty = /^Empty value found for query parameter '(.*)'$/s.exec(message);
   if (empty) return [{ path: empty[1], message: 'must not be empty' }];
   if (/JSON|Unexpected (token|end|non-whitespace)/.test(message))
     return [{ path: 'body', message: `must be JSON (${message})` }];
