@@ -250,7 +250,7 @@ test.describe.serial('environment templates', () => {
     const again = await run(request, 'minimal-environment', values);
     expect(again.status).toBe('failed');
     expect(again.log.join('\n')).toContain(
-      `An environment named "${minimal}" already exists`,
+      `name: an environment named "${minimal}" already exists`,
     );
   });
 

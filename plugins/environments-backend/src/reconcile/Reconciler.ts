@@ -207,6 +207,8 @@ export class Reconciler {
             : ''
         }`,
     );
+    // The Namespace now carries the id: the environment is no longer recognised by labels.
+    if (env.legacyNamespace) await this.store.clearLegacyNamespace(env.id);
     await run.step(
       'prune',
       () =>

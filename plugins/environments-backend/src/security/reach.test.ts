@@ -108,4 +108,29 @@ describe('checkReach', () => {
       expect.stringContaining('NET_ADMIN'),
     ]);
   });
+
+  it('reads a registry prefix as a whole registry: registry.local is not registry.local.evil.io', () => {
+    const [svc] = spec([
+      { name: 'global', image: 'registry.local.evil.io/x:1' },
+    ]);
+    expect(
+      checkReach(
+        [svc],
+        { ...policy, allowedRegistries: ['registry.local'] },
+        {
+          cluster: 'local',
+        },
+      ).map(e => e.path),
+    ).toEqual(['services[0].image']);
+    const [ok] = spec([{ name: 'global', image: 'registry.local/x:1' }]);
+    expect(
+      checkReach(
+        [ok],
+        { ...policy, allowedRegistries: ['registry.local'] },
+        {
+          cluster: 'local',
+        },
+      ),
+    ).toEqual([]);
+  });
 });

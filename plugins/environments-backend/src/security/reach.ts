@@ -37,7 +37,11 @@ export function checkReach(
     const at = (f: string) =>
       `${options.pathOf?.(svc.name) ?? `services[${i}]`}.${f}`;
     const allowed = policy?.allowedRegistries;
-    if (allowed && !allowed.some(prefix => svc.image.startsWith(prefix)))
+    // A prefix ends at a "/": "registry.local" allows registry.local/..., not
+    // registry.local.evil.io/...
+    const whole = (prefix: string) =>
+      prefix.endsWith('/') ? prefix : `${prefix}/`;
+    if (allowed && !allowed.some(prefix => svc.image.startsWith(whole(prefix))))
       errors.push({
         path: at('image'),
         message: `"${svc.image}" is not from an allowed registry (${key(

@@ -159,7 +159,7 @@ export class EnvironmentsService {
     const cap = this.config.limits.queuedOperationsPerOwner;
     if (queued >= cap)
       throw new ConflictError(
-        `${owner} already has ${queued} operations waiting to run (environments.limits.queuedOperationsPerOwner is ${cap}); wait for them to finish`,
+        `owner: ${owner} already has ${queued} operations waiting to run (environments.limits.queuedOperationsPerOwner is ${cap}); wait for them to finish`,
       );
   }
 
@@ -229,7 +229,7 @@ export class EnvironmentsService {
       await this.store.getEnvironment(spec.name).then(e => e && !e.destroyedAt)
     )
       throw new ConflictError(
-        `An environment named "${spec.name}" already exists`,
+        `name: an environment named "${spec.name}" already exists`,
       );
     await this.checkNamespaceFree(cluster, namespace, spec.name);
     // Secret values leave the spec here: it, and every revision, holds only references.
@@ -263,7 +263,7 @@ export class EnvironmentsService {
       await this.store.getEnvironment(spec.name).then(e => e && !e.destroyedAt)
     ) {
       throw new ConflictError(
-        `An environment named "${spec.name}" already exists`,
+        `name: an environment named "${spec.name}" already exists`,
       );
     }
     const namespace = `${this.config.namespacePrefix}${spec.name}`;
@@ -360,8 +360,11 @@ export class EnvironmentsService {
             const c = changes.get(s.name);
             if (!c) return s;
             const next = { ...s };
-            if (c.image) next.image = c.image;
-            else delete next.image;
+            if (c.image) {
+              // The image names its own version (its tag).
+              next.image = c.image;
+              delete next.version;
+            } else delete next.image;
             if (c.version) next.version = c.version;
             return next;
           }),
@@ -378,20 +381,21 @@ export class EnvironmentsService {
           service => `services[${index.get(service)}]`,
         );
         if (reach.length) throw new ValidationError(reach, 'Invalid operation');
+        // Only the deployed services take their current definitions; the others stay as
+        // their revision pinned them, so a deploy of one service changes only it.
+        const services = resolved.value.map(
+          r =>
+            (!changes.has(r.name) &&
+              env.services?.find(p => p.name === r.name)) ||
+            r,
+        );
         op = await this.store.requestOperation(
           name,
           { type: 'deploy', requestedBy: user, params: req },
           {
             spec,
-            // Only the deployed services take their current definitions; the others stay
-            // as their revision pinned them, so a deploy of one service changes only it.
-            services: resolved.value.map(
-              r =>
-                (!changes.has(r.name) &&
-                  env.services?.find(p => p.name === r.name)) ||
-                r,
-            ),
-            hosts: hostsOf(resolved.value),
+            services,
+            hosts: hostsOf(services),
             revisionReason: `deploy ${req.services
               .map(s => `${s.name}@${s.version ?? s.image}`)
               .join(', ')}`,
@@ -452,14 +456,39 @@ export class EnvironmentsService {
             ],
             'Invalid operation',
           );
+        // The services as they were then (a rollback restores the definitions too); a
+        // revision from before pinning resolves with today's definitions, as it would render.
+        let restored = revision.services;
+        if (!restored) {
+          const { lookup } = await this.definitions.lookup();
+          const resolvedThen = resolveServices(revision.spec, lookup);
+          if (!resolvedThen.success)
+            throw new ValidationError(
+              resolvedThen.errors.map(e => ({
+                path: 'revision',
+                message: `revision ${req.revision} no longer resolves: ${e.path}: ${e.message}`,
+              })),
+              'Invalid operation',
+            );
+          restored = resolvedThen.value;
+        }
+        // What the cluster's policy allows today applies to what comes back.
+        const reach = await this.reachErrors(env.cluster, restored, env.id);
+        if (reach.length)
+          throw new ValidationError(
+            reach.map(e => ({
+              path: 'revision',
+              message: `revision ${req.revision}: ${e.path}: ${e.message}`,
+            })),
+            'Invalid operation',
+          );
         op = await this.store.requestOperation(
           name,
           { type: 'rollback', requestedBy: user, params: req },
           {
             spec: revision.spec,
-            // The services as they were then: a rollback restores the definitions too.
             services: revision.services,
-            ...(revision.services ? { hosts: hostsOf(revision.services) } : {}),
+            hosts: hostsOf(restored),
             revisionReason: `rollback to revision ${req.revision}`,
           },
         );
@@ -517,10 +546,23 @@ export class EnvironmentsService {
           )}. Choose what becomes of them: orphan (they stay, and stop falling back to it) or destroy (they are destroyed too)`,
       );
     if (policy === 'destroy') {
-      for (const d of dependants) {
+      // Every environment below this one, at any depth, before anything is queued: a refusal
+      // half way down leaves nothing half destroyed.
+      const tree: Array<{ env: EnvironmentRecord; of: string }> = [];
+      const seen = new Set([env.id]);
+      const walk = async (parent: EnvironmentRecord) => {
+        for (const d of await this.store.listDependants(parent.id)) {
+          if (seen.has(d.id)) continue;
+          seen.add(d.id);
+          tree.push({ env: d, of: parent.name });
+          await walk(d);
+        }
+      };
+      await walk(env);
+      for (const { env: d, of } of tree) {
         if (options.mayDestroy && !(await options.mayDestroy(d.name)))
           throw new NotAllowedError(
-            `dependants: you may not destroy ${d.name}, a dependant of ${name} (environments.environment.delete)`,
+            `dependants: you may not destroy ${d.name}, a dependant of ${of} (environments.environment.delete)`,
           );
       }
     }

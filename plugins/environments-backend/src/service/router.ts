@@ -150,10 +150,12 @@ export async function createRouter(
     return c;
   };
 
+  /** Asks the policy; a refusal is audited like the route-level ones. */
   const allowed = async (
     c: BackstageCredentials,
     permission: BasicPermission | ResourcePermission,
     resourceRef?: string,
+    req?: AnyRequest,
   ) => {
     const [decision] = await permissions.authorize(
       [
@@ -163,7 +165,22 @@ export async function createRouter(
       ],
       { credentials: c },
     );
-    return decision.result === AuthorizeResult.ALLOW;
+    const ok = decision.result === AuthorizeResult.ALLOW;
+    if (!ok && req) {
+      const event = await auditor.createEvent({
+        eventId: 'environment-access-refused',
+        request: req,
+        severityLevel: 'medium',
+        meta: {
+          permission: permission.name,
+          ...(resourceRef ? { name: resourceRef } : {}),
+        },
+      });
+      await event.fail({
+        error: new NotAllowedError(`${permission.name} refused`),
+      });
+    }
+    return ok;
   };
 
   /**
@@ -172,14 +189,19 @@ export async function createRouter(
    * principal (a static token, say) acts for any owner, unless its access restrictions leave
    * out environments.environment.create.for-others.
    */
-  const callerOf = async (c: BackstageCredentials): Promise<Caller> => {
+  const callerOf = async (
+    c: BackstageCredentials,
+    req: AnyRequest,
+  ): Promise<Caller> => {
     const ref = await actor(c);
     if ((c.principal as { type: string }).type !== 'user') {
       // Allowed unless the token's access restrictions leave the permission out.
       return {
         ref,
-        mayOwn: () => allowed(c, environmentCreateForOthersPermission),
-        mayUseBase: name => allowed(c, environmentUseAsBasePermission, name),
+        mayOwn: () =>
+          allowed(c, environmentCreateForOthersPermission, undefined, req),
+        mayUseBase: name =>
+          allowed(c, environmentUseAsBasePermission, name, req),
       };
     }
     const info = await userInfo.getUserInfo(c);
@@ -190,8 +212,8 @@ export async function createRouter(
       ref,
       mayOwn: async owner =>
         own.has(owner.toLocaleLowerCase('en-US')) ||
-        allowed(c, environmentCreateForOthersPermission),
-      mayUseBase: name => allowed(c, environmentUseAsBasePermission, name),
+        allowed(c, environmentCreateForOthersPermission, undefined, req),
+      mayUseBase: name => allowed(c, environmentUseAsBasePermission, name, req),
     };
   };
 
@@ -287,7 +309,7 @@ export async function createRouter(
   router.post('/environments', async (req, res) => {
     const dryRun = req.query.dryRun === true;
     const c = await authorize(req, environmentCreatePermission);
-    const caller = await callerOf(c);
+    const caller = await callerOf(c, req);
     if (dryRun) {
       try {
         res.json(await service.dryRun(req.body, caller));
@@ -352,7 +374,12 @@ export async function createRouter(
         service.destroy(req.params.name, user, 'destroy', {
           dependants: req.query.dependants as DependantsPolicy | undefined,
           mayDestroy: async name =>
-            allowed(await credentials(req), environmentDeletePermission, name),
+            allowed(
+              await credentials(req),
+              environmentDeletePermission,
+              name,
+              req,
+            ),
         }),
     ),
   );
@@ -471,21 +498,7 @@ export async function createRouter(
       throw new ConflictError(
         `follow: you already follow ${limits.logFollowsPerUser} logs (environments.limits.logFollowsPerUser); close one first`,
       );
-    // Log reads are audited: who read which pod's log.
-    await (
-      await auditor.createEvent({
-        eventId: 'environment-logs-read',
-        request: req,
-        severityLevel: 'low',
-        meta: { name: env.name, pod: pod.name, container: container!, follow },
-      })
-    ).success();
-    // A client that leaves while the API server is being asked must still stop the stream:
-    // remember it, and abort as soon as the stream exists.
-    let gone = false;
-    res.on('close', () => {
-      gone = true;
-    });
+    // Counted at once, before anything is awaited: parallel requests cannot all pass the check.
     if (follow) followsOf.set(user, (followsOf.get(user) ?? 0) + 1);
     let released = false;
     const release = () => {
@@ -495,6 +508,31 @@ export async function createRouter(
       if (n > 0) followsOf.set(user, n);
       else followsOf.delete(user);
     };
+    try {
+      // Log reads are audited: who read which pod's log.
+      await (
+        await auditor.createEvent({
+          eventId: 'environment-logs-read',
+          request: req,
+          severityLevel: 'low',
+          meta: {
+            name: env.name,
+            pod: pod.name,
+            container: container!,
+            follow,
+          },
+        })
+      ).success();
+    } catch (e) {
+      release();
+      throw e;
+    }
+    // A client that leaves while the API server is being asked must still stop the stream:
+    // remember it, and abort as soon as the stream exists.
+    let gone = false;
+    res.on('close', () => {
+      gone = true;
+    });
     // Ask the API server first: until it answers, a failure is still an ordinary error
     // response. The stream buffers what arrives before the response is piped.
     const out = new PassThrough();

@@ -169,7 +169,7 @@ describe('who may ask for what', () => {
         createdBy: 'system',
       }),
     ).rejects.toThrow(
-      /Namespace env-one on cluster local already belongs to a live environment/,
+      /^name: namespace env-one on cluster local already belongs to a live environment/,
     );
     expect(await store.getEnvironment('two')).toBeUndefined();
   });
@@ -273,7 +273,7 @@ describe('caps per owner', () => {
     await expect(
       service.requestOperation('two', { type: 'restart' }, guest.ref),
     ).rejects.toThrow(
-      /^group:default\/backend already has 3 operations waiting to run/,
+      /^owner: group:default\/backend already has 3 operations waiting to run/,
     );
     // Another owner is not held back by them.
     await service.create(
@@ -375,5 +375,57 @@ describe('an ingress host is one environment’s, even under concurrent requests
       'destroy',
     );
     await service.create(withHost('race-d'), guest);
+  });
+});
+
+describe('rollback and deploy under the cluster policy', () => {
+  it("checks what a rollback restores against today's policy, and keeps hosts in step with what is stored", async () => {
+    const policy = {
+      policy: { ingressHostSuffix: '.dev.studio.local' },
+    };
+    const { store, service } = await serviceWithoutCluster(catalog, policy);
+    await service.create(
+      spec('roll', {
+        services: [
+          { name: 'global', ingress: { host: 'roll.dev.studio.local' } },
+        ],
+      }),
+      guest,
+    );
+    // Deploy by image: the old version goes (the image names its own).
+    await service.requestOperation(
+      'roll',
+      {
+        type: 'deploy',
+        services: [{ name: 'global', image: 'registry.local/studio/global:9' }],
+      },
+      guest.ref,
+    );
+    const env = (await store.getEnvironment('roll'))!;
+    expect(env.spec.services[0]).toMatchObject({
+      image: 'registry.local/studio/global:9',
+    });
+    expect(env.spec.services[0].version).toBeUndefined();
+    // The host is held by roll: another environment cannot take it.
+    const taken = await service
+      .create(
+        spec('other', {
+          services: [
+            { name: 'global', ingress: { host: 'roll.dev.studio.local' } },
+          ],
+        }),
+        guest,
+      )
+      .catch(e => e);
+    expect(taken.errors[0].message).toContain(
+      'already the host of environment "roll"',
+    );
+    // A rollback to revision 1 claims the host again and passes today's policy.
+    await service.requestOperation(
+      'roll',
+      { type: 'rollback', revision: 1 },
+      guest.ref,
+    );
+    expect((await store.getEnvironment('roll'))!.revision).toBe(3);
   });
 });

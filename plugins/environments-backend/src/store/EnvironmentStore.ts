@@ -20,7 +20,7 @@ const migrationsDir = resolvePackagePath(
 );
 
 const hostTaken = (hosts: string[]) =>
-  `ingress.host: ${hosts.join(
+  `services[].ingress.host: ${hosts.join(
     ', ',
   )} is already the host of another live environment on the cluster`;
 
@@ -203,8 +203,8 @@ export class EnvironmentStore {
           .first('id');
         throw new ConflictError(
           named
-            ? `An environment named "${input.spec.name}" already exists`
-            : `Namespace ${input.namespace} on cluster ${input.cluster} already belongs to a live environment`,
+            ? `name: an environment named "${input.spec.name}" already exists`
+            : `name: namespace ${input.namespace} on cluster ${input.cluster} already belongs to a live environment`,
         );
       }
       throw e;
@@ -490,6 +490,13 @@ export class EnvironmentStore {
       await tx('environment_secrets').where({ environment_id: id }).delete();
       await tx('environment_hosts').where({ environment_id: id }).delete();
     });
+  }
+
+  /** Its namespace carries its id now: labels alone no longer make a namespace its own. */
+  async clearLegacyNamespace(id: string): Promise<void> {
+    await this.db('environments')
+      .where({ id })
+      .update({ legacy_namespace: false });
   }
 
   /** The secret values of an environment, by key of its Secret. */

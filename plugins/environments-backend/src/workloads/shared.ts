@@ -111,6 +111,9 @@ export interface PodTemplateOptions {
   restartPolicy?: 'Never' | 'OnFailure';
 }
 
+/** The size limit of a scratch volume that names none. */
+export const SCRATCH_DEFAULT_SIZE = '1Gi';
+
 /**
  * The pod template of a service. It depends on the service alone, never on the revision, so
  * a deploy of one service leaves every other service's pods alone.
@@ -179,7 +182,8 @@ export function podTemplate(
     if (v.type === 'scratch') {
       volumes.push({
         name: `vol-${v.name}`,
-        emptyDir: v.size ? { sizeLimit: v.size } : {},
+        // Bounded, so one pod cannot fill its node's disk.
+        emptyDir: { sizeLimit: v.size ?? SCRATCH_DEFAULT_SIZE },
       });
     } else if (v.type === 'code') {
       volumes.push({

@@ -125,4 +125,34 @@ describe('secret environment variables', () => {
       },
     ]);
   });
+
+  it("gives a definition's security settings only to its own image and command", () => {
+    const defs: Record<string, ServiceDefinition> = {
+      'component:default/island': {
+        image: 'registry.local/studio/island',
+        defaultVersion: '1',
+        ports: [{ name: 'game', port: 10001 }],
+        security: { runAsRoot: true, capabilities: ['SYS_TIME'] },
+      },
+    };
+    const resolve = (service: Record<string, unknown>) => {
+      const r = resolveServices(
+        parse({ component: 'island', ...service }),
+        ref => defs[ref],
+      );
+      if (!r.success) throw new Error(JSON.stringify(r.errors));
+      return r.value[0].security;
+    };
+    expect(resolve({})).toEqual({
+      runAsRoot: true,
+      capabilities: ['SYS_TIME'],
+    });
+    expect(resolve({ version: '2' })).toEqual({
+      runAsRoot: true,
+      capabilities: ['SYS_TIME'],
+    });
+    expect(resolve({ image: 'docker.io/me/miner:1' })).toBeUndefined();
+    expect(resolve({ command: ['/bin/sh'] })).toBeUndefined();
+    expect(resolve({ args: ['-c', 'x'] })).toBeUndefined();
+  });
 });

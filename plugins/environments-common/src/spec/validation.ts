@@ -295,7 +295,11 @@ export function resolveServices(
         volumes,
         schedule,
         ingress,
-        ...(def?.security ? { security: def.security } : {}),
+        // A definition's security settings belong to its own image and command: a request
+        // that swaps either runs something else, which gets none of them.
+        ...(def?.security && !req.image && !req.command && !req.args
+          ? { security: def.security }
+          : {}),
       });
     }
   });
