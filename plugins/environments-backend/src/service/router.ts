@@ -113,12 +113,13 @@ export async function createRouter(
     if (principal.type === 'user') return principal.userEntityRef!;
     return `service:${principal.subject ?? 'unknown'}`;
   };
-  const authorize = async (
+  /** Asks the policy; every refusal is audited, like the mutations it stops. */
+  const allowed = async (
     req: AnyRequest,
+    c: BackstageCredentials,
     permission: BasicPermission | ResourcePermission,
     resourceRef?: string,
   ) => {
-    const c = await credentials(req);
     const [decision] = await permissions.authorize(
       [
         resourceRef
@@ -127,20 +128,30 @@ export async function createRouter(
       ],
       { credentials: c },
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      // Refusals are audited like the mutations they stop.
-      const event = await auditor.createEvent({
-        eventId: 'environment-access-refused',
-        request: req,
-        severityLevel: 'medium',
-        meta: {
-          permission: permission.name,
-          ...(resourceRef ? { name: resourceRef } : {}),
-        },
-      });
-      await event.fail({
-        error: new NotAllowedError(`${permission.name} refused`),
-      });
+    if (decision.result === AuthorizeResult.ALLOW) return true;
+    const event = await auditor.createEvent({
+      eventId: 'environment-access-refused',
+      request: req,
+      severityLevel: 'medium',
+      meta: {
+        permission: permission.name,
+        ...(resourceRef ? { name: resourceRef } : {}),
+      },
+    });
+    await event.fail({
+      error: new NotAllowedError(`${permission.name} refused`),
+    });
+    return false;
+  };
+
+  /** The route's own permission: refused, the request answers 403. */
+  const authorize = async (
+    req: AnyRequest,
+    permission: BasicPermission | ResourcePermission,
+    resourceRef?: string,
+  ) => {
+    const c = await credentials(req);
+    if (!(await allowed(req, c, permission, resourceRef))) {
       throw new NotAllowedError(
         `You may not ${permission.attributes.action ?? 'use'} ${
           resourceRef ? `environment "${resourceRef}"` : 'environments'
@@ -148,39 +159,6 @@ export async function createRouter(
       );
     }
     return c;
-  };
-
-  /** Asks the policy; a refusal is audited like the route-level ones. */
-  const allowed = async (
-    c: BackstageCredentials,
-    permission: BasicPermission | ResourcePermission,
-    resourceRef?: string,
-    req?: AnyRequest,
-  ) => {
-    const [decision] = await permissions.authorize(
-      [
-        resourceRef
-          ? { permission: permission as ResourcePermission, resourceRef }
-          : { permission: permission as BasicPermission },
-      ],
-      { credentials: c },
-    );
-    const ok = decision.result === AuthorizeResult.ALLOW;
-    if (!ok && req) {
-      const event = await auditor.createEvent({
-        eventId: 'environment-access-refused',
-        request: req,
-        severityLevel: 'medium',
-        meta: {
-          permission: permission.name,
-          ...(resourceRef ? { name: resourceRef } : {}),
-        },
-      });
-      await event.fail({
-        error: new NotAllowedError(`${permission.name} refused`),
-      });
-    }
-    return ok;
   };
 
   /**
@@ -198,10 +176,9 @@ export async function createRouter(
       // Allowed unless the token's access restrictions leave the permission out.
       return {
         ref,
-        mayOwn: () =>
-          allowed(c, environmentCreateForOthersPermission, undefined, req),
+        mayOwn: () => allowed(req, c, environmentCreateForOthersPermission),
         mayUseBase: name =>
-          allowed(c, environmentUseAsBasePermission, name, req),
+          allowed(req, c, environmentUseAsBasePermission, name),
       };
     }
     const info = await userInfo.getUserInfo(c);
@@ -212,8 +189,8 @@ export async function createRouter(
       ref,
       mayOwn: async owner =>
         own.has(owner.toLocaleLowerCase('en-US')) ||
-        allowed(c, environmentCreateForOthersPermission, undefined, req),
-      mayUseBase: name => allowed(c, environmentUseAsBasePermission, name, req),
+        allowed(req, c, environmentCreateForOthersPermission),
+      mayUseBase: name => allowed(req, c, environmentUseAsBasePermission, name),
     };
   };
 
@@ -375,10 +352,10 @@ export async function createRouter(
           dependants: req.query.dependants as DependantsPolicy | undefined,
           mayDestroy: async name =>
             allowed(
+              req,
               await credentials(req),
               environmentDeletePermission,
               name,
-              req,
             ),
         }),
     ),
