@@ -29,7 +29,7 @@ import type {
 } from '../reconcile/Reconciler';
 import { addressableServices, fallbacksOf, liveBases } from '../bases/chain';
 import { extendedExpiry, initialExpiry } from '../ttl/ttl';
-import { HeldHost, checkReach } from '../security/reach';
+import { checkReach } from '../security/reach';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -170,14 +170,8 @@ export class EnvironmentsService {
     self?: string,
     pathOf?: (service: string) => string,
   ): Promise<FieldError[]> {
-    const heldHosts: HeldHost[] = [];
-    for (const e of await this.store.listEnvironments({ cluster })) {
-      if (e.id === self) continue;
-      for (const svc of e.services ?? e.spec.services) {
-        if (svc.ingress)
-          heldHosts.push({ host: svc.ingress.host, environment: e.name });
-      }
-    }
+    // The hosts table holds what each live environment claimed (store.claimHosts).
+    const heldHosts = await this.store.heldHosts(cluster, self);
     return checkReach(
       services,
       this.config.clusters.find(c => c.name === cluster)?.policy,
@@ -545,45 +539,49 @@ export class EnvironmentsService {
             ', ',
           )}. Choose what becomes of them: orphan (they stay, and stop falling back to it) or destroy (they are destroyed too)`,
       );
+    // With `destroy`, every environment below this one at any depth, in the order they are
+    // destroyed, with the dependants of each; all are checked before anything is queued, so a
+    // refusal half way down leaves nothing half destroyed.
+    const tree: Array<{
+      env: EnvironmentRecord;
+      of?: string;
+      below: string[];
+    }> = [{ env, below: dependants.map(d => d.name) }];
     if (policy === 'destroy') {
-      // Every environment below this one, at any depth, before anything is queued: a refusal
-      // half way down leaves nothing half destroyed.
-      const tree: Array<{ env: EnvironmentRecord; of: string }> = [];
       const seen = new Set([env.id]);
-      const walk = async (parent: EnvironmentRecord) => {
-        for (const d of await this.store.listDependants(parent.id)) {
+      for (let i = 0; i < tree.length; i++) {
+        const parent = tree[i].env;
+        const below =
+          i === 0 ? dependants : await this.store.listDependants(parent.id);
+        tree[i].below = below.map(d => d.name);
+        for (const d of below) {
           if (seen.has(d.id)) continue;
           seen.add(d.id);
-          tree.push({ env: d, of: parent.name });
-          await walk(d);
+          tree.push({ env: d, of: parent.name, below: [] });
         }
-      };
-      await walk(env);
-      for (const { env: d, of } of tree) {
+      }
+      for (const { env: d, of } of tree.slice(1)) {
         if (options.mayDestroy && !(await options.mayDestroy(d.name)))
           throw new NotAllowedError(
             `dependants: you may not destroy ${d.name}, a dependant of ${of} (environments.environment.delete)`,
           );
       }
     }
-    const op = await this.store.requestOperation(name, {
-      type,
-      requestedBy: user,
-      params: dependants.length
-        ? { dependants: policy, dependantNames: dependants.map(d => d.name) }
-        : {},
-    });
-    this.onQueued(op);
     // Orphans are repaired once the base is gone (the reconciler queues that, see destroy in
     // Reconciler.ts): their fallbacks and chain labels then go.
-    if (policy === 'destroy') {
-      for (const d of dependants)
-        await this.destroy(d.name, user, 'destroy', {
-          dependants: 'destroy',
-          mayDestroy: options.mayDestroy,
-        });
+    let op: OperationRecord | undefined;
+    for (const [i, { env: e, below }] of tree.entries()) {
+      const queued = await this.store.requestOperation(e.name, {
+        type: i === 0 ? type : 'destroy',
+        requestedBy: user,
+        params: below.length
+          ? { dependants: policy, dependantNames: below }
+          : {},
+      });
+      this.onQueued(queued);
+      op ??= queued;
     }
-    return op;
+    return op!;
   }
 
   async live(name: string): Promise<EnvironmentRecord> {

@@ -388,6 +388,19 @@ export class EnvironmentStore {
     return row ? toEnvironment(row) : undefined;
   }
 
+  /** The ingress hosts other live environments of a cluster hold, with their names. */
+  async heldHosts(
+    cluster: string,
+    except?: string,
+  ): Promise<Array<{ host: string; environment: string }>> {
+    return this.db('environment_hosts as h')
+      .join('environments as e', 'e.id', 'h.environment_id')
+      .where('h.cluster', cluster)
+      .whereNull('e.destroyed_at')
+      .modify(q => (except ? q.whereNot('h.environment_id', except) : q))
+      .select('h.host as host', 'e.name as environment');
+  }
+
   /** Records the environment's ingress hosts, replacing what it held; fails on a taken host. */
   private async claimHosts(
     tx: Knex.Transaction,
