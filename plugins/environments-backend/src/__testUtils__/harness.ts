@@ -113,17 +113,8 @@ export async function startEnvironmentsBackend(
   } = {},
 ) {
   const cluster = testClusterAppConfig();
-  // A test's own queue config may still give a short lease as leaseSeconds: it becomes the
-  // test option, not config the plugin would refuse.
-  const { leaseSeconds, ...queue } = (options.config?.queue ?? {}) as {
-    leaseSeconds?: number;
-  };
-  const config = options.config?.queue
-    ? { ...options.config, queue }
-    : options.config;
-  const leaseMs =
-    options.leaseMs ??
-    (leaseSeconds !== undefined ? leaseSeconds * 1000 : 3000);
+  const config = options.config;
+  const leaseMs = options.leaseMs ?? 3000;
   if (options.cluster) {
     const [first] = cluster.kubernetes.clusterLocatorMethods[0].clusters;
     Object.assign(first, options.cluster);

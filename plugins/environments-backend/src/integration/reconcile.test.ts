@@ -67,10 +67,10 @@ describe('reconcile on the local cluster', () => {
 
   beforeAll(async () => {
     ctx = await startEnvironmentsBackend({
+      leaseMs: 3000,
       config: {
         queue: {
           pollInterval: '200ms',
-          leaseSeconds: 3,
           // Two slots: the waiting test shows waiting holds none of them.
           concurrencyPerCluster: 2,
         },
