@@ -253,7 +253,7 @@ EOF
 
 up() {
   BIN="$(bin_dir)"
-  local t0=$SECONDS
+  local t0=$SECONDS restarted=
   mkdir -p "$state" "$(dirname "$kubeconfig")"
   if api_up && exists; then
     log "already running at https://127.0.0.1:$api_port"
@@ -261,6 +261,7 @@ up() {
     log "starting existing cluster"
     write_config
     "$BIN/kwokctl" --name "$cluster" -c "$state/kwokctl.yaml" start cluster --wait 2m >&2
+    restarted=1
   else
     log "creating cluster (kube $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
     write_config
@@ -270,6 +271,9 @@ up() {
   fi
   "$BIN/kwokctl" --name "$cluster" get kubeconfig > "$kubeconfig.tmp" && mv "$kubeconfig.tmp" "$kubeconfig"
   chmod 600 "$kubeconfig"
+  # Leases a controller that died without a down still holds would keep the new one idle for
+  # their 200 s; the new controller takes any lease that is gone at once.
+  if [ -n "${restarted:-}" ]; then release_leases; fi
   { node_manifests; echo "---"; cat "$here/manifests/storage.yaml"; pv_manifests; } | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
   kc wait --for=condition=Ready node -l type=kwok --timeout=90s >/dev/null
   kc wait --for=jsonpath='{.metadata.name}' serviceaccount/default -n default --timeout=60s >/dev/null 2>&1 || true
@@ -278,12 +282,21 @@ up() {
   log "ready in $((SECONDS - t0))s: https://127.0.0.1:$api_port (KUBECONFIG=$kubeconfig)"
 }
 
+release_leases() { kc delete lease -n kube-node-lease --all --wait=false >/dev/null 2>&1 || true; }
+
 down() {
   BIN="$(bin_dir)"
   stop_sidecar
   # The kwok controller's node leases would outlive it by their 200 s duration, and the next
-  # controller would run no pod until they expired: release them on the way down.
-  if api_up; then kc delete lease -n kube-node-lease --all --wait=false >/dev/null 2>&1 || true; fi
+  # controller would run no pod until they expired: release them on the way down. The
+  # controller goes first, or it takes the deleted leases again at once (as it did on a slow
+  # CI machine, where the restarted cluster then ran no pod for 200 s).
+  local pidfile="$KWOK_WORKDIR/clusters/$cluster/pids/kwok-controller.pid" pid i
+  if [ -f "$pidfile" ] && pid="$(cat "$pidfile")" && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  if api_up; then release_leases; fi
   if exists; then "$BIN/kwokctl" --name "$cluster" stop cluster >&2 || true; fi
   log "stopped"
 }
