@@ -38,6 +38,21 @@ export interface Config {
         /** CIDRs pods may reach besides their environment, its bases and DNS. Default: none. */
         egressCidrs?: string[];
       };
+      /**
+       * Game-server islands (docs/islands.md). Without this the cluster takes no island
+       * service. Each island gets one block of host ports from `ports`.
+       */
+      islands?: {
+        /** The island port range, e.g. "7000-7999"; at least 16 ports. */
+        ports: string;
+        /**
+         * The cluster's NodePort range (kube-apiserver --service-node-port-range), which the
+         * island range must not overlap. Default "30000-32767".
+         */
+        nodePortRange?: string;
+        /** The first island id. Default 1. */
+        firstId?: number;
+      };
     }>;
     /** The cluster used when a spec names none. Defaults to the first cluster. */
     defaultCluster?: string;

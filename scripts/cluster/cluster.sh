@@ -7,7 +7,7 @@
 #   scripts/cluster/cluster.sh reset    [--name ...]        delete the cluster and its data
 #   scripts/cluster/cluster.sh status   [--name ...]        report components, nodes and URL
 #   scripts/cluster/cluster.sh kubeconfig [--name ...]      print the kubeconfig path
-#   scripts/cluster/cluster.sh fail-pod NAMESPACE/POD [crashloop|notready] [--name ...]
+#   scripts/cluster/cluster.sh fail-pod NAMESPACE/POD [crashloop|notready|exit] [--name ...]
 #   scripts/cluster/cluster.sh heal-pod NAMESPACE/POD       [--name ...]
 #
 # Clusters are named; "dev" (the default) and "test" use different loopback ports so that both
@@ -141,6 +141,8 @@ metadata:
     type: kwok
     branch: $branch
 status:
+  # A documentation address (RFC 5737), never routed: an island's connect address shows it.
+  addresses: [{type: InternalIP, address: "198.51.100.$((10 + i))"}, {type: Hostname, address: kwok-node-$i}]
   allocatable: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
   capacity: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
   nodeInfo:
@@ -247,6 +249,9 @@ kubernetes:
           serviceAccountToken: $token
           caData: $ca
           skipMetricsLookup: true
+          # Host ports for game-server islands (docs/islands.md); NodePorts are 30000-32767.
+          islands:
+            ports: 7000-7999
 EOF
   )
 }
@@ -262,6 +267,12 @@ up() {
     write_config
     "$BIN/kwokctl" --name "$cluster" -c "$state/kwokctl.yaml" start cluster --wait 2m >&2
     restarted=1
+    # kwokctl keeps the stages a cluster was created with: say so when ours have changed since.
+    local stage
+    for stage in $(grep -o 'name: archipelago-pod-[a-z]*' "$here/manifests/failure-stages.yaml" | cut -d' ' -f2); do
+      grep -q "name: $stage" "$KWOK_WORKDIR/clusters/$cluster/kwok.yaml" 2>/dev/null ||
+        log "WARNING: this cluster predates the failure switch $stage; run: scripts/cluster/cluster.sh reset --name $name"
+    done
   else
     log "creating cluster (kube $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
     write_config
@@ -275,6 +286,11 @@ up() {
   # their 200 s; the new controller takes any lease that is gone at once.
   if [ -n "${restarted:-}" ]; then release_leases; fi
   { node_manifests; echo "---"; cat "$here/manifests/storage.yaml"; pv_manifests; } | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
+  # Nodes made before they had addresses get them (a node's status is not applied with it).
+  for i in $(seq 0 $((nodes - 1))); do
+    kc patch node "kwok-node-$i" --subresource=status --type=merge -p \
+      "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"198.51.100.$((10 + i))\"},{\"type\":\"Hostname\",\"address\":\"kwok-node-$i\"}]}}" >/dev/null
+  done
   kc wait --for=condition=Ready node -l type=kwok --timeout=90s >/dev/null
   kc wait --for=jsonpath='{.metadata.name}' serviceaccount/default -n default --timeout=60s >/dev/null 2>&1 || true
   write_app_config
@@ -338,7 +354,7 @@ case "$cmd" in
   fail-pod)
     BIN="$(bin_dir)"; target
     mode="${args[1]:-crashloop}"
-    case "$mode" in crashloop|notready) ;; *) die "mode must be crashloop or notready, not '$mode'";; esac
+    case "$mode" in crashloop|notready|exit) ;; *) die "mode must be crashloop, notready or exit, not '$mode'";; esac
     kc label pod -n "$ns" "$pod" "archipelago.dev/simulate=$mode" --overwrite >/dev/null
     log "pod $ns/$pod will turn $mode";;
   heal-pod)

@@ -16,7 +16,21 @@ export interface ClusterSettings {
   caData?: string;
   skipTLSVerify?: boolean;
   policy?: ClusterPolicy;
+  /** The cluster's island settings; without them the cluster takes no island service. */
+  islands?: IslandSettings;
 }
+
+/** A cluster's island port range and ids (config clusters[].islands). */
+export interface IslandSettings {
+  ports: { from: number; to: number };
+  /** The cluster's NodePort range, which the island range must not overlap. */
+  nodePorts: { from: number; to: number };
+  /** The first island id handed out. */
+  firstId: number;
+}
+
+/** The fewest ports an island range may have. */
+export const MIN_ISLAND_PORTS = 16;
 
 /** What a spec may reach on a cluster; undefined lists allow anything. */
 export interface ClusterPolicy {
@@ -165,6 +179,10 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       policy: readClusterPolicy(
         c.getOptionalConfig('policy'),
         `clusters[${i}].policy`,
+      ),
+      islands: readIslandSettings(
+        c.getOptionalConfig('islands'),
+        `clusters[${i}].islands`,
       ),
     };
   });
@@ -407,6 +425,64 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
 
 const CIDR =
   /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/;
+
+const portRange = (v: string | undefined, key: string, fallback?: string) => {
+  const text = v ?? fallback;
+  if (text === undefined) return undefined;
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  const from = Number(m?.[1]);
+  const to = Number(m?.[2]);
+  if (!m || from < 1 || to > 65535 || from > to)
+    throw new InputError(
+      `Invalid config ${key}: "${text}" must be a port range such as "7000-7999"`,
+    );
+  return { from, to };
+};
+
+/**
+ * Reads a cluster's `islands`: refuses a range that overlaps the cluster's NodePort range
+ * (30000-32767 unless nodePortRange says otherwise) or is too small.
+ */
+export function readIslandSettings(
+  c: Config | undefined,
+  key: string,
+): IslandSettings | undefined {
+  if (!c) return undefined;
+  const at = (k: string) => `environments.${key}.${k}`;
+  const ports = portRange(c.getOptionalString('ports'), at('ports'));
+  if (!ports)
+    throw new InputError(
+      `Invalid config ${at(
+        'ports',
+      )}: is required, a port range such as "7000-7999"`,
+    );
+  const nodePorts = portRange(
+    c.getOptionalString('nodePortRange'),
+    at('nodePortRange'),
+    '30000-32767',
+  )!;
+  const size = ports.to - ports.from + 1;
+  if (size < MIN_ISLAND_PORTS)
+    throw new InputError(
+      `Invalid config ${at('ports')}: ${ports.from}-${
+        ports.to
+      } has ${size} ports; an island range needs at least ${MIN_ISLAND_PORTS}`,
+    );
+  if (ports.from <= nodePorts.to && nodePorts.from <= ports.to)
+    throw new InputError(
+      `Invalid config ${at('ports')}: ${ports.from}-${
+        ports.to
+      } overlaps the cluster's NodePort range ${nodePorts.from}-${
+        nodePorts.to
+      } (nodePortRange), where Services' node ports live`,
+    );
+  const firstId = c.getOptionalNumber('firstId') ?? 1;
+  if (!Number.isInteger(firstId) || firstId < 1)
+    throw new InputError(
+      `Invalid config ${at('firstId')}: must be a whole number from 1`,
+    );
+  return { ports, nodePorts, firstId };
+}
 
 /** Reads a cluster's `policy`; every error names its config key. */
 export function readClusterPolicy(

@@ -9,6 +9,7 @@ export * from './spec/schema';
 export * from './spec/operations';
 export * from './spec/validation';
 export * from './spec/kinds';
+export * from './spec/islands';
 export * from './types';
 export * from './labels';
 export * from './links';

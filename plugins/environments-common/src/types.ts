@@ -73,6 +73,12 @@ export const OPERATION_TYPES = [
   'expire',
   /** The reconciler puts back what someone changed or deleted by hand (drift). */
   'repair',
+  'island-add',
+  'island-stop',
+  'island-start',
+  'island-restart',
+  'island-remove',
+  'clock',
 ] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
@@ -120,6 +126,8 @@ export interface RegistryEntry {
   ports: Array<{ name: string; port: number }>;
   ready: boolean;
   node?: string;
+  /** The island id, for an island: its address is its node's, its ports are host ports. */
+  island?: number;
   registeredAt: string;
   updatedAt: string;
 }
@@ -207,4 +215,68 @@ export const ENVIRONMENTS_SIGNAL_CHANNEL = 'environments';
 export interface EnvironmentSignal {
   change: 'status' | 'pods' | 'operation';
   [key: string]: unknown;
+}
+
+/** Where an island stands, as observed. */
+export type IslandPhase =
+  /** Its Pod is scheduled and starting, or waiting for a node. */
+  | 'Starting'
+  | 'Ready'
+  /** Its process exited or crashed; it stays down until someone starts it. */
+  | 'Down'
+  /** Its node went away, or its Pod was deleted behind Archipelago's back. */
+  | 'Lost'
+  | 'Stopped'
+  /** Removed; its ports return to the pool once its Pod is gone. */
+  | 'Removing';
+
+/** One game-server island (seed 002), as GET /environments/:name/islands shows it. */
+export interface IslandView {
+  /** Unique across the cluster, stable for the island's life. */
+  id: number;
+  service: string;
+  /** running or stopped, as asked. */
+  desired: 'running' | 'stopped';
+  phase: IslandPhase;
+  /** Why it is not Ready: the exit code and reason, the node, the scheduler. */
+  reason?: string;
+  exitCode?: number;
+  pod?: string;
+  node?: string;
+  hostIP?: string;
+  podIP?: string;
+  /** Its host ports, by name. */
+  ports: Array<{ name: string; port: number }>;
+  /** What a game client connects to: host:port per named port (once it has a node). */
+  connect: Array<{ name: string; address: string }>;
+  clock: {
+    /** The clock in effect, and whether the island sets its own. */
+    effective: import('./spec/islands').Clock;
+    source: 'island' | 'service' | 'environment';
+    description: string;
+    /** When the clock in effect was last set (a start runs from then, or from the Pod's start). */
+    since?: string;
+  };
+  /** Whether the registry holds its entry (it is Ready and registered). */
+  registered: boolean;
+  startedAt?: string;
+  restarts: number;
+}
+
+/** The cluster-wide island port ledger. */
+export interface IslandLedger {
+  cluster: string;
+  range: { from: number; to: number };
+  total: number;
+  used: number;
+  free: number;
+  /** Free ports are at most this share of the range: the UI warns. */
+  nearlyExhausted: boolean;
+  holders: Array<{
+    island: number;
+    environment: string;
+    service: string;
+    ports: number[];
+    removed: boolean;
+  }>;
 }

@@ -45,6 +45,12 @@ export const environmentsMessages = {
     destroy: 'Destroy',
     expire: 'Expire',
     repair: 'Drift repair',
+    'island-add': 'Add islands',
+    'island-stop': 'Stop island',
+    'island-start': 'Start island',
+    'island-restart': 'Restart island',
+    'island-remove': 'Remove island',
+    clock: 'Set clock',
   },
   operationStatus: {
     pending: 'Queued',

@@ -83,6 +83,28 @@ export const studioEntities: Entity[] = [
       { name: 'data', type: 'persistent', mountPath: '/data', size: '1Gi' },
     ],
   }),
+  // Seed 002's game server: islands with three host ports each, on branch=dev nodes.
+  def('altraserver', 'group:default/backend', {
+    image: 'registry.local/island/altraserver',
+    defaultVersion: '20210918',
+    kind: 'island',
+    island: {
+      ports: ['app-common-port', 'remote-msg-port', 'server-port'],
+      command: [
+        'sh',
+        '/home/seed.sh',
+        '{{id}}',
+        'false',
+        '{{port:server-port}}',
+        '{{clock}}',
+      ],
+    },
+    resources: { requests: { cpu: '100m', memory: '256Mi' } },
+    nodeSelector: { branch: 'dev' },
+    volumes: [
+      { name: 'server', type: 'code', mountPath: '/home/server', size: '1Gi' },
+    ],
+  }),
   def('daily-reset', 'group:default/design', {
     image: 'registry.local/island/daily-reset',
     defaultVersion: '1.0.0',

@@ -301,6 +301,9 @@ export class ClusterClient {
           kind: type.kind,
         } as Manifest;
         if (keep.has(manifestKey(obj))) continue;
+        // An object a controller owns (a Deployment's Pod, a CronJob's Job) carries our
+        // labels from its template, but is its owner's to delete, never ours.
+        if (item.metadata?.ownerReferences?.some(r => r.controller)) continue;
         options.signal?.throwIfAborted();
         await this.http
           .request('DELETE', resourcePath(type, namespace, obj.metadata.name), {

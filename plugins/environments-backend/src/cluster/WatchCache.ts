@@ -15,11 +15,14 @@ const bucketOf = (kind: CachedKind, obj: KubernetesObject) =>
  * discovery's and the namespace's), plus pods, their endpoint slices and events.
  */
 export const CACHED_RESOURCES: readonly ResourceName[] = [
-  'namespaces',
-  'pods',
-  'endpointslices',
-  'events',
-  ...ENVIRONMENT_RESOURCES,
+  ...new Set<ResourceName>([
+    'namespaces',
+    'pods',
+    'endpointslices',
+    'events',
+    // Islands own their Pods: once in this list is once watched.
+    ...ENVIRONMENT_RESOURCES,
+  ]),
 ];
 export type CachedKind = ResourceName;
 

@@ -11,7 +11,7 @@
  * repair is repaired again after a growing pause, so a fight with another writer stays bounded.
  */
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import { renderEnvironment } from '../render/render';
+import { manifestKey, renderEnvironment } from '../render/render';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -20,6 +20,7 @@ import type {
 import { detectDrift } from './drift';
 import { EnvironmentTrigger } from '../observe/EnvironmentTrigger';
 import { Cluster, Reconciler, createOnlyKeys } from './Reconciler';
+import { islandsAlreadyLaunched } from '../workloads/island';
 
 export interface DriftWatcherOptions {
   /** Environments' namespaces are this prefix and their name. */
@@ -96,7 +97,10 @@ export class DriftWatcher {
       return [];
     }
     const input = await this.reconciler.renderInput(env);
-    const desired = renderEnvironment(input);
+    // An island whose Pod exited or went away stays down: its absence is not drift.
+    const rendered = renderEnvironment(input);
+    const launched = islandsAlreadyLaunched(input, rendered);
+    const desired = rendered.filter(m => !launched.has(manifestKey(m)));
     const drift = detectDrift(
       desired,
       cluster.cache.snapshot(env.namespace),

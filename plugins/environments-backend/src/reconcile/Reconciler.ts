@@ -31,9 +31,15 @@ import { capacityOf } from '../capacity/capacity';
 import {
   Manifest,
   RenderInput,
+  RenderIsland,
   manifestKey,
   renderEnvironment,
 } from '../render/render';
+import {
+  ISLAND_LABEL,
+  islandsAlreadyLaunched,
+  islandsToMarkLaunched,
+} from '../workloads/island';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -129,7 +135,33 @@ export class Reconciler {
           ?.egressCidrs ?? [],
       ingressClassName: this.config.ingressClassName,
       clusterDomain: this.config.clusterDomain,
+      islands: await this.islands(env, services),
     };
+  }
+
+  /** The environment's islands with the clock in effect for each. */
+  private async islands(
+    env: EnvironmentRecord,
+    services: ResolvedService[],
+  ): Promise<RenderIsland[]> {
+    const islands = await this.store.islands.list(env.id);
+    return islands
+      .filter(i => i.desired !== 'removed')
+      .map(i => {
+        const clock =
+          i.clock ??
+          env.spec.clock ??
+          services.find(s => s.name === i.service)?.island?.clock;
+        return {
+          id: i.id,
+          service: i.service,
+          ports: i.ports,
+          desired: i.desired as RenderIsland['desired'],
+          launch: i.launch,
+          launched: i.launched,
+          ...(clock ? { clock } : {}),
+        };
+      });
   }
 
   async execute(op: OperationRecord, run: StepRunner): Promise<void> {
@@ -184,17 +216,31 @@ export class Reconciler {
     );
     const objects = renderEnvironment(input);
     run.signal.throwIfAborted();
-    if (['create', 'deploy', 'rollback', 'start', 'repair'].includes(op.type)) {
+    if (
+      [
+        'create',
+        'deploy',
+        'rollback',
+        'start',
+        'repair',
+        'island-add',
+        'island-start',
+        'island-restart',
+      ].includes(op.type)
+    ) {
       await run.step(
         'capacity',
         () => this.checkCapacity(env, input),
         m => m,
       );
     }
+    // An island's Pod is created once per launch: one that exited or went away stays down.
+    const launched = islandsAlreadyLaunched(input, objects);
+    const toApply = objects.filter(o => !launched.has(manifestKey(o)));
     const applied = await run.step(
       'apply',
       () =>
-        client.apply(objects, {
+        client.apply(toApply, {
           signal: run.signal,
           createOnly: createOnlyKeys(input, objects),
           legacyNamespace: env.legacyNamespace,
@@ -206,6 +252,10 @@ export class Reconciler {
             ? ` (${objects.length - r.length} immutable, already there)`
             : ''
         }`,
+    );
+    await this.store.islands.markLaunched(
+      env.id,
+      islandsToMarkLaunched(input, toApply),
     );
     // The Namespace now carries the id: the environment is no longer recognised by labels.
     if (env.legacyNamespace) await this.store.clearLegacyNamespace(env.id);
@@ -223,6 +273,44 @@ export class Reconciler {
       () => this.waitReady(env, op, cache, run.signal, applied),
       m => m,
     );
+    if (
+      input.islands?.length ||
+      (await this.store.islands.list(env.id, { includeRemoved: true })).length
+    )
+      await run.step(
+        'release',
+        () => this.releaseIslandPorts(env, input, cache, run.signal),
+        ids =>
+          ids.length
+            ? `ports of island(s) ${ids.join(', ')} back in the pool`
+            : 'no island ports to give back',
+      );
+  }
+
+  /**
+   * Gives back the ports of removed islands once their Pods are gone (a Pod still holding a
+   * host port must not share it with a new island).
+   */
+  private async releaseIslandPorts(
+    env: EnvironmentRecord,
+    input: RenderInput,
+    cache: WatchCache,
+    signal: AbortSignal,
+  ): Promise<number[]> {
+    const wanted = new Set((input.islands ?? []).map(i => i.id));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      signal.throwIfAborted();
+      const withPods = new Set(
+        (cache.snapshot(env.namespace).pods as any[])
+          .map(p => Number(p.metadata?.labels?.[ISLAND_LABEL]))
+          .filter(id => id && !wanted.has(id)),
+      );
+      const services = input.services.map(s => s.name);
+      if (!withPods.size || Date.now() > deadline)
+        return this.store.islands.releaseGone(env.id, services, withPods);
+      await new Promise(r => setTimeout(r, 300));
+    }
   }
 
   /** Refuses, with numbers, a change whose pods would not fit on the cluster or the quota. */
@@ -317,17 +405,21 @@ export class Reconciler {
       const status = deriveStatus(env, snapshot, [op]);
       const wanted = env.spec.services.map(s => s.name);
       const services = status.services.filter(s => wanted.includes(s.name));
+      // An island that exited stays down, by design: its service is settled with it down.
       const settled = (s: (typeof services)[number]) =>
         env.stopped.includes(s.name)
           ? s.health === 'Stopped'
-          : s.health === 'Ready';
+          : s.health === 'Ready' ||
+            (s.kind === 'island' && s.health === 'Degraded');
       const done = services.length === wanted.length && services.every(settled);
       if (done)
         return `${services.length} service(s) ${
           env.stopped.length === wanted.length ? 'stopped' : 'ready'
         }`;
       const degraded = services.filter(
-        s => s.health === 'Degraded' || s.health === 'Failed',
+        s =>
+          (s.health === 'Degraded' || s.health === 'Failed') &&
+          s.kind !== 'island',
       );
       if (degraded.length) {
         degradedSince ??= Date.now();
@@ -434,6 +526,8 @@ export class Reconciler {
       () => this.store.registry.syncRegistry(env.name, []),
       e => `${e.length} instance(s) deregistered`,
     );
+    // The namespace and its Pods are gone: every island port goes back to the pool.
+    await this.store.islands.releaseAll(env.id);
     await this.store.markDestroyed(
       env.id,
       op.type === 'expire' ? 'expire' : 'destroy',
@@ -470,10 +564,14 @@ export function createOnlyKeys(
   const keys = new Set<string>();
   for (const svc of input.services) {
     const driver = driverFor(svc.kind);
-    if (driver.update !== 'replace') continue;
+    const once: readonly string[] =
+      driver.update === 'replace' ? [driver.workload] : driver.createOnce ?? [];
+    if (!once.length) continue;
     for (const o of objects) {
+      const r = resourceOf(o)?.name;
       if (
-        resourceOf(o)?.name === driver.workload &&
+        r &&
+        once.includes(r) &&
         o.metadata.labels['archipelago.dev/service'] === svc.name
       )
         keys.add(manifestKey(o));

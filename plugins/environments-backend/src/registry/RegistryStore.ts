@@ -44,6 +44,7 @@ export class RegistryStore {
             ports,
             ready,
             node: e.node ?? null,
+            island: e.island ?? null,
             registered_at: now,
             updated_at: now,
           });
@@ -60,7 +61,8 @@ export class RegistryStore {
           prev.address !== e.address ||
           prev.ports !== ports ||
           !!prev.ready !== ready ||
-          (prev.node ?? undefined) !== e.node
+          (prev.node ?? undefined) !== e.node ||
+          (prev.island ?? undefined) !== e.island
         ) {
           await tx('environment_registry')
             .where({ environment, service: e.service, instance: e.instance })
@@ -70,6 +72,7 @@ export class RegistryStore {
               ports,
               ready,
               node: e.node ?? null,
+              island: e.island ?? null,
               updated_at: now,
             });
           events.push({

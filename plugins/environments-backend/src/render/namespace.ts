@@ -93,10 +93,16 @@ export function renderNamespace(input: RenderInput): Manifest[] {
       ? [{ to: input.egressCidrs.map(cidr => ({ ipBlock: { cidr } })) }]
       : []),
   ];
-  const podSecurity = input.podSecurity ?? {
+  const configured = input.podSecurity ?? {
     enforce: 'baseline',
     warn: 'restricted',
   };
+  // Islands bind host ports (and may add NET_ADMIN or SYS_TIME), which no Pod Security level
+  // but privileged admits. Only clusters with an island range take island services, and the
+  // capabilities are still only those the cluster's policy allows.
+  const podSecurity = input.services.some(s => s.kind === 'island')
+    ? { ...configured, enforce: 'privileged' }
+    : configured;
   return [
     {
       apiVersion: 'v1',

@@ -343,7 +343,9 @@ describe('renderEnvironment', () => {
               name: s.name,
               image: `registry.local/studio/${s.name}:${s.version}`,
               kind: s.kind,
-              replicas: s.replicas,
+              ...(s.kind === 'island'
+                ? { island: { ports: ['main'] } }
+                : { replicas: s.replicas }),
               ports:
                 s.kind === 'http' || s.kind === 'socket'
                   ? [{ name: 'main', port: 8080 }]
@@ -362,8 +364,12 @@ describe('renderEnvironment', () => {
               o.kind === 'Namespace' ? undefined : 'env-feat-login',
             );
           }
-          const workloads = objs.filter(o =>
-            ['Deployment', 'StatefulSet', 'CronJob', 'Job'].includes(o.kind),
+          // An island service's own object is its clocks ConfigMap.
+          const workloads = objs.filter(
+            o =>
+              ['Deployment', 'StatefulSet', 'CronJob', 'Job'].includes(
+                o.kind,
+              ) || o.metadata.labels['archipelago.dev/islands'] === 'true',
           );
           expect(workloads).toHaveLength(services.length);
         },
@@ -504,7 +510,10 @@ describe('pods are hardened by default', () => {
     objs
       .map(
         (o: any) =>
-          o.spec?.template?.spec ?? o.spec?.jobTemplate?.spec?.template?.spec,
+          o.spec?.template?.spec ??
+          o.spec?.jobTemplate?.spec?.template?.spec ??
+          // An island is a bare Pod.
+          (o.kind === 'Pod' ? o.spec : undefined),
       )
       .filter(Boolean);
 
@@ -512,21 +521,36 @@ describe('pods are hardened by default', () => {
     fc.assert(
       fc.property(fc.constantFrom(...WORKLOAD_KINDS), kind => {
         const objs = renderEnvironment(
-          renderInput({
-            ...base,
-            services: [
-              {
-                name: 'svc',
-                image: 'registry.local/studio/svc:1',
-                kind,
-                ports:
-                  kind === 'http' || kind === 'socket'
-                    ? [{ name: 'main', port: 8080 }]
-                    : undefined,
-                schedule: kind === 'cron' ? '*/5 * * * *' : undefined,
-              },
-            ],
-          }),
+          renderInput(
+            {
+              ...base,
+              services: [
+                {
+                  name: 'svc',
+                  image: 'registry.local/studio/svc:1',
+                  kind,
+                  ports:
+                    kind === 'http' || kind === 'socket'
+                      ? [{ name: 'main', port: 8080 }]
+                      : undefined,
+                  schedule: kind === 'cron' ? '*/5 * * * *' : undefined,
+                  ...(kind === 'island' ? { island: { ports: ['main'] } } : {}),
+                },
+              ],
+            },
+            {
+              islands: [
+                {
+                  id: 1,
+                  service: 'svc',
+                  ports: { main: 7000 },
+                  desired: 'running',
+                  launch: 1,
+                  launched: 0,
+                },
+              ],
+            },
+          ),
         );
         const [pod] = podSpecs(objs);
         expect(pod.automountServiceAccountToken).toBe(false);

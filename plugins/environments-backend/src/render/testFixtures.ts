@@ -37,6 +37,31 @@ export const studioDefinitions: Record<string, ServiceDefinition> = {
     image: 'registry.local/studio/migrate',
     kind: 'job',
   },
+  // Seed 002's game server: three allocated ports, code from a volume, its own clock.
+  'component:default/altraserver': {
+    image: 'registry.local/studio/altraserver',
+    defaultVersion: '1.0.0',
+    kind: 'island',
+    island: {
+      ports: ['app-common-port', 'remote-msg-port', 'server-port'],
+      command: [
+        'sh',
+        '/home/seed.sh',
+        '{{id}}',
+        'false',
+        '{{port:server-port}}',
+        '{{clock}}',
+      ],
+    },
+    resources: {
+      requests: { memory: '1500Mi' },
+      limits: { memory: '2048Mi' },
+    },
+    nodeSelector: { branch: 'dev' },
+    hostAliases: [{ ip: '10.18.1.203', hostnames: ['www.hisaobi.com'] }],
+    volumes: [{ name: 'server', type: 'code', mountPath: '/home/server' }],
+    security: { runAsRoot: true, capabilities: ['NET_ADMIN', 'SYS_TIME'] },
+  },
 };
 
 export function resolved(spec: unknown): {

@@ -3,6 +3,7 @@
  * services and the cluster's settings go in; Kubernetes manifests come out.
  */
 import type {
+  Clock,
   EnvironmentSpec,
   ResolvedService,
 } from '@archipelago/plugin-environments-common';
@@ -41,6 +42,21 @@ export interface Fallback {
   namespace: string;
 }
 
+/** One island of an island service, as the database holds it (see islands/IslandStore.ts). */
+export interface RenderIsland {
+  id: number;
+  service: string;
+  /** Host port by port name. */
+  ports: Record<string, number>;
+  desired: 'running' | 'stopped';
+  /** Each start and restart is a new launch, so a new Pod. */
+  launch: number;
+  /** The last launch whose Pod was created. */
+  launched: number;
+  /** The clock in effect: the island's own, else the environment's, else the service's. */
+  clock?: Clock;
+}
+
 export interface RenderInput {
   /** The environment's id: its namespace is annotated with it, and dependants select on it. */
   environmentId: string;
@@ -71,4 +87,6 @@ export interface RenderInput {
   secretValues?: Record<string, string>;
   ingressClassName?: string;
   clusterDomain: string;
+  /** The islands of the environment's island services that are not removed. */
+  islands?: RenderIsland[];
 }

@@ -11,7 +11,11 @@ import {
   Environment,
   EnvironmentSpec,
   FieldError,
+  IslandLedger,
+  IslandView,
+  ISLAND_LIMITS,
   OperationRequest,
+  describeClock,
   ResolveResult,
   ResolvedService,
   extractSecretValues,
@@ -30,6 +34,8 @@ import type {
 import { addressableServices, fallbacksOf, liveBases } from '../bases/chain';
 import { extendedExpiry, initialExpiry } from '../ttl/ttl';
 import { checkReach } from '../security/reach';
+import { islandView } from '../islands/views';
+import { ISLAND_LABEL } from '../workloads/island';
 import type {
   EnvironmentRecord,
   EnvironmentStore,
@@ -172,11 +178,32 @@ export class EnvironmentsService {
   ): Promise<FieldError[]> {
     // The hosts table holds what each live environment claimed (store.claimHosts).
     const heldHosts = await this.store.heldHosts(cluster, self);
-    return checkReach(
-      services,
-      this.config.clusters.find(c => c.name === cluster)?.policy,
-      { cluster, heldHosts, pathOf },
-    );
+    const settings = this.config.clusters.find(c => c.name === cluster);
+    const islandErrors: FieldError[] = settings?.islands
+      ? []
+      : services
+          .map((svc, i) => ({ svc, i }))
+          .filter(({ svc }) => svc.kind === 'island')
+          .map(({ svc, i }) => ({
+            path: `${pathOf?.(svc.name) ?? `services[${i}]`}.kind`,
+            message: `island services need an island port range on cluster ${cluster} (clusters[].islands.ports in the environments config), and it has none`,
+          }));
+    return [
+      ...islandErrors,
+      ...checkReach(services, settings?.policy, { cluster, heldHosts, pathOf }),
+    ];
+  }
+
+  /** The island settings of a cluster that takes island services. */
+  islandSettings(cluster: string) {
+    const settings = this.config.clusters.find(
+      c => c.name === cluster,
+    )?.islands;
+    if (!settings)
+      throw new ConflictError(
+        `cluster ${cluster} has no island port range (clusters[].islands.ports)`,
+      );
+    return settings;
   }
 
   /**
@@ -228,10 +255,19 @@ export class EnvironmentsService {
     await this.checkNamespaceFree(cluster, namespace, spec.name);
     // Secret values leave the spec here: it, and every revision, holds only references.
     const { spec: stored, values } = extractSecretValues(spec);
+    const islandServices = services.filter(
+      svc => svc.island && svc.island.count > 0,
+    );
     const result = await this.store.createEnvironment({
       spec: stored,
       secretValues: values,
       hosts: hostsOf(services),
+      islands: islandServices.map(svc => ({
+        service: svc.name,
+        portNames: svc.island!.ports,
+        count: svc.island!.count,
+        settings: this.islandSettings(cluster),
+      })),
       services,
       cluster,
       namespace,
@@ -410,7 +446,20 @@ export class EnvironmentsService {
         op = await this.store.requestOperation(
           name,
           { type: req.type, requestedBy: user, params: req },
-          { stopped },
+          {
+            stopped,
+            // Islands come back as new Pods (their old ones exited with the stop).
+            ...(req.type === 'start'
+              ? {
+                  islands: {
+                    relaunch: await this.islandServices(
+                      env,
+                      targets.filter(t => env.stopped.includes(t)),
+                    ),
+                  },
+                }
+              : {}),
+          },
         );
         break;
       }
@@ -424,7 +473,16 @@ export class EnvironmentsService {
         op = await this.store.requestOperation(
           name,
           { type: 'restart', requestedBy: user, params: req },
-          { restartedAt },
+          {
+            restartedAt,
+            // An island's Pod is never patched: a restart gives each a new one.
+            islands: {
+              relaunch: await this.islandServices(
+                env,
+                req.services ?? [...known],
+              ),
+            },
+          },
         );
         break;
       }
@@ -506,11 +564,138 @@ export class EnvironmentsService {
         );
         break;
       }
+      case 'island-add': {
+        const svc = (await this.reconciler.services(env)).find(
+          r => r.name === req.service,
+        );
+        if (!svc || svc.kind !== 'island')
+          throw new ValidationError(
+            [
+              {
+                path: 'service',
+                message: svc
+                  ? `"${req.service}" is a ${svc.kind} service, not an island service`
+                  : `"${req.service}" is not a service of ${name}`,
+              },
+            ],
+            'Invalid operation',
+          );
+        const held = (await this.store.islands.list(env.id)).filter(
+          i => i.service === svc.name,
+        ).length;
+        if (held + req.count > ISLAND_LIMITS.perService)
+          throw new ValidationError(
+            [
+              {
+                path: 'count',
+                message: `${svc.name} has ${held} islands; ${req.count} more would pass the ${ISLAND_LIMITS.perService} one service may hold`,
+              },
+            ],
+            'Invalid operation',
+          );
+        op = await this.store.requestOperation(
+          name,
+          { type: req.type, requestedBy: user, params: req },
+          {
+            islands: {
+              add: {
+                service: svc.name,
+                portNames: svc.island!.ports,
+                count: req.count,
+                settings: this.islandSettings(env.cluster),
+              },
+            },
+          },
+        );
+        break;
+      }
+      case 'island-stop':
+      case 'island-start':
+      case 'island-restart':
+      case 'island-remove': {
+        const island = await this.liveIsland(env, req.island);
+        const desired = (
+          {
+            'island-stop': 'stopped',
+            'island-remove': 'removed',
+            'island-start': 'running',
+            'island-restart': 'running',
+          } as const
+        )[req.type];
+        op = await this.store.requestOperation(
+          name,
+          {
+            type: req.type,
+            requestedBy: user,
+            params: { ...req, service: island.service },
+          },
+          {
+            islands: {
+              update: {
+                uid: island.uid,
+                desired,
+                // Start and restart are a new launch: a new Pod with the same id and ports.
+                bumpLaunch:
+                  req.type === 'island-restart' ||
+                  (req.type === 'island-start' &&
+                    island.launched >= island.launch),
+              },
+            },
+          },
+        );
+        break;
+      }
+      case 'clock': {
+        if (req.island !== undefined) {
+          const island = await this.liveIsland(env, req.island);
+          op = await this.store.requestOperation(
+            name,
+            { type: 'clock', requestedBy: user, params: req },
+            { islands: { update: { uid: island.uid, clock: req.clock } } },
+          );
+        } else {
+          // The environment's clock is part of its spec: a new revision records it.
+          const spec: EnvironmentSpec = { ...env.spec };
+          if (req.clock && (req.clock.start || req.clock.offset))
+            spec.clock = req.clock;
+          else delete spec.clock;
+          op = await this.store.requestOperation(
+            name,
+            { type: 'clock', requestedBy: user, params: req },
+            {
+              spec,
+              services: env.services,
+              clockSet: true,
+              revisionReason: `clock: ${describeClock(spec.clock)}`,
+            },
+          );
+        }
+        break;
+      }
       default:
         throw new InputError('Unknown operation');
     }
     this.onQueued(op);
     return op;
+  }
+
+  /** Which of these services are island services. */
+  private async islandServices(env: EnvironmentRecord, names: string[]) {
+    return (await this.reconciler.services(env))
+      .filter(r => r.kind === 'island' && names.includes(r.name))
+      .map(r => r.name);
+  }
+
+  /** One island of the environment that is not removed, or a 404 naming it. */
+  private async liveIsland(env: EnvironmentRecord, id: number) {
+    const island = await this.store.islands.get(env.id, id);
+    if (!island || island.desired === 'removed')
+      throw new NotFoundError(
+        `island: ${env.name} has no island ${id}${
+          island ? ' (it was removed)' : ''
+        }`,
+      );
+    return island;
   }
 
   /**
@@ -687,6 +872,74 @@ export class EnvironmentsService {
   }
 
   /** Instances, what the bases answer for, and how the registrars are doing. */
+  /** The environment's islands as observed: state and reason, node, connect addresses, clock. */
+  async islands(env: EnvironmentRecord): Promise<IslandView[]> {
+    const islands = await this.store.islands.list(env.id, {
+      includeRemoved: true,
+    });
+    const snapshot = env.destroyedAt ? emptySnapshot() : this.snapshot(env);
+    const services = await this.reconciler.services(env).catch(() => []);
+    const registered = new Set(
+      (await this.store.registry.listRegistry(env.name))
+        .filter(e => e.island !== undefined && e.ready)
+        .map(e => e.island),
+    );
+    const [latest] = await this.store.queue.listOperations(env.id, 1);
+    const busy = latest?.status === 'pending' || latest?.status === 'running';
+    return islands
+      .filter(
+        i =>
+          i.desired !== 'removed' ||
+          snapshot.pods.some(
+            p => p.metadata?.labels?.[ISLAND_LABEL] === String(i.id),
+          ),
+      )
+      .map(i =>
+        islandView(i, {
+          env,
+          snapshot,
+          service: services.find(s => s.name === i.service),
+          registered: registered.has(i.id),
+          operationRunning: busy,
+        }),
+      );
+  }
+
+  /** The cluster's island port ledger. */
+  async islandLedger(cluster: string): Promise<IslandLedger> {
+    if (!this.config.clusters.some(c => c.name === cluster))
+      throw new NotFoundError(
+        `cluster: "${cluster}" is not a configured cluster`,
+      );
+    const settings = this.islandSettings(cluster);
+    const claims = await this.store.islands.claims(cluster);
+    const total = settings.ports.to - settings.ports.from + 1;
+    const used = claims.filter(
+      c => c.port >= settings.ports.from && c.port <= settings.ports.to,
+    ).length;
+    const holders = new Map<number, IslandLedger['holders'][number]>();
+    for (const c of claims) {
+      const h = holders.get(c.island) ?? {
+        island: c.island,
+        environment: c.environment,
+        service: c.service,
+        ports: [],
+        removed: c.removed,
+      };
+      h.ports.push(c.port);
+      holders.set(c.island, h);
+    }
+    return {
+      cluster,
+      range: settings.ports,
+      total,
+      used,
+      free: total - used,
+      nearlyExhausted: total - used <= Math.max(3, total * 0.1),
+      holders: [...holders.values()],
+    };
+  }
+
   async registry(env: EnvironmentRecord) {
     const { fallbacks } = await this.fallbacks(env);
     const resolved = [];

@@ -408,6 +408,16 @@ export async function createRouter(
     '/environments/:name/registry',
     environmentView(env => service.registry(env)),
   );
+  router.get(
+    '/environments/:name/islands',
+    environmentView(async env => ({ items: await service.islands(env) })),
+  );
+  // Which island holds which ports of a cluster. It names environments, which the catalog
+  // shows every signed-in user anyway; it needs a signed-in user or a service.
+  router.get('/clusters/:cluster/islands', async (req, res) => {
+    await credentials(req);
+    res.json(await service.islandLedger(req.params.cluster));
+  });
 
   router.get('/environments/:name/resolve/:service', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);

@@ -6,6 +6,12 @@ import { normalizeEntityRef } from '@archipelago/plugin-environments-common';
 import { OperationQueue } from '../queue/OperationQueue';
 import { RegistryStore } from '../registry/RegistryStore';
 import { iso, json, toEnvironment } from './rows';
+import {
+  IslandRecord,
+  IslandRequest,
+  IslandStore,
+  isIslandCollision,
+} from '../islands/IslandStore';
 import type {
   EnvironmentSpec,
   ResolvedService,
@@ -54,6 +60,8 @@ export interface EnvironmentRecord {
   expiresAt?: Date;
   destroyedAt?: Date;
   destroyReason?: string;
+  /** When spec.clock was last set (a clock with a start runs from then). */
+  clockSetAt?: Date;
 }
 
 export interface OperationRecord extends Operation {
@@ -97,6 +105,35 @@ export interface DesiredStateChange {
   expiresAt?: Date | null;
   /** The ingress hosts of the new services (with `services`): replace what it held. */
   hosts?: string[];
+  /** Islands to add (ids and ports are claimed in the same transaction), or one to change. */
+  islands?: {
+    add?: Omit<IslandRequest, 'environmentId' | 'cluster'>;
+    /** Start or restart of whole services: their running islands get a new launch (Pod). */
+    relaunch?: string[];
+    update?: {
+      uid: string;
+      desired?: IslandRecord['desired'];
+      bumpLaunch?: boolean;
+      clock?: IslandRecord['clock'] | null;
+    };
+  };
+  /** spec.clock changed: a start runs from now. */
+  clockSet?: boolean;
+}
+
+/**
+ * Runs a transaction again when another one claimed the same island id or port first (the
+ * unique indexes refused it); the next try sees what the other took.
+ */
+async function retryOnIslandCollision<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isIslandCollision(e) || attempt >= 20) throw e;
+      await new Promise(r => setTimeout(r, Math.random() * 20 * attempt));
+    }
+  }
 }
 
 export class EnvironmentStore {
@@ -112,10 +149,12 @@ export class EnvironmentStore {
 
   readonly queue: OperationQueue;
   readonly registry: RegistryStore;
+  readonly islands: IslandStore;
 
   constructor(private readonly db: Knex) {
     this.queue = new OperationQueue(db);
     this.registry = new RegistryStore(db);
+    this.islands = new IslandStore(db);
   }
 
   // --- environments -------------------------------------------------------------------------
@@ -133,66 +172,78 @@ export class EnvironmentStore {
     secretValues?: Record<string, string>;
     /** The ingress hosts its services use: no other live environment of the cluster may. */
     hosts?: string[];
+    /** The islands its island services start with: ids and ports are claimed with it. */
+    islands?: Array<Omit<IslandRequest, 'environmentId' | 'cluster'>>;
     createdBy: string;
     expiresAt?: Date;
   }): Promise<{ environment: EnvironmentRecord; operation: OperationRecord }> {
     const now = new Date();
     const id = randomUUID();
     try {
-      await this.db.transaction(async tx => {
-        await tx('environments').insert({
-          id,
-          name: input.spec.name,
-          cluster: input.cluster,
-          namespace: input.namespace,
-          owner: input.spec.owner,
-          purpose: input.spec.purpose,
-          base: input.spec.base ?? null,
-          base_id: input.baseId ?? null,
-          title: input.spec.title ?? null,
-          spec: JSON.stringify(input.spec),
-          services: input.services ? JSON.stringify(input.services) : null,
-          revision: 1,
-          stopped: '[]',
-          restarted_at: '{}',
-          created_by: input.createdBy,
-          created_at: now,
-          updated_at: now,
-          expires_at: input.expiresAt ?? null,
-        });
-        await this.claimHosts(tx, id, input.cluster, input.hosts ?? []);
-        const secrets = Object.entries(input.secretValues ?? {});
-        if (secrets.length)
-          await tx('environment_secrets').insert(
-            secrets.map(([key, value]) => ({
-              environment_id: id,
-              key,
-              value,
-              updated_at: now,
-            })),
-          );
-        await tx('environment_revisions').insert({
-          environment_id: id,
-          revision: 1,
-          spec: JSON.stringify(input.spec),
-          services: input.services ? JSON.stringify(input.services) : null,
-          reason: 'create',
-          created_by: input.createdBy,
-          created_at: now,
-        });
-        await this.insertOperation(
-          tx,
-          { id, name: input.spec.name, cluster: input.cluster },
-          {
-            type: 'create',
-            requestedBy: input.createdBy,
-            params: {},
+      await retryOnIslandCollision(() =>
+        this.db.transaction(async tx => {
+          await tx('environments').insert({
+            id,
+            name: input.spec.name,
+            cluster: input.cluster,
+            namespace: input.namespace,
+            owner: input.spec.owner,
+            purpose: input.spec.purpose,
+            base: input.spec.base ?? null,
+            base_id: input.baseId ?? null,
+            title: input.spec.title ?? null,
+            spec: JSON.stringify(input.spec),
+            services: input.services ? JSON.stringify(input.services) : null,
             revision: 1,
-            now,
-          },
-        );
-      });
+            stopped: '[]',
+            restarted_at: '{}',
+            created_by: input.createdBy,
+            created_at: now,
+            updated_at: now,
+            expires_at: input.expiresAt ?? null,
+            clock_set_at: input.spec.clock ? now : null,
+          });
+          await this.claimHosts(tx, id, input.cluster, input.hosts ?? []);
+          for (const req of input.islands ?? [])
+            await this.islands.allocate(
+              tx,
+              { ...req, environmentId: id, cluster: input.cluster },
+              now,
+            );
+          const secrets = Object.entries(input.secretValues ?? {});
+          if (secrets.length)
+            await tx('environment_secrets').insert(
+              secrets.map(([key, value]) => ({
+                environment_id: id,
+                key,
+                value,
+                updated_at: now,
+              })),
+            );
+          await tx('environment_revisions').insert({
+            environment_id: id,
+            revision: 1,
+            spec: JSON.stringify(input.spec),
+            services: input.services ? JSON.stringify(input.services) : null,
+            reason: 'create',
+            created_by: input.createdBy,
+            created_at: now,
+          });
+          await this.insertOperation(
+            tx,
+            { id, name: input.spec.name, cluster: input.cluster },
+            {
+              type: 'create',
+              requestedBy: input.createdBy,
+              params: {},
+              revision: 1,
+              now,
+            },
+          );
+        }),
+      );
     } catch (e) {
+      if (e instanceof ConflictError) throw e;
       if (isUniqueViolation(e) && /environment_hosts/.test(String(e))) {
         throw new ConflictError(hostTaken(input.hosts ?? []));
       }
@@ -224,7 +275,9 @@ export class EnvironmentStore {
     op: OperationInput,
     change: DesiredStateChange = {},
   ): Promise<OperationRecord> {
-    const recorded = await this.recordOperation(name, op, change).catch(e => {
+    const recorded = await retryOnIslandCollision(() =>
+      this.recordOperation(name, op, change),
+    ).catch(e => {
       if (isUniqueViolation(e) && /environment_hosts/.test(String(e)))
         throw new ConflictError(hostTaken(change.hosts ?? []));
       throw e;
@@ -307,6 +360,27 @@ export class EnvironmentStore {
       if (change.restartedAt)
         updates.restarted_at = JSON.stringify(change.restartedAt);
       if (change.expiresAt !== undefined) updates.expires_at = change.expiresAt;
+      if (change.clockSet) updates.clock_set_at = now;
+      if (change.islands?.add)
+        await this.islands.allocate(
+          tx,
+          {
+            ...change.islands.add,
+            environmentId: row.id,
+            cluster: row.cluster,
+          },
+          now,
+        );
+      if (change.islands?.relaunch?.length)
+        await tx('environment_islands')
+          .where({ environment_id: row.id, desired: 'running' })
+          .whereIn('service', change.islands.relaunch)
+          .update({ launch: tx.raw('launch + 1') });
+      if (change.islands?.update)
+        await this.islands.update(tx, change.islands.update.uid, {
+          ...change.islands.update,
+          now,
+        });
       await tx('environments').where({ id: row.id }).update(updates);
       return this.insertOperation(
         tx,

@@ -25,6 +25,7 @@ export interface EnvironmentRow
   expires_at: Date | number | string | null;
   destroyed_at: Date | number | string | null;
   destroy_reason: string | null;
+  clock_set_at?: Date | number | string | null;
 }
 
 /** A row of `environment_operations`. */
@@ -62,6 +63,7 @@ export interface RegistryRow {
   ports: string;
   ready: boolean | number;
   node: string | null;
+  island?: number | null;
   registered_at: Date | number | string;
   updated_at: Date | number | string;
 }
@@ -97,6 +99,7 @@ export function toEnvironment(r: EnvironmentRow): EnvironmentRecord {
     expiresAt: toDate(r.expires_at),
     destroyedAt: toDate(r.destroyed_at),
     destroyReason: r.destroy_reason ?? undefined,
+    clockSetAt: toDate(r.clock_set_at),
   };
 }
 
@@ -132,6 +135,9 @@ export function toRegistryEntry(r: RegistryRow): RegistryEntry {
     ports: json(r.ports, []),
     ready: !!r.ready,
     node: r.node ?? undefined,
+    ...(r.island !== null && r.island !== undefined
+      ? { island: Number(r.island) }
+      : {}),
     registeredAt: iso(r.registered_at)!,
     updatedAt: iso(r.updated_at)!,
   };

@@ -6,6 +6,7 @@ import type { WorkloadKind } from '@archipelago/plugin-environments-common';
 import type { ResourceName } from '../cluster/resources';
 import { cronDriver } from './cron';
 import { httpDriver } from './http';
+import { islandDriver } from './island';
 import { jobDriver } from './job';
 import { statefulDriver } from './stateful';
 import type { WorkloadDriver } from './types';
@@ -15,6 +16,7 @@ export const DRIVERS: readonly WorkloadDriver[] = [
   statefulDriver,
   cronDriver,
   jobDriver,
+  islandDriver,
 ];
 
 const byKind = new Map<WorkloadKind, WorkloadDriver>(

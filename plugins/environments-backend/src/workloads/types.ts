@@ -58,6 +58,11 @@ export interface WorkloadDriver {
    *   the old object is pruned. Existing objects are never patched.
    */
   readonly update: 'in-place' | 'replace';
+  /**
+   * Resources of its own objects that are created once and never patched, though the driver
+   * updates its workload object in place (an island's Pods).
+   */
+  readonly createOnce?: readonly ResourceName[];
   /** Whether its services get a stable address (a Service) in discovery. */
   readonly addressable: boolean;
   /** Renders one service to its manifests. Pure. */

@@ -36,6 +36,8 @@ export const KIND_RULES: Record<WorkloadKind, KindRules> = {
   backend: { ports: false, schedule: false, ingress: false, persistent: true },
   cron: { ports: false, schedule: true, ingress: false, persistent: false },
   job: { ports: false, schedule: false, ingress: false, persistent: false },
+  // An island's ports are named in island.ports; their numbers come from the cluster's range.
+  island: { ports: false, schedule: false, ingress: false, persistent: false },
 };
 
 const kindsWhere = (rule: keyof KindRules) =>

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { LIMITS, duration, image, serviceName, version } from './primitives';
+import { ISLAND_LIMITS, clockSchema } from './islands';
+
+const islandId = z
+  .number({ error: 'must be an island id (a number)' })
+  .int()
+  .min(1);
 
 const serviceList = z
   .array(serviceName)
@@ -52,5 +58,34 @@ export const operationRequestSchema = z.discriminatedUnion('type', [
     .object({ type: z.literal('rollback'), revision: z.number().int().min(1) })
     .strict(),
   z.object({ type: z.literal('extend'), ttl: duration }).strict(),
+  /** Adds islands to an island service, each with its own id and host ports. */
+  z
+    .object({
+      type: z.literal('island-add'),
+      service: serviceName,
+      count: z.number().int().min(1).max(ISLAND_LIMITS.perRequest),
+    })
+    .strict(),
+  z.object({ type: z.literal('island-stop'), island: islandId }).strict(),
+  z.object({ type: z.literal('island-start'), island: islandId }).strict(),
+  /** Recreates the island's Pod, with the same id and ports. */
+  z.object({ type: z.literal('island-restart'), island: islandId }).strict(),
+  /** Removes the island; its ports go back to the pool once its Pod is gone. */
+  z.object({ type: z.literal('island-remove'), island: islandId }).strict(),
+  /**
+   * Sets the environment's clock, or one island's (null: the island follows the
+   * environment again). No restart: libfaketime reads the change within seconds.
+   */
+  z
+    .object({
+      type: z.literal('clock'),
+      clock: clockSchema.nullable(),
+      island: islandId.optional(),
+    })
+    .strict()
+    .refine(
+      o => o.clock !== null || o.island !== undefined,
+      'clock: null only lets an island follow the environment again; give island',
+    ),
 ]);
 export type OperationRequest = z.infer<typeof operationRequestSchema>;

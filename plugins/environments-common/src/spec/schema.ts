@@ -28,6 +28,7 @@ import {
   storageQuantity,
   version,
 } from './primitives';
+import { clockSchema, islandSettingsSchema } from './islands';
 
 /** How a service runs, after seed 003. */
 export const WORKLOAD_KINDS = [
@@ -36,6 +37,8 @@ export const WORKLOAD_KINDS = [
   'backend',
   'cron',
   'job',
+  /** Game-server islands (seed 002): bare Pods, each with its own id, host ports and clock. */
+  'island',
 ] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
@@ -203,6 +206,8 @@ export const serviceSettingsShape = {
   volumes: z.array(volume).max(LIMITS.volumes).optional(),
   schedule: cronSchedule.optional(),
   ingress: ingress.optional(),
+  /** For island services: their ports, command template, clock and count (see islands.ts). */
+  island: islandSettingsSchema.optional(),
 };
 
 /**
@@ -298,6 +303,8 @@ export const environmentSpecSchema = z
       )
       .optional(),
     base: environmentName.optional(),
+    /** The clock of the environment's islands (real time when left out); islands may override it. */
+    clock: clockSchema.optional(),
     ttl: duration.optional(),
     expiresAt: z.iso
       .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })

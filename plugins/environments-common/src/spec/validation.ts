@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { BUILT_IN_ENV, normalizeEntityRef } from './primitives';
 import { checkKind } from './kinds';
 import {
+  DEFAULT_FAKETIME_LIBRARY,
+  ResolvedIslands,
+  templateProblems,
+} from './islands';
+import {
   EnvironmentSpec,
   ServiceDefinition,
   ServiceRequest,
@@ -104,6 +109,8 @@ export interface ResolvedService {
   secrets?: Record<string, { name: string; key: string }>;
   /** From the service definition only: root, and capabilities beyond none. */
   security?: { runAsRoot?: boolean; capabilities?: string[] };
+  /** Island services only (kind island): ports, command template, clock, count. */
+  island?: ResolvedIslands;
 }
 
 /**
@@ -211,6 +218,7 @@ export function resolveServices(
       !!req.schedule,
     ))
       errors.push({ path: at(p.field), message: p.message });
+    const island = resolveIslands(kind, req, def, at, errors);
     const portNames = new Set(ports.map(p => p.name));
     if (portNames.size !== ports.length) {
       errors.push({ path: at('ports'), message: 'must have unique names' });
@@ -280,7 +288,7 @@ export function resolveServices(
         kind,
         image: img,
         version: ver.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-'),
-        replicas: req.replicas ?? def?.replicas ?? 1,
+        replicas: island ? 0 : req.replicas ?? def?.replicas ?? 1,
         ports,
         env,
         ...(Object.keys(secrets).length ? { secrets } : {}),
@@ -297,15 +305,86 @@ export function resolveServices(
         ingress,
         // A definition's security settings belong to its own image and command: a request
         // that swaps either runs something else, which gets none of them.
-        ...(def?.security && !req.image && !req.command && !req.args
+        ...(def?.security &&
+        !req.image &&
+        !req.command &&
+        !req.args &&
+        !req.island?.command
           ? { security: def.security }
           : {}),
+        ...(island ? { island } : {}),
       });
     }
   });
   return errors.length
     ? { success: false, errors }
     : { success: true, value: resolved };
+}
+
+/** The island settings of an island service (definition, then request), checked. */
+function resolveIslands(
+  kind: WorkloadKind,
+  req: ServiceRequest,
+  def: ServiceDefinition | undefined,
+  at: (field?: string) => string,
+  errors: FieldError[],
+): ResolvedIslands | undefined {
+  const settings = { ...def?.island, ...req.island };
+  if (kind !== 'island') {
+    if (req.island || def?.island)
+      errors.push({
+        path: at('island'),
+        message: 'is only for island services',
+      });
+    return undefined;
+  }
+  const before = errors.length;
+  if ((req.ports ?? def?.ports ?? []).length)
+    errors.push({
+      path: at('ports'),
+      message:
+        "is not for island services: name the ports in island.ports, and each island gets its numbers from the cluster's island range",
+    });
+  if (req.replicas !== undefined)
+    errors.push({
+      path: at('replicas'),
+      message: 'is not for island services: give island.count',
+    });
+  if (req.command || def?.command)
+    errors.push({
+      path: at('command'),
+      message:
+        'is not for island services: give island.command, a template with {{id}}, {{port:NAME}} and {{clock}}',
+    });
+  const ports = settings.ports ?? [];
+  if (!ports.length)
+    errors.push({
+      path: at('island.ports'),
+      message:
+        'is required for an island service (none in the request or the definition)',
+    });
+  if (new Set(ports).size !== ports.length)
+    errors.push({
+      path: at('island.ports'),
+      message: 'must have unique names',
+    });
+  const readinessPort = settings.readinessPort ?? ports[ports.length - 1];
+  if (settings.readinessPort && !ports.includes(settings.readinessPort))
+    errors.push({
+      path: at('island.readinessPort'),
+      message: `"${settings.readinessPort}" is not one of island.ports`,
+    });
+  for (const p of templateProblems(settings.command ?? [], ports))
+    errors.push({ path: at(`island.command[${p.index}]`), message: p.message });
+  if (errors.length > before) return undefined;
+  return {
+    count: settings.count ?? 0,
+    ports,
+    readinessPort,
+    ...(settings.command ? { command: settings.command } : {}),
+    faketimeLibrary: settings.faketimeLibrary ?? DEFAULT_FAKETIME_LIBRARY,
+    ...(settings.clock ? { clock: settings.clock } : {}),
+  };
 }
 
 function mergeResources(

@@ -44,6 +44,12 @@ const zh: EnvironmentsMessages = {
     destroy: '销毁',
     expire: '到期回收',
     repair: '漂移修复',
+    'island-add': '起岛',
+    'island-stop': '停岛',
+    'island-start': '启动岛',
+    'island-restart': '重启岛',
+    'island-remove': '移除岛',
+    clock: '设置时间',
   },
   operationStatus: {
     pending: '排队中',

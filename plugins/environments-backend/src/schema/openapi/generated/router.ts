@@ -315,7 +315,7 @@ export const spec = {
       post: {
         operationId: 'RequestOperation',
         description:
-          'Queues a deploy, stop, start, restart, rollback or extend operation.',
+          "Queues a deploy, stop, start, restart, rollback or extend operation; or, for island services, island-add, island-stop, island-start, island-restart, island-remove; or clock (the environment's, or one island's).",
         requestBody: {
           required: true,
           content: {
@@ -442,6 +442,83 @@ export const spec = {
                 },
               },
             },
+          },
+        },
+      },
+    },
+    '/environments/{name}/islands': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/name',
+        },
+      ],
+      get: {
+        operationId: 'ListIslands',
+        description:
+          "The islands of an environment's island services: state and reason, node, connect addresses, clock, registration.",
+        responses: {
+          '200': {
+            description: 'The islands, by id.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Island',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/clusters/{cluster}/islands': {
+      parameters: [
+        {
+          name: 'cluster',
+          in: 'path',
+          required: true,
+          schema: {
+            type: 'string',
+          },
+        },
+      ],
+      get: {
+        operationId: 'GetIslandLedger',
+        description:
+          "Which island holds which host ports of a cluster's island range, and how many are free.",
+        responses: {
+          '200': {
+            description: 'The ledger.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/IslandLedger',
+                },
+              },
+            },
+          },
+          '401': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
+            $ref: '#/components/responses/Error',
           },
         },
       },
@@ -922,7 +999,20 @@ export const spec = {
         properties: {
           type: {
             type: 'string',
-            enum: ['deploy', 'stop', 'start', 'restart', 'rollback', 'extend'],
+            enum: [
+              'deploy',
+              'stop',
+              'start',
+              'restart',
+              'rollback',
+              'extend',
+              'island-add',
+              'island-stop',
+              'island-start',
+              'island-restart',
+              'island-remove',
+              'clock',
+            ],
           },
           services: {
             type: 'array',
@@ -939,7 +1029,57 @@ export const spec = {
             type: 'string',
             description: 'extend only',
           },
+          service: {
+            type: 'string',
+            description: 'island-add: the island service',
+          },
+          count: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 20,
+            description: 'island-add: how many islands',
+          },
+          island: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'island-stop, island-start, island-restart, island-remove, and clock for one island: the island id',
+          },
+          clock: {
+            description:
+              'clock: {} for real time, {start: "YYYY-MM-DD hh:mm:ss"}, or {offset: "+3d"}; null lets an island follow the environment again',
+            type: 'object',
+            nullable: true,
+          },
         },
+      },
+      Island: {
+        type: 'object',
+        required: [
+          'id',
+          'service',
+          'desired',
+          'phase',
+          'ports',
+          'connect',
+          'clock',
+          'registered',
+          'restarts',
+        ],
+        additionalProperties: true,
+      },
+      IslandLedger: {
+        type: 'object',
+        required: [
+          'cluster',
+          'range',
+          'total',
+          'used',
+          'free',
+          'nearlyExhausted',
+          'holders',
+        ],
+        additionalProperties: true,
       },
       Environment: {
         type: 'object',

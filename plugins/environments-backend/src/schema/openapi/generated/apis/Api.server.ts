@@ -11,6 +11,7 @@ import { Health200Response } from '../models/Health200Response.model';
 import { ListEnvironments200Response } from '../models/ListEnvironments200Response.model';
 import { ListEnvironments400Response } from '../models/ListEnvironments400Response.model';
 import { ListEvents200Response } from '../models/ListEvents200Response.model';
+import { ListIslands200Response } from '../models/ListIslands200Response.model';
 import { ListOperations200Response } from '../models/ListOperations200Response.model';
 import { ListPods200Response } from '../models/ListPods200Response.model';
 import { ListRevisions200Response } from '../models/ListRevisions200Response.model';
@@ -53,6 +54,15 @@ export type GetEnvironment = {
     name: string;
   };
   response: { [key: string]: any } | Error;
+};
+/**
+ * @public
+ */
+export type GetIslandLedger = {
+  path: {
+    cluster: string;
+  };
+  response: { [key: string]: any } | Error | Error | Error;
 };
 /**
  * @public
@@ -111,6 +121,15 @@ export type ListEvents = {
     name: string;
   };
   response: ListEvents200Response;
+};
+/**
+ * @public
+ */
+export type ListIslands = {
+  path: {
+    name: string;
+  };
+  response: ListIslands200Response | Error | Error;
 };
 /**
  * @public
@@ -194,6 +213,8 @@ export type EndpointMap = {
 
   '#get|/environments/{name}': GetEnvironment;
 
+  '#get|/clusters/{cluster}/islands': GetIslandLedger;
+
   '#get|/environments/{name}/operations/{id}': GetOperation;
 
   '#get|/environments/{name}/registry': GetRegistry;
@@ -205,6 +226,8 @@ export type EndpointMap = {
   '#get|/environments': ListEnvironments;
 
   '#get|/environments/{name}/events': ListEvents;
+
+  '#get|/environments/{name}/islands': ListIslands;
 
   '#get|/environments/{name}/operations': ListOperations;
 

@@ -15,6 +15,7 @@ import { GetRegistry200Response } from '../models/GetRegistry200Response.model';
 import { Health200Response } from '../models/Health200Response.model';
 import { ListEnvironments200Response } from '../models/ListEnvironments200Response.model';
 import { ListEvents200Response } from '../models/ListEvents200Response.model';
+import { ListIslands200Response } from '../models/ListIslands200Response.model';
 import { ListOperations200Response } from '../models/ListOperations200Response.model';
 import { ListPods200Response } from '../models/ListPods200Response.model';
 import { ListRevisions200Response } from '../models/ListRevisions200Response.model';
@@ -70,6 +71,14 @@ export type GetEnvironment = {
 /**
  * @public
  */
+export type GetIslandLedger = {
+  path: {
+    cluster: string;
+  };
+};
+/**
+ * @public
+ */
 export type GetOperation = {
   path: {
     name: string;
@@ -114,6 +123,14 @@ export type ListEnvironments = {
  * @public
  */
 export type ListEvents = {
+  path: {
+    name: string;
+  };
+};
+/**
+ * @public
+ */
+export type ListIslands = {
   path: {
     name: string;
   };
@@ -270,6 +287,32 @@ export class DefaultApiClient {
 
     const uri = parser.parse(uriTemplate).expand({
       name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * Which island holds which host ports of a cluster\'s island range, and how many are free.
+   * @param cluster -
+   */
+  public async getIslandLedger(
+    // @ts-ignore
+    request: GetIslandLedger,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<{ [key: string]: any }>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/clusters/{cluster}/islands`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      cluster: request.path.cluster,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
@@ -443,6 +486,32 @@ export class DefaultApiClient {
   }
 
   /**
+   * The islands of an environment\'s island services: state and reason, node, connect addresses, clock, registration.
+   * @param name -
+   */
+  public async listIslands(
+    // @ts-ignore
+    request: ListIslands,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ListIslands200Response>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/environments/{name}/islands`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
    * The operations on an environment, newest first, with their steps and errors.
    * @param name -
    */
@@ -524,7 +593,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Queues a deploy, stop, start, restart, rollback or extend operation.
+   * Queues a deploy, stop, start, restart, rollback or extend operation; or, for island services, island-add, island-stop, island-start, island-restart, island-remove; or clock (the environment\'s, or one island\'s).
    * @param name -
    * @param operationRequest -
    */

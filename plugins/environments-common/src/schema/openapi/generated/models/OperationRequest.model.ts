@@ -21,6 +21,22 @@ export interface OperationRequest {
    * extend only
    */
   ttl?: string;
+  /**
+   * island-add: the island service
+   */
+  service?: string;
+  /**
+   * island-add: how many islands
+   */
+  count?: number;
+  /**
+   * island-stop, island-start, island-restart, island-remove, and clock for one island: the island id
+   */
+  island?: number;
+  /**
+   * clock: {} for real time, {start: \"YYYY-MM-DD hh:mm:ss\"}, or {offset: \"+3d\"}; null lets an island follow the environment again
+   */
+  clock?: any | null;
 }
 
 /**
@@ -32,4 +48,10 @@ export type OperationRequestTypeEnum =
   | 'start'
   | 'restart'
   | 'rollback'
-  | 'extend';
+  | 'extend'
+  | 'island-add'
+  | 'island-stop'
+  | 'island-start'
+  | 'island-restart'
+  | 'island-remove'
+  | 'clock';

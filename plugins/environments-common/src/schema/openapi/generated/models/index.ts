@@ -13,6 +13,7 @@ export * from '../models/ListEnvironments200Response.model';
 export * from '../models/ListEnvironments400Response.model';
 export * from '../models/ListEnvironments400ResponseAllOfErrorsInner.model';
 export * from '../models/ListEvents200Response.model';
+export * from '../models/ListIslands200Response.model';
 export * from '../models/ListOperations200Response.model';
 export * from '../models/ListPods200Response.model';
 export * from '../models/ListRevisions200Response.model';

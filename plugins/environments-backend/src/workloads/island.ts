@@ -1,0 +1,364 @@
+/*
+ * island: game-server islands (seed 002). Each island is one bare Pod with its own id and a
+ * block of host ports (allocated in the database, see islands/IslandStore.ts), restartPolicy
+ * Never, and a clock of its own through libfaketime.
+ *
+ * A Pod is created once per launch and never patched; a restart is a new launch, so a new Pod
+ * with the same id and ports. An island that exits, crashes or loses its Pod stays down: the
+ * reconciler leaves out of every apply the Pods of launches it already created (see
+ * islandsAlreadyLaunched), so nothing recreates it behind a person's back.
+ *
+ * The service's one object of its own is its clock ConfigMap, `<service>-islands`: one key per
+ * island, holding what libfaketime reads, projected into each Pod. Changing a clock changes
+ * only that ConfigMap, and the kubelet updates the file in the running Pods.
+ */
+import type { KubernetesObject } from '@kubernetes/client-node';
+import {
+  ResolvedService,
+  VERSION_LABEL,
+  fillTemplate,
+  faketimeSpec,
+  portVariable,
+} from '@archipelago/plugin-environments-common';
+import type { Manifest, RenderInput, RenderIsland } from '../render/types';
+import { manifestKey } from '../render/common';
+import { podRequests, podTemplate, serviceMeta, serviceOf } from './shared';
+import type { ObservedHealth, WorkloadDriver } from './types';
+
+/** The island id on its Pod. */
+export const ISLAND_LABEL = 'archipelago.dev/island';
+/** The launch of the island a Pod runs. */
+export const ISLAND_LAUNCH_LABEL = 'archipelago.dev/island-launch';
+/** On the clock ConfigMap: it is an island service's own object. */
+export const ISLANDS_LABEL = 'archipelago.dev/islands';
+/** On the clock ConfigMap: the islands that should run, as [{id, launch}] JSON. */
+export const RUNNING_ISLANDS_ANNOTATION = 'archipelago.dev/running-islands';
+
+/** Where each Pod finds its clock, projected from the ConfigMap. */
+export const CLOCK_DIR = '/etc/archipelago/clock';
+export const CLOCK_FILE = `${CLOCK_DIR}/faketime`;
+
+export const clocksName = (service: string) => `${service}-islands`;
+export const islandPodName = (service: string, island: RenderIsland) =>
+  `${service}-${island.id}-${island.launch}`;
+
+const islandsOf = (svc: ResolvedService, input: RenderInput) =>
+  (input.islands ?? []).filter(i => i.service === svc.name);
+
+/** The islands of the service that run as the input says: none while the service is stopped. */
+export const runningIslands = (svc: ResolvedService, input: RenderInput) =>
+  input.stopped.includes(svc.name)
+    ? []
+    : islandsOf(svc, input).filter(i => i.desired === 'running');
+
+function islandPod(
+  svc: ResolvedService,
+  input: RenderInput,
+  island: RenderIsland,
+): Manifest {
+  const settings = svc.island!;
+  const template = podTemplate(svc, input, {
+    persistent: 'claims',
+    restartPolicy: 'Never',
+  });
+  const spec = template.spec as Record<string, any>;
+  const [base] = spec.containers as Array<Record<string, any>>;
+  const ports = settings.ports.map(name => ({
+    name,
+    containerPort: island.ports[name],
+    hostPort: island.ports[name],
+    protocol: 'TCP',
+  }));
+  const env = [
+    ...(base.env as unknown[]),
+    { name: 'ISLAND_ID', value: String(island.id) },
+    {
+      name: 'HOST_IP',
+      valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } },
+    },
+    ...settings.ports.map(name => ({
+      name: portVariable(name),
+      value: String(island.ports[name]),
+    })),
+    // libfaketime, as seed 002 sets it up; the cache is short so a change shows in seconds.
+    { name: 'LD_PRELOAD', value: settings.faketimeLibrary },
+    { name: 'FAKETIME_TIMESTAMP_FILE', value: CLOCK_FILE },
+    { name: 'FAKETIME_CACHE_DURATION', value: '1' },
+    { name: 'FAKETIME_DONT_RESET', value: '1' },
+    { name: 'FAKETIME_DONT_FAKE_MONOTONIC', value: '1' },
+  ];
+  const readiness = svc.probes?.readiness
+    ? base.readinessProbe
+    : {
+        tcpSocket: { port: settings.readinessPort },
+        periodSeconds: 5,
+        timeoutSeconds: 10,
+        failureThreshold: 10,
+      };
+  const container: Record<string, unknown> = {
+    ...base,
+    ports,
+    env,
+    readinessProbe: readiness,
+    volumeMounts: [
+      ...((base.volumeMounts as unknown[]) ?? []),
+      { name: 'island-clock', mountPath: CLOCK_DIR, readOnly: true },
+    ],
+  };
+  if (settings.command)
+    container.command = fillTemplate(settings.command, island);
+  const meta = serviceMeta(svc, input, islandPodName(svc.name, island));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...meta,
+      labels: {
+        ...meta.labels,
+        ...(template.metadata.labels as Record<string, string>),
+        [ISLAND_LABEL]: String(island.id),
+        [ISLAND_LAUNCH_LABEL]: String(island.launch),
+      },
+    },
+    spec: {
+      ...spec,
+      containers: [container],
+      volumes: [
+        ...((spec.volumes as unknown[]) ?? []),
+        {
+          name: 'island-clock',
+          configMap: {
+            name: clocksName(svc.name),
+            items: [{ key: String(island.id), path: 'faketime' }],
+          },
+        },
+      ],
+    },
+  };
+}
+
+const islandOfPod = (input: RenderInput, m: Manifest) => {
+  if (m.kind !== 'Pod') return undefined;
+  const id = Number(m.metadata.labels[ISLAND_LABEL]);
+  const launch = Number(m.metadata.labels[ISLAND_LAUNCH_LABEL]);
+  return (input.islands ?? []).find(i => i.id === id && i.launch === launch);
+};
+
+/**
+ * The rendered island Pods whose launch was already created once: they are never applied
+ * again (and their absence is not drift), so an island that exited or lost its Pod stays down.
+ */
+export function islandsAlreadyLaunched(
+  input: RenderInput,
+  objects: Manifest[],
+): Set<string> {
+  return new Set(
+    objects
+      .filter(m => {
+        const island = islandOfPod(input, m);
+        return island && island.launched >= island.launch;
+      })
+      .map(manifestKey),
+  );
+}
+
+/** The launches whose Pods these applied objects create. */
+export function islandsToMarkLaunched(
+  input: RenderInput,
+  applied: Manifest[],
+): Array<{ id: number; launch: number }> {
+  return applied.flatMap(m => {
+    const island = islandOfPod(input, m);
+    return island && island.launched < island.launch
+      ? [{ id: island.id, launch: island.launch }]
+      : [];
+  });
+}
+
+interface IslandState {
+  id: number;
+  launch: number;
+  pod?: any;
+  state: 'Starting' | 'Ready' | 'Down' | 'Lost';
+  reason?: string;
+  exitCode?: number;
+}
+
+const terminated = (p: any) =>
+  p?.status?.containerStatuses?.[0]?.state?.terminated ??
+  p?.status?.containerStatuses?.[0]?.lastState?.terminated;
+
+/** How one running island stands, from its Pod (or the lack of one). */
+export function islandState(
+  island: { id: number; launch: number },
+  pods: KubernetesObject[],
+  operationRunning: boolean,
+): IslandState {
+  const pod = (pods as any[]).find(
+    p =>
+      p.metadata?.labels?.[ISLAND_LABEL] === String(island.id) &&
+      p.metadata?.labels?.[ISLAND_LAUNCH_LABEL] === String(island.launch),
+  );
+  const base = { id: island.id, launch: island.launch, pod };
+  if (!pod)
+    return operationRunning
+      ? { ...base, state: 'Starting', reason: 'its Pod is being created' }
+      : {
+          ...base,
+          state: 'Lost',
+          reason: 'its Pod is gone (deleted, or its node went away)',
+        };
+  const phase = pod.status?.phase;
+  const term = terminated(pod);
+  if (phase === 'Failed' || phase === 'Succeeded' || term) {
+    const code = term?.exitCode;
+    return {
+      ...base,
+      state: 'Down',
+      exitCode: code,
+      reason: [
+        code !== undefined ? `exited with code ${code}` : 'exited',
+        term?.reason,
+        term?.message ?? pod.status?.message,
+      ]
+        .filter(Boolean)
+        .join(': '),
+    };
+  }
+  if (pod.status?.reason === 'NodeLost' || phase === 'Unknown')
+    return {
+      ...base,
+      state: 'Lost',
+      reason: `its node ${pod.spec?.nodeName ?? ''} went away`.replace(
+        '  ',
+        ' ',
+      ),
+    };
+  const ready = pod.status?.conditions?.find((c: any) => c.type === 'Ready');
+  if (phase === 'Running' && ready?.status === 'True')
+    return { ...base, state: 'Ready' };
+  const scheduled = pod.status?.conditions?.find(
+    (c: any) => c.type === 'PodScheduled',
+  );
+  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting;
+  return {
+    ...base,
+    state: 'Starting',
+    reason:
+      scheduled?.status === 'False'
+        ? `${scheduled.reason}: ${scheduled.message}`
+        : waiting?.reason ?? ready?.message,
+  };
+}
+
+/** The running islands the clock ConfigMap lists. */
+export function runningIslandsOf(
+  anchor: KubernetesObject,
+): Array<{ id: number; launch: number }> {
+  try {
+    const v = JSON.parse(
+      anchor.metadata?.annotations?.[RUNNING_ISLANDS_ANNOTATION] ?? '[]',
+    );
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
+
+export const islandDriver: WorkloadDriver = {
+  kinds: ['island'],
+  workload: 'configmaps',
+  owns: ['configmaps', 'pods'],
+  createOnce: ['pods'],
+  update: 'in-place',
+  addressable: false,
+
+  render(svc, input) {
+    const all = islandsOf(svc, input);
+    const running = runningIslands(svc, input);
+    const meta = serviceMeta(svc, input, clocksName(svc.name));
+    return [
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          ...meta,
+          labels: { ...meta.labels, [ISLANDS_LABEL]: 'true' },
+          annotations: {
+            [RUNNING_ISLANDS_ANNOTATION]: JSON.stringify(
+              running.map(i => ({ id: i.id, launch: i.launch })),
+            ),
+          },
+        },
+        data: Object.fromEntries(
+          all.map(i => [String(i.id), `${faketimeSpec(i.clock)}\n`]),
+        ),
+      },
+      ...running.map(i => islandPod(svc, input, i)),
+    ];
+  },
+
+  requests: (svc, input) =>
+    podRequests(svc, input, runningIslands(svc, input).length),
+
+  isService: o =>
+    !!serviceOf(o) && o.metadata?.labels?.[ISLANDS_LABEL] === 'true',
+
+  health(anchor, ctx): ObservedHealth {
+    const running = runningIslandsOf(anchor);
+    const states = running.map(i =>
+      islandState(i, ctx.pods, ctx.operationRunning),
+    );
+    const ready = states.filter(s => s.state === 'Ready').length;
+    const down = states.filter(s => s.state === 'Down' || s.state === 'Lost');
+    const starting = states.filter(s => s.state === 'Starting');
+    let health: ObservedHealth['health'];
+    if (!running.length) health = ctx.pods.length ? 'Progressing' : 'Ready';
+    else if (starting.length) health = 'Progressing';
+    else if (down.length) health = 'Degraded';
+    else health = 'Ready';
+    return {
+      desiredReplicas: running.length,
+      readyReplicas: ready,
+      health,
+      reasons: [
+        ...down.map(
+          s => `island ${s.id} ${s.state.toLowerCase()}: ${s.reason}`,
+        ),
+        ...starting
+          .filter(s => s.reason)
+          .map(s => `island ${s.id} starting: ${s.reason}`),
+      ],
+    };
+  },
+
+  /** A game client connects to the node's address and the island's host ports. */
+  registry(environment, service, pods) {
+    return (pods as any[])
+      .filter(
+        p =>
+          p.status?.hostIP &&
+          p.status?.phase === 'Running' &&
+          !p.metadata?.deletionTimestamp &&
+          p.metadata?.labels?.[ISLAND_LABEL],
+      )
+      .map(p => ({
+        environment,
+        service,
+        // Stable across restarts (a new launch is a new Pod): a restart updates the entry.
+        instance: `${service}-${p.metadata.labels[ISLAND_LABEL]}`,
+        island: Number(p.metadata.labels[ISLAND_LABEL]),
+        version: p.metadata?.labels?.[VERSION_LABEL] ?? '',
+        address: p.status.hostIP,
+        ports: (p.spec?.containers?.[0]?.ports ?? []).map((c: any) => ({
+          name: c.name ?? String(c.hostPort),
+          port: c.hostPort ?? c.containerPort,
+        })),
+        ready: !!p.status?.conditions?.some(
+          (c: any) => c.type === 'Ready' && c.status === 'True',
+        ),
+        node: p.spec?.nodeName,
+        uid: p.metadata.uid,
+      }));
+  },
+};
