@@ -35,6 +35,7 @@ started_cluster=""; started_pg=""; backend_pid=""
 cleanup() {
   if [ -n "$backend_pid" ]; then kill -TERM -- "-$backend_pid" 2>/dev/null || kill "$backend_pid" 2>/dev/null; wait "$backend_pid" 2>/dev/null; fi
   if [ -n "$started_pg" ]; then scripts/postgres.sh stop; fi
+  if [ -z "${mariadb_was_running:-}" ]; then scripts/mariadb.sh stop; fi
   if [ -n "$started_cluster" ]; then scripts/cluster/cluster.sh reset --name test >/dev/null 2>&1; fi
 }
 trap cleanup EXIT
@@ -58,6 +59,24 @@ else
 fi
 export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="$pg_url"
 export ARCHIPELAGO_REQUIRE_POSTGRES=1
+
+# Real parts of seed 002 from Debian's packages: libfaketime for the fake-time test, MariaDB
+# for the SQL registrar's.
+if ! dpkg -s libfaketime faketime >/dev/null 2>&1; then
+  echo "=== installing libfaketime and faketime from Debian's packages"
+  { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libfaketime faketime >/dev/null; } ||
+    echo "could not install libfaketime (the fake-time test will say so)"
+fi
+mariadb_was_running=""
+scripts/mariadb.sh url >/dev/null
+if [ -f .local/mariadb/mysqld.pid ] && kill -0 "$(cat .local/mariadb/mysqld.pid)" 2>/dev/null; then mariadb_was_running=1; fi
+echo "=== starting MariaDB (scripts/mariadb.sh)"
+if mariadb_url="$(scripts/mariadb.sh start)"; then
+  export ARCHIPELAGO_TEST_MARIADB_URL="$mariadb_url"
+else
+  echo "MariaDB did not start (the SQL registrar's test will say so)"
+fi
 
 # --- static checks (while the cluster starts) ------------------------------------------------
 check "lint" yarn backstage-cli repo lint --max-warnings 0

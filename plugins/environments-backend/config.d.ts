@@ -147,6 +147,32 @@ export interface Config {
         /** @visibility secret */
         token?: string;
       };
+      /**
+       * The built-in SQL registrar: writes each registered island (or every instance) as a row
+       * of the studio's own table, and deletes it on deregister (docs/islands.md).
+       */
+      sql?: {
+        /** mysql2 (MySQL, MariaDB), pg, or better-sqlite3. */
+        client: string;
+        /**
+         * A connection string such as "mysql://user:pass@db:3306/studio", or knex's object.
+         * @visibility secret
+         */
+        connection: string | { [key: string]: unknown };
+        /** The table, e.g. island_servers (or schema.table). */
+        table: string;
+        /** The entry field whose column identifies a row: island (default) or instance. */
+        key?: string;
+        /** Which entries it writes: islands (default) or all. */
+        entries?: string;
+        /**
+         * Column by entry field: island, environment, service, instance, version, address,
+         * node, ready, ports (all of them as JSON), registeredAt, updatedAt.
+         */
+        columns: { [field: string]: string };
+        /** Column by port name, e.g. server-port: port. */
+        portColumns?: { [port: string]: string };
+      };
     };
   };
 }

@@ -8,6 +8,10 @@ import {
   parseMemory,
 } from '@archipelago/plugin-environments-common';
 import type { Sizing } from './render/render';
+import {
+  SqlRegistrarSettings,
+  readSqlRegistrarSettings,
+} from './registry/SqlRegistrar';
 
 export interface ClusterSettings {
   name: string;
@@ -71,6 +75,8 @@ export interface EnvironmentsConfig {
     maxAttempts: number;
   };
   webhook?: { url: string; token?: string };
+  /** The built-in SQL registrar (registry/SqlRegistrar.ts). */
+  sqlRegistrar?: SqlRegistrarSettings;
   registrars: {
     /** Failed deliveries after which a registration event is marked failed. */
     maxAttempts: number;
@@ -414,6 +420,9 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
     registrars: { maxAttempts: registrarAttempts },
     reconcile: { resyncMs: (resync ?? 300) * 1000 },
     expiryCheckSeconds,
+    sqlRegistrar: readSqlRegistrarSettings(
+      env?.getOptionalConfig('registrars.sql'),
+    ),
     webhook: webhook
       ? {
           url: webhook.getString('url'),

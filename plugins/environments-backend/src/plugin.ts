@@ -19,6 +19,7 @@ import { WatchCache } from './cluster/WatchCache';
 import { readEnvironmentsConfig } from './config';
 import { EnvironmentObserver } from './observe/Observer';
 import { RegistrarDispatcher, WebhookRegistrar } from './registry/Registrars';
+import { SqlRegistrar } from './registry/SqlRegistrar';
 import { OperationWorker } from './queue/OperationWorker';
 import { DriftWatcher } from './reconcile/DriftWatcher';
 import { Cluster, Reconciler } from './reconcile/Reconciler';
@@ -130,6 +131,11 @@ function registerEnvironments(
           wired.observer?.operationChanged(op);
         },
       );
+      if (settings.sqlRegistrar) {
+        const sql = new SqlRegistrar(settings.sqlRegistrar);
+        registrars.push(sql);
+        lifecycle.addShutdownHook(() => sql.close());
+      }
       if (settings.webhook)
         registrars.push(
           new WebhookRegistrar(settings.webhook.url, settings.webhook.token),
