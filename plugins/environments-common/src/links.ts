@@ -10,6 +10,7 @@
  *   /environments/<name>/events
  *   /environments/<name>/history?from=<rev>&to=<rev>
  *   /environments/<name>/registry?service=<s>
+ *   /environments/<name>/islands?service=<s>          its game-server islands (seed 002)
  *
  * The paths are relative to the app's base URL.
  */
@@ -22,6 +23,7 @@ export const ENVIRONMENT_TABS = [
   'events',
   'history',
   'registry',
+  'islands',
 ] as const;
 export type EnvironmentTab = (typeof ENVIRONMENT_TABS)[number];
 
@@ -30,7 +32,7 @@ export const ENVIRONMENTS_ROOT_PATH = '/environments';
 
 /** The query parameters each tab understands. */
 export interface EnvironmentLinkQuery {
-  /** pods, registry: show one service. */
+  /** pods, registry, islands: show one service. */
   service?: string;
   /** logs: the pod. */
   pod?: string;

@@ -19,6 +19,8 @@ export type EnvironmentsApi = Pick<
   | 'getTopology'
   | 'getEvents'
   | 'streamLogs'
+  | 'listIslands'
+  | 'getIslandLedger'
 >;
 
 /** The environments backend, for the portal. */

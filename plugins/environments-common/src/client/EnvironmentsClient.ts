@@ -2,6 +2,8 @@ import { ResponseError } from '@backstage/errors';
 import type { EnvironmentSpec } from '../spec/schema';
 import type { OperationRequest } from '../spec/operations';
 import type {
+  IslandLedger,
+  IslandView,
   Environment,
   EnvironmentEvent,
   EnvironmentPhase,
@@ -215,6 +217,22 @@ export class EnvironmentsClient {
     options?: RequestOptions,
   ): Promise<{ items: PodView[] }> {
     return answer(this.api.listPods({ path: { name } }, options));
+  }
+
+  /** The environment's game-server islands (seed 002). */
+  listIslands(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<{ items: IslandView[] }> {
+    return answer(this.api.listIslands({ path: { name } }, options));
+  }
+
+  /** Which island holds which host ports of a cluster, and how many are free. */
+  getIslandLedger(
+    cluster: string,
+    options?: RequestOptions,
+  ): Promise<IslandLedger> {
+    return answer(this.api.getIslandLedger({ path: { cluster } }, options));
   }
 
   getTopology(name: string, options?: RequestOptions): Promise<Topology> {

@@ -6,6 +6,8 @@
 import type {
   Environment,
   EnvironmentEvent,
+  IslandLedger,
+  IslandView,
   Operation,
   PodView,
   RegistryEntry,
@@ -139,6 +141,8 @@ export class FakeEnvironmentsApi implements EnvironmentsApi {
     string,
     { items: RegistryEntry[]; resolved: ResolveResult[] }
   >();
+  islands = new Map<string, IslandView[]>();
+  ledger?: IslandLedger;
   /** What requestOperation and destroyEnvironment answer; a function may throw. */
   nextOperation: (body: unknown) => Operation = body =>
     operation('op-new', {
@@ -208,6 +212,24 @@ export class FakeEnvironmentsApi implements EnvironmentsApi {
   async getRegistry(name: string) {
     this.record('getRegistry', name);
     return this.registry.get(name) ?? { items: [], resolved: [] };
+  }
+  async listIslands(name: string) {
+    this.record('listIslands', name);
+    return { items: this.islands.get(name) ?? [] };
+  }
+  async getIslandLedger(cluster: string) {
+    this.record('getIslandLedger', cluster);
+    return (
+      this.ledger ?? {
+        cluster,
+        range: { from: 7000, to: 7999 },
+        total: 1000,
+        used: 0,
+        free: 1000,
+        nearlyExhausted: false,
+        holders: [],
+      }
+    );
   }
   async getPods(name: string) {
     this.record('getPods', name);

@@ -34,6 +34,7 @@ import { LogsTab } from '../LogsTab/LogsTab';
 import { EventsTab } from '../EventsTab/EventsTab';
 import { HistoryTab } from '../HistoryTab/HistoryTab';
 import { RegistryTab } from '../RegistryTab/RegistryTab';
+import { IslandsTab } from '../IslandsTab/IslandsTab';
 import {
   EnvironmentProvider,
   useEnvironmentContext,
@@ -163,6 +164,7 @@ function EnvironmentTabs() {
         tab('/events', t('page.tabs.events'), <EventsTab />),
         tab('/history', t('page.tabs.history'), <HistoryTab />),
         tab('/registry', t('page.tabs.registry'), <RegistryTab />),
+        tab('/islands', t('page.tabs.islands'), <IslandsTab />),
       ]}
     />
   );
