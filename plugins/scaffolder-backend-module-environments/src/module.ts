@@ -8,10 +8,11 @@ import { createEnvironmentAction } from './actions/createEnvironment';
 import { deployEnvironmentAction } from './actions/deployEnvironment';
 import { controlEnvironmentAction } from './actions/controlEnvironment';
 import { destroyEnvironmentAction } from './actions/destroyEnvironment';
+import { islandsEnvironmentAction } from './actions/islandsEnvironment';
 
 /**
  * Adds the environments actions to the scaffolder: environments:create, environments:deploy,
- * environments:control and environments:destroy. They call the environments backend over HTTP
+ * environments:control, environments:destroy and environments:islands. They call the environments backend over HTTP
  * on behalf of the user who runs the template.
  */
 export const scaffolderModuleEnvironments = createBackendModule({
@@ -36,6 +37,7 @@ export const scaffolderModuleEnvironments = createBackendModule({
           deployEnvironmentAction(deps),
           controlEnvironmentAction(deps),
           destroyEnvironmentAction(deps),
+          islandsEnvironmentAction(deps),
         );
       },
     });
