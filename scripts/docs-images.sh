@@ -18,6 +18,9 @@ declare -A wanted=(
   [entity-component-environments]=portal-component-tab
   [environment-topology-zh]=portal-topology-zh
   [catalog]=catalog
+  [islands]=islands
+  [islands-clock]=islands-clock
+  [islands-down]=islands-down
 )
 missing=0
 for shot in "${!wanted[@]}"; do

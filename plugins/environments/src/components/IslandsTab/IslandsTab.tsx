@@ -118,15 +118,19 @@ export function IslandsTab() {
       render: i =>
         i.connect.length ? (
           i.connect.map(c => (
-            <Box key={c.name} display="flex" alignItems="center">
+            <Box
+              key={c.name}
+              display="flex"
+              alignItems="center"
+              style={{ whiteSpace: 'nowrap' }}
+              title={c.name}
+            >
               <code>{c.address}</code>
               <CopyTextButton
                 text={c.address}
                 tooltipText={t('islands.copied')}
+                aria-label={`${c.name} ${c.address}`}
               />
-              <Typography variant="caption" color="textSecondary">
-                {c.name}
-              </Typography>
             </Box>
           ))
         ) : (
