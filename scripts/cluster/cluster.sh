@@ -141,8 +141,9 @@ metadata:
     type: kwok
     branch: $branch
 status:
-  # A documentation address (RFC 5737), never routed: an island's connect address shows it.
-  addresses: [{type: InternalIP, address: "198.51.100.$((10 + i))"}, {type: Hostname, address: kwok-node-$i}]
+  # Loopback, where kwok serves every node's logs and exec: the API server dials a node's
+  # first address (a Hostname would not resolve), and islands show it as their host IP.
+  addresses: [{type: InternalIP, address: 127.0.0.1}]
   allocatable: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
   capacity: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
   nodeInfo:
@@ -286,10 +287,10 @@ up() {
   # their 200 s; the new controller takes any lease that is gone at once.
   if [ -n "${restarted:-}" ]; then release_leases; fi
   { node_manifests; echo "---"; cat "$here/manifests/storage.yaml"; pv_manifests; } | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
-  # Nodes made before they had addresses get them (a node's status is not applied with it).
+  # Nodes made before they had an address get it (a node's status is not applied with it).
   for i in $(seq 0 $((nodes - 1))); do
-    kc patch node "kwok-node-$i" --subresource=status --type=merge -p \
-      "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"198.51.100.$((10 + i))\"},{\"type\":\"Hostname\",\"address\":\"kwok-node-$i\"}]}}" >/dev/null
+    kc patch node "kwok-node-$i" --subresource=status --type=merge \
+      -p '{"status":{"addresses":[{"type":"InternalIP","address":"127.0.0.1"}]}}' >/dev/null
   done
   kc wait --for=condition=Ready node -l type=kwok --timeout=90s >/dev/null
   kc wait --for=jsonpath='{.metadata.name}' serviceaccount/default -n default --timeout=60s >/dev/null 2>&1 || true

@@ -195,6 +195,8 @@ describe('the permission matrix', () => {
       ['pods', 'get', `/environments/${name}/pods`],
       ['topology', 'get', `/environments/${name}/topology`],
       ['events', 'get', `/environments/${name}/events`],
+      ['islands', 'get', `/environments/${name}/islands`],
+      ['island ledger', 'get', '/clusters/local/islands'],
     ] as const;
 
   it('lets everyone signed in read, and nobody anonymous', async () => {
@@ -240,6 +242,28 @@ describe('the permission matrix', () => {
     expect((await call('owner', 'get', path)).body.items.length).toBe(
       before + 2,
     );
+  });
+
+  it('lets only owners and services change islands and clocks', async () => {
+    const path = `/environments/${name}/operations`;
+    for (const body of [
+      { type: 'island-add', service: 'global', count: 1 },
+      { type: 'island-restart', island: 1 },
+      { type: 'clock', clock: { offset: '+1d' } },
+    ]) {
+      const other = await call('other', 'post', path, body);
+      expect([body.type, other.status]).toEqual([body.type, 403]);
+      expect(other.body.error.message).toContain(
+        'environments.environment.update',
+      );
+    }
+    // The owner is let through, and told what is wrong: global is no island service.
+    const own = await call('owner', 'post', path, {
+      type: 'island-add',
+      service: 'global',
+      count: 1,
+    });
+    expect([own.status, own.body.errors?.[0]?.path]).toEqual([400, 'service']);
   });
 
   it('creates only for the caller’s own groups, and services for anyone', async () => {
@@ -329,6 +353,8 @@ describe('the permission matrix', () => {
         'GET /environments/{name}/topology',
         'GET /environments/{name}/events',
         'GET /environments/{name}/pods/{pod}/logs',
+        'GET /environments/{name}/islands',
+        'GET /clusters/{cluster}/islands',
       ].sort(),
     );
   });
