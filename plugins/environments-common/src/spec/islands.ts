@@ -144,6 +144,18 @@ export function fillTemplate(
 export const portVariable = (name: string) =>
   name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 
+/** The variables every island's container gets from Archipelago, for these port names. */
+export const islandVariables = (ports: string[]) => [
+  'ISLAND_ID',
+  'HOST_IP',
+  'LD_PRELOAD',
+  'FAKETIME_TIMESTAMP_FILE',
+  'FAKETIME_CACHE_DURATION',
+  'FAKETIME_DONT_RESET',
+  'FAKETIME_DONT_FAKE_MONOTONIC',
+  ...ports.map(portVariable),
+];
+
 /** The island settings of a service: in its definition, and partly in a request. */
 export const islandSettingsSchema = z
   .object({

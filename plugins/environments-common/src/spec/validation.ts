@@ -4,6 +4,7 @@ import { checkKind } from './kinds';
 import {
   DEFAULT_FAKETIME_LIBRARY,
   ResolvedIslands,
+  islandVariables,
   templateProblems,
 } from './islands';
 import {
@@ -246,6 +247,21 @@ export function resolveServices(
     for (const name of Object.keys(env)) {
       if (builtIn(name))
         errors.push({ path: at(`env.${name}`), message: setByUs });
+    }
+    if (island) {
+      const islandVars = islandVariables(island.ports);
+      for (const [field, names] of [
+        ['env', Object.keys(env)],
+        ['secrets', Object.keys(secrets)],
+      ] as const)
+        for (const name of names)
+          if (islandVars.includes(name))
+            errors.push({
+              path: at(`${field}.${name}`),
+              message: `is set by Archipelago in every island (${islandVars.join(
+                ', ',
+              )})`,
+            });
     }
     for (const name of Object.keys(secrets)) {
       if (builtIn(name))
