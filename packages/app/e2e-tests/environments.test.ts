@@ -9,6 +9,7 @@ import { test, expect, Page, APIRequestContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { guestToken, openAsGuest, operationOutcome } from './session';
 import { screenshot, screenshotDir } from './screenshot';
 
 test.setTimeout(300_000);
@@ -27,14 +28,6 @@ const timings: Record<string, number> = {};
 
 let auth: Record<string, string>;
 let page: Page;
-
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const res = await request.get('/api/auth/guest/refresh', {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  expect(res.status()).toBe(200);
-  return (await res.json()).backstageIdentity.token;
-}
 
 async function envOf(request: APIRequestContext, name: string) {
   const res = await request.get(`/api/environments/environments/${name}`, {
@@ -70,18 +63,7 @@ async function createByApi(
   expect(env.lastOperation?.error ?? env.status.phase).toBe('Ready');
 }
 
-/** Opens a path of the app, signing in as the guest when asked to. */
-async function open(path_: string) {
-  await page.goto(path_);
-  const enter = page.getByRole('button', { name: 'Enter' });
-  // The sidebar's entry for the environments pages shows once signed in.
-  const signedIn = page
-    .getByTestId('sidebar-root')
-    .getByRole('link', { name: 'Environments', exact: true });
-  await expect(enter.or(signedIn).first()).toBeVisible();
-  if (await enter.isVisible()) await enter.click();
-  await expect(signedIn).toBeVisible();
-}
+const open = (path_: string) => openAsGuest(page, path_);
 
 const headerStatus = () =>
   page
@@ -96,13 +78,7 @@ const serviceRow = (name: string) =>
     has: page.getByRole('link', { name, exact: true }),
   });
 
-/** Waits until the operation banner shows an operation's outcome. */
-async function operationOutcome(type: string) {
-  const banner = page.getByTestId('operation-banner');
-  await expect(banner).toContainText(type);
-  await expect(banner).toContainText(/Succeeded|Failed/, { timeout: 120_000 });
-  return (await banner.textContent()) ?? '';
-}
+const outcome = (type: string) => operationOutcome(page, type);
 
 test.describe.serial('environments in the portal', () => {
   test.beforeAll(async ({ browser, request }, testInfo) => {
@@ -218,7 +194,7 @@ test.describe.serial('environments in the portal', () => {
     await row.getByRole('button', { name: 'Stop game', exact: true }).click();
     await expect(row).toContainText('Stopped', { timeout: 60_000 });
     timings.stopToStoppedShown = Date.now() - t;
-    expect(await operationOutcome('Stop')).toContain('Succeeded');
+    expect(await outcome('Stop')).toContain('Succeeded');
     await expect(page.getByTestId('topology-node-game')).toHaveAttribute(
       'data-health',
       'Stopped',
@@ -229,7 +205,7 @@ test.describe.serial('environments in the portal', () => {
     await row.getByRole('button', { name: 'Start game', exact: true }).click();
     await expect(row).toContainText('Ready', { timeout: 60_000 });
     timings.startToReadyShown = Date.now() - t;
-    expect(await operationOutcome('Start')).toContain('Succeeded');
+    expect(await outcome('Start')).toContain('Succeeded');
     await expect(headerStatus()).toHaveText('Ready');
   });
 
@@ -264,7 +240,7 @@ test.describe.serial('environments in the portal', () => {
     await dialog.getByLabel('New version of game').fill('20211101');
     await screenshot(page, 'environment-deploy');
     await dialog.getByRole('button', { name: 'Deploy' }).click();
-    expect(await operationOutcome('Deploy')).toContain('Succeeded');
+    expect(await outcome('Deploy')).toContain('Succeeded');
     await expect(page.getByTestId('topology-node-game')).toContainText(
       '20211101',
     );
@@ -285,7 +261,7 @@ test.describe.serial('environments in the portal', () => {
     );
     await screenshot(page, 'environment-rollback');
     await rollback.getByRole('button', { name: 'Roll back' }).click();
-    expect(await operationOutcome('Roll back')).toContain('Succeeded');
+    expect(await outcome('Roll back')).toContain('Succeeded');
     await expect(
       page.getByRole('cell', { name: '#3 (current)' }),
     ).toBeVisible();
@@ -462,7 +438,7 @@ test.describe.serial('environments in the portal', () => {
     await page.getByRole('tab', { name: 'Pods' }).click();
     await expect(page.getByText('Pods (')).toBeVisible();
     timings.switchToPodsDuringRestart = Date.now() - t;
-    expect(await operationOutcome('Restart')).toContain('Succeeded');
+    expect(await outcome('Restart')).toContain('Succeeded');
   });
 
   test('destroys the environment once its name is typed', async ({
@@ -476,7 +452,7 @@ test.describe.serial('environments in the portal', () => {
     await dialog.getByLabel(`Type ${feature} to confirm`).fill(feature);
     await screenshot(page, 'environment-destroy');
     await confirm.click();
-    expect(await operationOutcome('Destroy')).toContain('Succeeded');
+    expect(await outcome('Destroy')).toContain('Succeeded');
     await expect(
       page.getByText(/This environment was destroyed/),
     ).toBeVisible();

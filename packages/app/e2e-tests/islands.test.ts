@@ -6,6 +6,7 @@
 import { test, expect, Page, APIRequestContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { guestToken, openAsGuest, operationOutcome } from './session';
 import { screenshot } from './screenshot';
 
 test.setTimeout(300_000);
@@ -18,14 +19,6 @@ const cluster = process.env.ARCHIPELAGO_E2E_CLUSTER ?? 'dev';
 let auth: Record<string, string>;
 let page: Page;
 
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const res = await request.get('/api/auth/guest/refresh', {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  expect(res.status()).toBe(200);
-  return (await res.json()).backstageIdentity.token;
-}
-
 async function islands(request: APIRequestContext) {
   const res = await request.get(
     `/api/environments/environments/${name}/islands`,
@@ -35,23 +28,9 @@ async function islands(request: APIRequestContext) {
   return (await res.json()).items as any[];
 }
 
-async function open(path_: string) {
-  await page.goto(path_);
-  const enter = page.getByRole('button', { name: 'Enter' });
-  const signedIn = page
-    .getByTestId('sidebar-root')
-    .getByRole('link', { name: 'Environments', exact: true });
-  await expect(enter.or(signedIn).first()).toBeVisible();
-  if (await enter.isVisible()) await enter.click();
-  await expect(signedIn).toBeVisible();
-}
+const open = (path_: string) => openAsGuest(page, path_);
 
-async function operationOutcome(type: string) {
-  const banner = page.getByTestId('operation-banner');
-  await expect(banner).toContainText(type);
-  await expect(banner).toContainText(/Succeeded|Failed/, { timeout: 120_000 });
-  return (await banner.textContent()) ?? '';
-}
+const outcome = (type: string) => operationOutcome(page, type);
 
 const islandRow = (id: number) =>
   page.getByRole('row').filter({ has: page.getByTestId(`island-${id}`) });
@@ -94,7 +73,7 @@ test.describe.serial('islands in the portal', () => {
     });
     await page.getByLabel('Islands', { exact: true }).fill('2');
     await page.getByRole('button', { name: 'Add islands' }).click();
-    expect(await operationOutcome('Add islands')).toContain('Succeeded');
+    expect(await outcome('Add islands')).toContain('Succeeded');
     const all = await islands(request);
     expect(all).toHaveLength(3);
     for (const i of all) {
@@ -114,7 +93,7 @@ test.describe.serial('islands in the portal', () => {
     await page.getByLabel('Start', { exact: true }).fill('2021-09-18 23:30:07');
     await screenshot(page, 'islands-clock');
     await page.getByRole('button', { name: 'Set clock' }).click();
-    expect(await operationOutcome('Set clock')).toContain('Succeeded');
+    expect(await outcome('Set clock')).toContain('Succeeded');
     const clock = page.locator('[data-testid$="-time"]').first();
     await expect(clock).toContainText('2021-09-18 23:3', { timeout: 30_000 });
     const before = await clock.textContent();
@@ -143,7 +122,7 @@ test.describe.serial('islands in the portal', () => {
     await row
       .getByRole('button', { name: `Restart island ${victim.id}` })
       .click();
-    expect(await operationOutcome('Restart island')).toContain('Succeeded');
+    expect(await outcome('Restart island')).toContain('Succeeded');
     await expect(row).toContainText('Ready', { timeout: 60_000 });
     const back = (await islands(request)).find(i => i.id === victim.id);
     expect(back.ports).toEqual(victim.ports);

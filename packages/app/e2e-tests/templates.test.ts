@@ -5,6 +5,7 @@
  * Resources with their relations, and drops them after destroy.
  */
 import { test, expect, APIRequestContext } from '@playwright/test';
+import { guestToken } from './session';
 
 test.setTimeout(420_000);
 
@@ -15,14 +16,6 @@ const feature = `feature-e2e-${suffix}`;
 const minimal = `min-${suffix}`;
 
 let auth: Record<string, string>;
-
-async function guestToken(request: APIRequestContext): Promise<string> {
-  const res = await request.get('/api/auth/guest/refresh', {
-    headers: { 'x-requested-with': 'XMLHttpRequest' },
-  });
-  expect(res.status()).toBe(200);
-  return (await res.json()).backstageIdentity.token;
-}
 
 async function template(request: APIRequestContext, name: string) {
   const res = await request.get(
