@@ -259,6 +259,8 @@ export interface IslandView {
   };
   /** Whether the registry holds its entry (it is Ready and registered). */
   registered: boolean;
+  /** The exited Pod of its launch before this one, kept for its logs after a restart. */
+  previous?: { pod: string; exitCode?: number; reason?: string };
   startedAt?: string;
   restarts: number;
 }

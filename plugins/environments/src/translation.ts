@@ -347,6 +347,7 @@ export const environmentsMessages = {
       clock: 'Set the clock of island {{id}}',
       remove: 'Remove island {{id}}',
       logs: 'Logs',
+      previousLogs: 'Previous logs',
     },
     add: {
       service: 'Island service',

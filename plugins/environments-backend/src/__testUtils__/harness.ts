@@ -121,7 +121,13 @@ export async function startEnvironmentsBackend(
      * Reach the test cluster at another address (a proxy), trusting this CA; or another
      * cluster altogether, with its token.
      */
-    cluster?: { url: string; caData: string; serviceAccountToken?: string };
+    cluster?: {
+      url?: string;
+      caData?: string;
+      serviceAccountToken?: string;
+      /** The cluster's island range (clusters[].islands): a suite's own, apart from others'. */
+      islands?: { ports: string };
+    };
     /**
      * The operation lease, in ms: 3 s by default, so that lapsed leases are quick to test.
      * App config allows no lease under 10 s (environments.queue.leaseSeconds), so this goes

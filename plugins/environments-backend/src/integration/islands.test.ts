@@ -20,10 +20,29 @@ describe('islands', () => {
   const { core } = testKube();
 
   beforeAll(async () => {
-    ctx = await startEnvironmentsBackend();
+    // A range of its own on the shared test cluster: a host port another suite's islands
+    // still hold on a node would keep an island of this one off that node.
+    ctx = await startEnvironmentsBackend({
+      cluster: { islands: { ports: '8000-8999' } },
+    });
   });
   afterAll(async () => {
-    for (const n of names) await ctx?.api.delete(`/environments/${n}`);
+    // Destroyed for real before the backend stops, so that no island holds its ports on.
+    const api = ctx?.api;
+    if (api)
+      await Promise.all(
+        names.map(async n => {
+          const res = await api.delete(`/environments/${n}`);
+          if (res.status !== 202) return;
+          await eventually(`${n} to be destroyed`, async () =>
+            (
+              await api.get(`/environments/${n}`)
+            ).body.destroyedAt
+              ? true
+              : undefined,
+          ).catch(() => undefined);
+        }),
+      );
     await ctx?.backend.stop();
   });
 
@@ -79,7 +98,7 @@ describe('islands', () => {
     const ports = all.flatMap(i => i.ports.map(p => p.port));
     expect(new Set(all.map(i => i.id)).size).toBe(20);
     expect(new Set(ports).size).toBe(60);
-    for (const p of ports) expect(p >= 7000 && p <= 7999).toBe(true);
+    for (const p of ports) expect(p >= 8000 && p <= 8999).toBe(true);
 
     // What the cluster holds: bare Pods with hostPort = containerPort, on branch=dev nodes.
     const nodes = new Map(
@@ -156,25 +175,8 @@ describe('islands', () => {
     );
     expect(down).toMatchObject({ exitCode: 1, pod: victim.pod });
     expect(down.reason).toMatch(/exited with code 1: Error/);
-    // Deleting its Pod does not bring it back either: it shows Lost, and nothing recreates it.
-    await core.deleteNamespacedPod({ namespace: ns, name: victim.pod! });
-    const lost = await eventually(
-      `island ${victim.id} to be Lost`,
-      async () => {
-        const v = (await islands(names[0])).find(i => i.id === victim.id)!;
-        return v.phase === 'Lost' ? v : undefined;
-      },
-    );
-    expect(lost.reason).toMatch(/gone/);
-    await new Promise(r => setTimeout(r, 5000));
-    const podsNow = (
-      await core.listNamespacedPod({ namespace: ns })
-    ).items.filter(
-      p => p.metadata?.labels?.['archipelago.dev/island'] === String(victim.id),
-    );
-    expect(podsNow).toEqual([]);
-
-    // Restarting it gives it a new Pod with the same id and ports.
+    // Restarting it gives it a new Pod with the same id and ports; the exited one stays for
+    // its logs (it holds no host port).
     const restart = await api.post(`/environments/${names[0]}/operations`, {
       type: 'island-restart',
       island: victim.id,
@@ -188,8 +190,43 @@ describe('islands', () => {
       phase: 'Ready',
       ports: victim.ports,
       restarts: 1,
+      previous: { pod: victim.pod, exitCode: 1 },
     });
     expect(back.pod).not.toBe(victim.pod);
+    const previousLogs = await api.get(
+      `/environments/${names[0]}/pods/${victim.pod}/logs?tailLines=5`,
+    );
+    expect(previousLogs.status).toBe(200);
+
+    // Deleting its Pod does not bring it back: it shows Lost, and nothing recreates it.
+    await core.deleteNamespacedPod({ namespace: ns, name: back.pod! });
+    const lost = await eventually(
+      `island ${victim.id} to be Lost`,
+      async () => {
+        const v = (await islands(names[0])).find(i => i.id === victim.id)!;
+        return v.phase === 'Lost' ? v : undefined;
+      },
+    );
+    expect(lost.reason).toMatch(/gone/);
+    await new Promise(r => setTimeout(r, 5000));
+    const islandPods = async () =>
+      (await core.listNamespacedPod({ namespace: ns })).items
+        .filter(
+          p =>
+            p.metadata?.labels?.['archipelago.dev/island'] ===
+            String(victim.id),
+        )
+        .map(p => p.metadata!.name);
+    expect(await islandPods()).toEqual([victim.pod]);
+    const again = await api.post(`/environments/${names[0]}/operations`, {
+      type: 'island-restart',
+      island: victim.id,
+    });
+    expect((await finished(names[0], again.body.id)).status).toBe('succeeded');
+    const third = (await islands(names[0])).find(i => i.id === victim.id)!;
+    expect(third).toMatchObject({ phase: 'Ready', ports: victim.ports });
+    // Only the launch before is kept, and it was lost: the first exited Pod is gone now.
+    expect(await islandPods()).toEqual([third.pod]);
 
     // A clock change reaches the ConfigMap, and no Pod is recreated.
     const uids = (await core.listNamespacedPod({ namespace: ns })).items

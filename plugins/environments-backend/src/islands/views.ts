@@ -50,6 +50,16 @@ export function islandView(
     (ctx.snapshot.pods as any[]).find(
       p => p.metadata?.labels?.['archipelago.dev/island'] === String(island.id),
     );
+  // The exited Pod of the launch before, kept so its logs can be read.
+  const before: any = (ctx.snapshot.pods as any[]).find(
+    p =>
+      p.metadata?.labels?.['archipelago.dev/island'] === String(island.id) &&
+      p.metadata?.labels?.['archipelago.dev/island-launch'] ===
+        String(island.launch - 1),
+  );
+  const beforeState = before
+    ? islandState({ id: island.id, launch: island.launch - 1 }, [before], false)
+    : undefined;
   const container = pod?.status?.containerStatuses?.[0];
   const startedAt: string | undefined =
     container?.state?.running?.startedAt ?? pod?.status?.startTime;
@@ -84,6 +94,17 @@ export function islandView(
       ...(read ? { since: read.toISOString() } : {}),
     },
     registered: ctx.registered,
+    ...(before && beforeState?.state === 'Down'
+      ? {
+          previous: {
+            pod: before.metadata.name,
+            ...(beforeState.exitCode !== undefined
+              ? { exitCode: beforeState.exitCode }
+              : {}),
+            ...(beforeState.reason ? { reason: beforeState.reason } : {}),
+          },
+        }
+      : {}),
     ...(startedAt ? { startedAt } : {}),
     restarts: island.launch - 1,
   };

@@ -39,6 +39,7 @@ import {
   ISLAND_LABEL,
   islandsAlreadyLaunched,
   islandsToMarkLaunched,
+  previousLaunchesToKeep,
 } from '../workloads/island';
 import type {
   EnvironmentRecord,
@@ -262,7 +263,18 @@ export class Reconciler {
     await run.step(
       'prune',
       () =>
-        client.prune(env.namespace, env.name, objects, { signal: run.signal }),
+        client.prune(
+          env.namespace,
+          env.name,
+          [
+            ...objects,
+            ...previousLaunchesToKeep(
+              input,
+              cache.snapshot(env.namespace).pods,
+            ),
+          ],
+          { signal: run.signal },
+        ),
       p => (p.length ? `deleted ${p.join(', ')}` : 'nothing to delete'),
     );
     run.signal.throwIfAborted();

@@ -175,6 +175,38 @@ export function islandsToMarkLaunched(
   });
 }
 
+/**
+ * The exited Pods of islands' previous launches, kept through a restart so that their logs can
+ * still be read ("previous"): a terminated Pod holds no host port, so it never stands in its
+ * successor's way. Only the one launch before the current is kept; a removed island keeps none.
+ */
+export function previousLaunchesToKeep(
+  input: RenderInput,
+  pods: KubernetesObject[],
+): Manifest[] {
+  return (pods as any[])
+    .filter(p => {
+      const id = Number(p.metadata?.labels?.[ISLAND_LABEL]);
+      const launch = Number(p.metadata?.labels?.[ISLAND_LAUNCH_LABEL]);
+      const island = (input.islands ?? []).find(i => i.id === id);
+      const phase = p.status?.phase;
+      return (
+        island &&
+        launch === island.launch - 1 &&
+        (phase === 'Failed' || phase === 'Succeeded')
+      );
+    })
+    .map(p => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: p.metadata.name,
+        namespace: p.metadata.namespace,
+        labels: {},
+      },
+    }));
+}
+
 interface IslandState {
   id: number;
   launch: number;
@@ -313,7 +345,11 @@ export const islandDriver: WorkloadDriver = {
     const down = states.filter(s => s.state === 'Down' || s.state === 'Lost');
     const starting = states.filter(s => s.state === 'Starting');
     let health: ObservedHealth['health'];
-    if (!running.length) health = ctx.pods.length ? 'Progressing' : 'Ready';
+    // Exited Pods kept for their logs (previousLaunchesToKeep) are not on their way out.
+    const live = (ctx.pods as any[]).filter(
+      p => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded',
+    );
+    if (!running.length) health = live.length ? 'Progressing' : 'Ready';
     else if (starting.length) health = 'Progressing';
     else if (down.length) health = 'Degraded';
     else health = 'Ready';

@@ -340,6 +340,7 @@ const zh: EnvironmentsMessages = {
       clock: '设置岛 {{id}} 的时间',
       remove: '移除岛 {{id}}',
       logs: '日志',
+      previousLogs: '上次的日志',
     },
     add: {
       service: '岛服务',

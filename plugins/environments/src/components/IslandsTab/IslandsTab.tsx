@@ -201,11 +201,21 @@ export function IslandsTab() {
           >
             <DeleteIcon fontSize="small" />
           </ActionIconButton>
-          {i.pod && (
-            <Link to={link(name, 'logs', { pod: i.pod })}>
-              {t('islands.actions.logs')}
-            </Link>
-          )}
+          <Box display="flex" flexDirection="column" ml={1}>
+            {i.pod && (
+              <Link to={link(name, 'logs', { pod: i.pod })}>
+                {t('islands.actions.logs')}
+              </Link>
+            )}
+            {i.previous && (
+              <Link
+                to={link(name, 'logs', { pod: i.previous.pod })}
+                title={i.previous.reason}
+              >
+                {t('islands.actions.previousLogs')}
+              </Link>
+            )}
+          </Box>
         </Box>
       ),
     },
