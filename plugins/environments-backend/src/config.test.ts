@@ -124,3 +124,52 @@ describe('readEnvironmentsConfig: security and limits', () => {
     );
   });
 });
+
+describe('readEnvironmentsConfig: island ranges', () => {
+  const cluster = (islands: JsonObject) =>
+    read({
+      clusters: [
+        {
+          name: 'local',
+          url: 'https://127.0.0.1:1',
+          serviceAccountToken: 't',
+          islands,
+        },
+      ],
+    }).clusters[0].islands;
+
+  it('reads a range, the NodePort range it must keep out of, and the first id', () => {
+    expect(cluster({ ports: '7000-7999' })).toEqual({
+      ports: { from: 7000, to: 7999 },
+      nodePorts: { from: 30000, to: 32767 },
+      firstId: 1,
+    });
+    expect(
+      cluster({
+        ports: '20000-20099',
+        nodePortRange: '20100-20999',
+        firstId: 269,
+      }),
+    ).toMatchObject({ firstId: 269, nodePorts: { from: 20100, to: 20999 } });
+  });
+
+  it.each([
+    [
+      { ports: '30500-30600' },
+      "overlaps the cluster's NodePort range 30000-32767",
+    ],
+    [{ ports: '7000-7010' }, 'has 11 ports; an island range needs at least 16'],
+    [{ ports: '7999-7000' }, 'must be a port range such as "7000-7999"'],
+    [{ ports: 'lots' }, 'must be a port range such as "7000-7999"'],
+    [
+      { nodePortRange: '1-2' },
+      'environments.clusters[0].islands.ports: is required',
+    ],
+    [
+      { ports: '7000-7999', firstId: 0 },
+      'environments.clusters[0].islands.firstId',
+    ],
+  ])('refuses %j at start-up, naming the key', (islands, message) => {
+    expect(() => cluster(islands as JsonObject)).toThrow(message);
+  });
+});
