@@ -286,6 +286,87 @@ describe('islands', () => {
     expect(after.holders.some((h: any) => h.environment === names[2])).toBe(
       false,
     );
+
+    // More islands than the sandbox quota's 20 Pods: refused now, with the numbers, and
+    // nothing is claimed.
+    const tooMany = await api.post(`/environments/${names[1]}/operations`, {
+      type: 'island-add',
+      service: 'altraserver',
+      count: 17,
+    });
+    expect([tooMany.status, tooMany.body.error?.message]).toEqual([
+      409,
+      expect.stringMatching(/^count: .*21 pods wanted, 20 allowed/),
+    ]);
+    expect((await ledger()).used).toBe(after.used);
+
+    // A running island does not start again (that would replace it); restart does.
+    const [running] = await islands(names[1]);
+    const start = await api.post(`/environments/${names[1]}/operations`, {
+      type: 'island-start',
+      island: running.id,
+    });
+    expect([start.status, start.body.error?.message]).toEqual([
+      409,
+      expect.stringMatching(/^island: island \d+ is not stopped/),
+    ]);
+
+    // With a Lost island in it (names[0]'s victim was Lost before its restart), an add
+    // finishes: Lost and Down islands are settled, not waited for.
+    const pods0 = (await islands(names[0])).find(i => i.id !== victim.id)!;
+    await core.deleteNamespacedPod({ namespace: ns, name: pods0.pod! });
+    await eventually('an island to be Lost', async () =>
+      (await islands(names[0])).some(i => i.phase === 'Lost')
+        ? true
+        : undefined,
+    );
+    const addAfterLost = await api.post(
+      `/environments/${names[0]}/operations`,
+      {
+        type: 'island-add',
+        service: 'altraserver',
+        count: 1,
+      },
+    );
+    expect((await finished(names[0], addAfterLost.body.id)).status).toBe(
+      'succeeded',
+    );
+
+    // Stopping the whole service stops every island and ends Stopped; starting it brings each
+    // back in a new Pod, with the same ports.
+    const before1 = await islands(names[1]);
+    const stop = await api.post(`/environments/${names[1]}/operations`, {
+      type: 'stop',
+      services: ['altraserver'],
+    });
+    expect((await finished(names[1], stop.body.id)).status).toBe('succeeded');
+    expect(
+      (await api.get(`/environments/${names[1]}`)).body.status.services[0]
+        .health,
+    ).toBe('Stopped');
+    const startAll = await api.post(`/environments/${names[1]}/operations`, {
+      type: 'start',
+      services: ['altraserver'],
+    });
+    expect((await finished(names[1], startAll.body.id)).status).toBe(
+      'succeeded',
+    );
+    const after1 = await islands(names[1]);
+    expect(after1.map(i => [i.id, i.phase, i.ports])).toEqual(
+      before1.map(i => [i.id, 'Ready', i.ports]),
+    );
+
+    // An environment clock of {} is real time, stated.
+    const real = await api.post(`/environments/${names[1]}/operations`, {
+      type: 'clock',
+      clock: {},
+    });
+    expect((await finished(names[1], real.body.id)).status).toBe('succeeded');
+    const cm1 = await core.readNamespacedConfigMap({
+      namespace: `env-${names[1]}`,
+      name: 'altraserver-islands',
+    });
+    expect(new Set(Object.values(cm1.data ?? {}))).toEqual(new Set(['+0\n']));
   });
 
   it('refuses bad island requests with the field named, and changes nothing', async () => {

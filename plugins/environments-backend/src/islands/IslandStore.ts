@@ -261,6 +261,31 @@ export class IslandStore {
     });
   }
 
+  /**
+   * Gives back the ports of these islands and marks them removed, if none of their Pods was
+   * ever created: islands an island-add claimed whose operation failed before they ran.
+   */
+  async releaseUnlaunched(
+    environmentId: string,
+    ids: number[],
+  ): Promise<number[]> {
+    if (!ids.length) return [];
+    const now = new Date();
+    return this.db.transaction(async tx => {
+      const rows: IslandRow[] = await tx('environment_islands')
+        .where({ environment_id: environmentId, launched: 0 })
+        .whereNot({ desired: 'removed' })
+        .whereIn('island_id', ids);
+      if (!rows.length) return [];
+      const uids = rows.map(r => r.uid);
+      await tx('environment_island_ports').whereIn('island_uid', uids).delete();
+      await tx('environment_islands')
+        .whereIn('uid', uids)
+        .update({ desired: 'removed', removed_at: now });
+      return rows.map(r => Number(r.island_id));
+    });
+  }
+
   /** Destroy: the namespace and every Pod in it are gone; all ports go back. */
   async releaseAll(environmentId: string): Promise<void> {
     const now = new Date();

@@ -17,7 +17,6 @@ export function islandView(
     snapshot: NamespaceSnapshot;
     service?: ResolvedService;
     registered: boolean;
-    operationRunning: boolean;
   },
 ): IslandView {
   const { env } = ctx;
@@ -43,7 +42,10 @@ export function islandView(
   const state =
     island.desired === 'removed' || stopped
       ? undefined
-      : islandState(island, ctx.snapshot.pods, ctx.operationRunning);
+      : islandState(
+          { ...island, launched: island.launched >= island.launch },
+          ctx.snapshot.pods,
+        );
   // A stopped or removed island's Pod may still be on its way out.
   const pod: any =
     state?.pod ??
@@ -58,7 +60,10 @@ export function islandView(
         String(island.launch - 1),
   );
   const beforeState = before
-    ? islandState({ id: island.id, launch: island.launch - 1 }, [before], false)
+    ? islandState(
+        { id: island.id, launch: island.launch - 1, launched: true },
+        [before],
+      )
     : undefined;
   const container = pod?.status?.containerStatuses?.[0];
   const startedAt: string | undefined =

@@ -38,6 +38,7 @@ import {
 import {
   ISLAND_LABEL,
   islandsAlreadyLaunched,
+  islandsSeenRunning,
   islandsToMarkLaunched,
   previousLaunchesToKeep,
 } from '../workloads/island';
@@ -109,8 +110,15 @@ export class Reconciler {
     return resolved.value;
   }
 
-  /** Builds the render input for the environment's current desired state. */
-  async renderInput(env: EnvironmentRecord): Promise<RenderInput> {
+  /**
+   * Builds the render input for the environment's current desired state. Islands that another
+   * unfinished island-add claimed wait for that operation: each add creates, and answers for,
+   * its own islands (`op`: the operation rendering, if any).
+   */
+  async renderInput(
+    env: EnvironmentRecord,
+    op?: OperationRecord,
+  ): Promise<RenderInput> {
     const services = await this.services(env);
     // A base destroyed under its dependants ends the chain there: what it answered for falls
     // away (its ExternalNames are pruned) rather than wedging every later operation.
@@ -136,7 +144,7 @@ export class Reconciler {
           ?.egressCidrs ?? [],
       ingressClassName: this.config.ingressClassName,
       clusterDomain: this.config.clusterDomain,
-      islands: await this.islands(env, services),
+      islands: await this.islands(env, services, op),
     };
   }
 
@@ -144,10 +152,23 @@ export class Reconciler {
   private async islands(
     env: EnvironmentRecord,
     services: ResolvedService[],
+    op?: OperationRecord,
   ): Promise<RenderIsland[]> {
     const islands = await this.store.islands.list(env.id);
+    if (!islands.length) return [];
+    const othersAdding = new Set(
+      (await this.store.queue.listOperations(env.id, 200))
+        .filter(
+          o =>
+            o.type === 'island-add' &&
+            o.id !== op?.id &&
+            (o.status === 'pending' || o.status === 'running'),
+        )
+        .flatMap(o => (o.params.islands as number[] | undefined) ?? []),
+    );
     return islands
       .filter(i => i.desired !== 'removed')
+      .filter(i => !(i.launched === 0 && othersAdding.has(i.id)))
       .map(i => {
         const clock =
           i.clock ??
@@ -212,9 +233,16 @@ export class Reconciler {
     const { client, cache } = this.cluster(env.cluster);
     const input = await run.step(
       'render',
-      () => this.renderInput(env),
+      () => this.renderInput(env, op),
       () => undefined,
     );
+    // A Pod a failed apply created before it stopped is there: its launch counts as created.
+    const seen = islandsSeenRunning(input, cache.snapshot(env.namespace).pods);
+    if (seen.length) {
+      await this.store.islands.markLaunched(env.id, seen);
+      for (const i of input.islands ?? [])
+        if (seen.some(x => x.id === i.id)) i.launched = i.launch;
+    }
     const objects = renderEnvironment(input);
     run.signal.throwIfAborted();
     if (
@@ -229,11 +257,21 @@ export class Reconciler {
         'island-restart',
       ].includes(op.type)
     ) {
-      await run.step(
-        'capacity',
-        () => this.checkCapacity(env, input),
-        m => m,
-      );
+      try {
+        await run.step(
+          'capacity',
+          () => this.checkCapacity(env, input),
+          m => m,
+        );
+      } catch (e) {
+        // Nothing was applied: the islands this add claimed go back, ids and ports.
+        if (e instanceof PermanentError && op.type === 'island-add')
+          await this.store.islands.releaseUnlaunched(
+            env.id,
+            (op.params.islands as number[] | undefined) ?? [],
+          );
+        throw e;
+      }
     }
     // An island's Pod is created once per launch: one that exited or went away stays down.
     const launched = islandsAlreadyLaunched(input, objects);

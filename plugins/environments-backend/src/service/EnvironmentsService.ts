@@ -593,6 +593,27 @@ export class EnvironmentsService {
             ],
             'Invalid operation',
           );
+        // Refused now, with the numbers, when the islands cannot fit the environment's quota
+        // or the cluster: the operation would only fail at its capacity step.
+        const input = await this.reconciler.renderInput(env);
+        const extra = Array.from({ length: req.count }, (_, k) => ({
+          id: -1 - k,
+          service: svc.name,
+          ports: {},
+          desired: 'running' as const,
+          launch: 1,
+          launched: 0,
+        }));
+        try {
+          await this.reconciler.checkCapacity(env, {
+            ...input,
+            islands: [...(input.islands ?? []), ...extra],
+          });
+        } catch (e) {
+          if (e instanceof PermanentError)
+            throw new ConflictError(`count: ${e.message}`);
+          // The capacity watch is not ready: the operation's own check decides.
+        }
         op = await this.store.requestOperation(
           name,
           { type: req.type, requestedBy: user, params: req },
@@ -614,6 +635,10 @@ export class EnvironmentsService {
       case 'island-restart':
       case 'island-remove': {
         const island = await this.liveIsland(env, req.island);
+        if (req.type === 'island-start' && island.desired !== 'stopped')
+          throw new ConflictError(
+            `island: island ${island.id} is not stopped; restart it to give it a new Pod (a Down or Lost island comes back that way)`,
+          );
         const desired = (
           {
             'island-stop': 'stopped',
@@ -655,10 +680,8 @@ export class EnvironmentsService {
           );
         } else {
           // The environment's clock is part of its spec: a new revision records it.
-          const spec: EnvironmentSpec = { ...env.spec };
-          if (req.clock && (req.clock.start || req.clock.offset))
-            spec.clock = req.clock;
-          else delete spec.clock;
+          // {} is real time, stated: it wins over a service's default clock too.
+          const spec: EnvironmentSpec = { ...env.spec, clock: req.clock ?? {} };
           op = await this.store.requestOperation(
             name,
             { type: 'clock', requestedBy: user, params: req },
@@ -884,8 +907,6 @@ export class EnvironmentsService {
         .filter(e => e.island !== undefined && e.ready)
         .map(e => e.island),
     );
-    const [latest] = await this.store.queue.listOperations(env.id, 1);
-    const busy = latest?.status === 'pending' || latest?.status === 'running';
     return islands
       .filter(
         i =>
@@ -900,7 +921,6 @@ export class EnvironmentsService {
           snapshot,
           service: services.find(s => s.name === i.service),
           registered: registered.has(i.id),
-          operationRunning: busy,
         }),
       );
   }

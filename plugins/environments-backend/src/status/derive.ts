@@ -194,7 +194,11 @@ export function deriveStatus(
       const stopped = env.stopped.includes(name);
       services.push({
         name,
-        kind: env.spec.services.find(s => s.name === name)?.kind ?? 'http',
+        // The kind may come from the service definition: the pinned services know it.
+        kind:
+          env.services?.find(s => s.name === name)?.kind ??
+          env.spec.services.find(s => s.name === name)?.kind ??
+          'http',
         version: '',
         desiredReplicas: 0,
         readyReplicas: 0,

@@ -361,8 +361,9 @@ export class EnvironmentStore {
         updates.restarted_at = JSON.stringify(change.restartedAt);
       if (change.expiresAt !== undefined) updates.expires_at = change.expiresAt;
       if (change.clockSet) updates.clock_set_at = now;
-      if (change.islands?.add)
-        await this.islands.allocate(
+      let params = op.params;
+      if (change.islands?.add) {
+        const added = await this.islands.allocate(
           tx,
           {
             ...change.islands.add,
@@ -371,6 +372,9 @@ export class EnvironmentStore {
           },
           now,
         );
+        // The operation names what it added: it gives them back if it fails before they run.
+        params = { ...params, islands: added.map(i => i.id) };
+      }
       if (change.islands?.relaunch?.length)
         await tx('environment_islands')
           .where({ environment_id: row.id, desired: 'running' })
@@ -387,6 +391,7 @@ export class EnvironmentStore {
         { id: row.id, name, cluster: row.cluster },
         {
           ...op,
+          params,
           revision:
             revision ??
             (op.type === 'destroy' || op.type === 'expire'

@@ -127,7 +127,7 @@ describe('the island driver', () => {
       JSON.parse(
         clocks.metadata.annotations['archipelago.dev/running-islands'],
       ),
-    ).toEqual([{ id: 269, launch: 1 }]);
+    ).toEqual([{ id: 269, launch: 1, launched: false }]);
     // Host ports need the privileged Pod Security level in the namespace.
     const ns = objects.find(o => o.kind === 'Namespace');
     expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe(
@@ -199,17 +199,18 @@ describe('the island driver', () => {
       },
     };
     expect(
-      islandState({ id: 7, launch: 1 }, [crashed as any], false),
+      islandState({ id: 7, launch: 1, launched: true }, [crashed as any]),
     ).toMatchObject({
       state: 'Down',
       exitCode: 137,
       reason: 'exited with code 137: OOMKilled',
     });
     expect(
-      islandState({ id: 7, launch: 2 }, [crashed as any], false).state,
+      islandState({ id: 7, launch: 2, launched: true }, [crashed as any]).state,
     ).toBe('Lost');
     expect(
-      islandState({ id: 7, launch: 2 }, [crashed as any], true).state,
+      islandState({ id: 7, launch: 2, launched: false }, [crashed as any])
+        .state,
     ).toBe('Starting');
   });
 

@@ -34,6 +34,9 @@ export const ISLANDS_LABEL = 'archipelago.dev/islands';
 /** On the clock ConfigMap: the islands that should run, as [{id, launch}] JSON. */
 export const RUNNING_ISLANDS_ANNOTATION = 'archipelago.dev/running-islands';
 
+/** On the clock ConfigMap: the whole service is stopped. */
+export const STOPPED_ANNOTATION = 'archipelago.dev/islands-stopped';
+
 /** Where each Pod finds its clock, projected from the ConfigMap. */
 export const CLOCK_DIR = '/etc/archipelago/clock';
 export const CLOCK_FILE = `${CLOCK_DIR}/faketime`;
@@ -162,6 +165,23 @@ export function islandsAlreadyLaunched(
   );
 }
 
+/** The launches whose Pods the cache holds but the database does not know as created. */
+export function islandsSeenRunning(
+  input: RenderInput,
+  pods: KubernetesObject[],
+): Array<{ id: number; launch: number }> {
+  return (input.islands ?? []).flatMap(i =>
+    i.launched < i.launch &&
+    pods.some(
+      p =>
+        p.metadata?.labels?.[ISLAND_LABEL] === String(i.id) &&
+        p.metadata?.labels?.[ISLAND_LAUNCH_LABEL] === String(i.launch),
+    )
+      ? [{ id: i.id, launch: i.launch }]
+      : [],
+  );
+}
+
 /** The launches whose Pods these applied objects create. */
 export function islandsToMarkLaunched(
   input: RenderInput,
@@ -222,9 +242,8 @@ const terminated = (p: any) =>
 
 /** How one running island stands, from its Pod (or the lack of one). */
 export function islandState(
-  island: { id: number; launch: number },
+  island: { id: number; launch: number; launched?: boolean },
   pods: KubernetesObject[],
-  operationRunning: boolean,
 ): IslandState {
   const pod = (pods as any[]).find(
     p =>
@@ -232,13 +251,18 @@ export function islandState(
       p.metadata?.labels?.[ISLAND_LAUNCH_LABEL] === String(island.launch),
   );
   const base = { id: island.id, launch: island.launch, pod };
+  // A launch whose Pod was created once and is gone now is lost: nothing creates it again.
   if (!pod)
-    return operationRunning
-      ? { ...base, state: 'Starting', reason: 'its Pod is being created' }
-      : {
+    return island.launched
+      ? {
           ...base,
           state: 'Lost',
           reason: 'its Pod is gone (deleted, or its node went away)',
+        }
+      : {
+          ...base,
+          state: 'Starting',
+          reason: 'its Pod is not created yet (its operation has not run)',
         };
   const phase = pod.status?.phase;
   const term = terminated(pod);
@@ -286,7 +310,7 @@ export function islandState(
 /** The running islands the clock ConfigMap lists. */
 export function runningIslandsOf(
   anchor: KubernetesObject,
-): Array<{ id: number; launch: number }> {
+): Array<{ id: number; launch: number; launched?: boolean }> {
   try {
     const v = JSON.parse(
       anchor.metadata?.annotations?.[RUNNING_ISLANDS_ANNOTATION] ?? '[]',
@@ -318,8 +342,15 @@ export const islandDriver: WorkloadDriver = {
           labels: { ...meta.labels, [ISLANDS_LABEL]: 'true' },
           annotations: {
             [RUNNING_ISLANDS_ANNOTATION]: JSON.stringify(
-              running.map(i => ({ id: i.id, launch: i.launch })),
+              running.map(i => ({
+                id: i.id,
+                launch: i.launch,
+                launched: i.launched >= i.launch,
+              })),
             ),
+            ...(input.stopped.includes(svc.name)
+              ? { [STOPPED_ANNOTATION]: 'true' }
+              : {}),
           },
         },
         data: Object.fromEntries(
@@ -338,9 +369,7 @@ export const islandDriver: WorkloadDriver = {
 
   health(anchor, ctx): ObservedHealth {
     const running = runningIslandsOf(anchor);
-    const states = running.map(i =>
-      islandState(i, ctx.pods, ctx.operationRunning),
-    );
+    const states = running.map(i => islandState(i, ctx.pods));
     const ready = states.filter(s => s.state === 'Ready').length;
     const down = states.filter(s => s.state === 'Down' || s.state === 'Lost');
     const starting = states.filter(s => s.state === 'Starting');
@@ -349,8 +378,12 @@ export const islandDriver: WorkloadDriver = {
     const live = (ctx.pods as any[]).filter(
       p => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded',
     );
-    if (!running.length) health = live.length ? 'Progressing' : 'Ready';
-    else if (starting.length) health = 'Progressing';
+    const stopped =
+      anchor.metadata?.annotations?.[STOPPED_ANNOTATION] === 'true';
+    if (!running.length) {
+      if (live.length) health = 'Progressing';
+      else health = stopped ? 'Stopped' : 'Ready';
+    } else if (starting.length) health = 'Progressing';
     else if (down.length) health = 'Degraded';
     else health = 'Ready';
     return {

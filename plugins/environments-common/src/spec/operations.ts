@@ -83,9 +83,10 @@ export const operationRequestSchema = z.discriminatedUnion('type', [
       island: islandId.optional(),
     })
     .strict()
-    .refine(
-      o => o.clock !== null || o.island !== undefined,
-      'clock: null only lets an island follow the environment again; give island',
-    ),
+    .refine(o => o.clock !== null || o.island !== undefined, {
+      path: ['island'],
+      message:
+        'is required with clock: null, which lets an island follow the environment again',
+    }),
 ]);
 export type OperationRequest = z.infer<typeof operationRequestSchema>;

@@ -347,10 +347,15 @@ function resolveIslands(
 ): ResolvedIslands | undefined {
   const settings = { ...def?.island, ...req.island };
   if (kind !== 'island') {
-    if (req.island || def?.island)
+    if (req.island)
       errors.push({
         path: at('island'),
         message: 'is only for island services',
+      });
+    else if (def?.island)
+      errors.push({
+        path: at('kind'),
+        message: `is "${kind}", but the service definition declares island settings: it is an island service (kind island)`,
       });
     return undefined;
   }
