@@ -132,7 +132,9 @@ test.describe.serial('environments in the portal', () => {
     await service.click();
     await expect(page.getByRole('option', { name: 'Gateway' })).toBeVisible();
     await service.fill('game');
-    await page.getByRole('option', { name: 'Game server' }).click();
+    await page
+      .getByRole('option', { name: 'Game server', exact: true })
+      .click();
     await page.getByLabel('Version').first().fill('20211001');
     await page.getByRole('button', { name: 'Review' }).click();
     await page.getByRole('button', { name: 'Create' }).click();

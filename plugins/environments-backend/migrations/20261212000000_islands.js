@@ -56,8 +56,12 @@ exports.up = async function up(knex) {
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
-  await knex.schema.alterTable('environment_registry', t => t.dropColumn('island'));
-  await knex.schema.alterTable('environments', t => t.dropColumn('clock_set_at'));
+  await knex.schema.alterTable('environment_registry', t =>
+    t.dropColumn('island'),
+  );
+  await knex.schema.alterTable('environments', t =>
+    t.dropColumn('clock_set_at'),
+  );
   await knex.schema.dropTable('environment_island_ports');
   await knex.schema.dropTable('environment_islands');
 };

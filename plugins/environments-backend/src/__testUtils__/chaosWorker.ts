@@ -3,6 +3,7 @@
  * a SQLite file shared with the test, against the local test cluster. The test kills it with
  * SIGKILL at random moments and starts another. Prints "ready" once its worker runs.
  */
+import { sharedSqlitePool } from './sqlite';
 import knexFactory from 'knex';
 import { startEnvironmentsBackend } from './harness';
 
@@ -13,6 +14,7 @@ async function main() {
     client: 'better-sqlite3',
     connection: { filename },
     useNullAsDefault: true,
+    pool: sharedSqlitePool,
   });
   await startEnvironmentsBackend({ knex, leaseMs: 4000 });
   process.stdout.write('ready\n');

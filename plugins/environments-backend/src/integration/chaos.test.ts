@@ -9,6 +9,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sharedSqlitePool } from '../__testUtils__/sqlite';
 import knexFactory, { Knex } from 'knex';
 import { AppsV1Api, BatchV1Api } from '@kubernetes/client-node';
 import type { ServiceDefinition } from '@archipelago/plugin-environments-common';
@@ -90,6 +91,7 @@ describe('a backend killed at random during 50 operations', () => {
       client: 'better-sqlite3',
       connection: { filename: db },
       useNullAsDefault: true,
+      pool: sharedSqlitePool,
     });
     const { store, service } = await serviceWithoutCluster(
       catalog,
