@@ -201,7 +201,12 @@ export function IslandsTab() {
           >
             <DeleteIcon fontSize="small" />
           </ActionIconButton>
-          <Box display="flex" flexDirection="column" ml={1}>
+          <Box
+            display="flex"
+            flexDirection="column"
+            ml={1}
+            style={{ whiteSpace: 'nowrap' }}
+          >
             {i.pod && (
               <Link to={link(name, 'logs', { pod: i.pod })}>
                 {t('islands.actions.logs')}
