@@ -272,6 +272,26 @@ export class ClusterClient {
    * Deletes objects of the environment that are not in the desired set. Claims are never
    * pruned: they hold data, and go only with the namespace at destroy.
    */
+  /** Deletes these Pods of a namespace (gone already is fine); returns the names it asked. */
+  async deletePods(
+    namespace: string,
+    names: string[],
+    signal?: AbortSignal,
+  ): Promise<string[]> {
+    for (const name of names) {
+      signal?.throwIfAborted();
+      await this.http
+        .request('DELETE', resourcePath(RESOURCES.pods, namespace, name), {
+          body: { propagationPolicy: 'Background' },
+          signal,
+        })
+        .catch(e => {
+          if (!(e instanceof KubeApiError && e.code === 404)) throw e;
+        });
+    }
+    return names;
+  }
+
   async prune(
     namespace: string,
     environment: string,

@@ -16,7 +16,7 @@ jest.setTimeout(420_000);
 
 describe('islands', () => {
   let ctx: Awaited<ReturnType<typeof startEnvironmentsBackend>> | undefined;
-  const names = [0, 1, 2, 3].map(i => uniqueName(`isl${i}`));
+  const names: string[] = [0, 1, 2, 3].map(i => uniqueName(`isl${i}`));
   const { core } = testKube();
 
   beforeAll(async () => {
@@ -355,6 +355,42 @@ describe('islands', () => {
     expect(after1.map(i => [i.id, i.phase, i.ports])).toEqual(
       before1.map(i => [i.id, 'Ready', i.ports]),
     );
+
+    // At the quota's 20 Pods, a restart (of one island, or of the whole service) still works:
+    // each island's old Pod goes before its new one comes.
+    const full = uniqueName('islfull');
+    names.push(full);
+    const createdFull = await api.post('/environments', {
+      name: full,
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [{ name: 'altraserver', island: { count: 20 } }],
+    });
+    expect((await finished(full, createdFull.body.operation.id)).status).toBe(
+      'succeeded',
+    );
+    const fullIslands = await islands(full);
+    expect(fullIslands.map(i => i.phase)).toEqual(Array(20).fill('Ready'));
+    const restartOne = await api.post(`/environments/${full}/operations`, {
+      type: 'island-restart',
+      island: fullIslands[3].id,
+    });
+    const r1 = await finished(full, restartOne.body.id);
+    expect([r1.status, r1.error]).toEqual(['succeeded', undefined]);
+    const restartAll = await api.post(`/environments/${full}/operations`, {
+      type: 'restart',
+      services: ['altraserver'],
+    });
+    const r2 = await finished(full, restartAll.body.id);
+    expect([r2.status, r2.error]).toEqual(['succeeded', undefined]);
+    const afterFull = await islands(full);
+    expect(afterFull.map(i => [i.id, i.phase, i.ports])).toEqual(
+      fullIslands.map(i => [i.id, 'Ready', i.ports]),
+    );
+    const fullPods = (
+      await core.listNamespacedPod({ namespace: `env-${full}` })
+    ).items.filter(p => p.status?.phase === 'Running');
+    expect(fullPods).toHaveLength(20);
 
     // An environment clock of {} is real time, stated.
     const real = await api.post(`/environments/${names[1]}/operations`, {

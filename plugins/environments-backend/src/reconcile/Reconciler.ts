@@ -38,6 +38,7 @@ import {
 import {
   ISLAND_LABEL,
   islandsAlreadyLaunched,
+  islandPodsToReplace,
   islandsSeenRunning,
   islandsToMarkLaunched,
   previousLaunchesToKeep,
@@ -273,6 +274,31 @@ export class Reconciler {
         throw e;
       }
     }
+    // An island's old Pod goes before its new one comes (restart, start), and a stopped or
+    // removed island's before anything is created: no change needs room for both.
+    const replaced = islandPodsToReplace(
+      objects,
+      cache.snapshot(env.namespace).pods,
+    );
+    if (replaced.length)
+      await run.step(
+        'replace',
+        async () => {
+          await client.deletePods(env.namespace, replaced, run.signal);
+          const deadline = Date.now() + 60_000;
+          while (
+            Date.now() < deadline &&
+            cache
+              .snapshot(env.namespace)
+              .pods.some(p => replaced.includes(p.metadata?.name ?? ''))
+          ) {
+            run.signal.throwIfAborted();
+            await new Promise(r => setTimeout(r, 200));
+          }
+          return replaced;
+        },
+        names => `deleted island Pod(s) ${names.join(', ')} first`,
+      );
     // An island's Pod is created once per launch: one that exited or went away stays down.
     const launched = islandsAlreadyLaunched(input, objects);
     const toApply = objects.filter(o => !launched.has(manifestKey(o)));

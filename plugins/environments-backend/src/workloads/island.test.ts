@@ -6,6 +6,7 @@ import {
   CLOCK_FILE,
   ISLAND_LABEL,
   islandDriver,
+  islandPodsToReplace,
   islandState,
   islandsAlreadyLaunched,
   islandsToMarkLaunched,
@@ -173,6 +174,29 @@ describe('the island driver', () => {
         objects.filter(o => !skipped.has(manifestKey(o))),
       ),
     ).toEqual([{ id: 2, launch: 1 }]);
+  });
+
+  it('replaces first the running Pods the desired state no longer has, keeping exited ones', () => {
+    const input = renderInput(spec, {
+      islands: [
+        island(1, { launch: 2, launched: 1 }),
+        island(2),
+        island(3, { desired: 'stopped' }),
+      ],
+    });
+    const objects = renderEnvironment(input);
+    const pod = (name: string, phase = 'Running') => ({
+      metadata: { name, labels: { [ISLAND_LABEL]: name.split('-')[1] } },
+      status: { phase },
+    });
+    expect(
+      islandPodsToReplace(objects, [
+        pod('altraserver-1-1'),
+        pod('altraserver-1-0', 'Failed'),
+        pod('altraserver-2-1'),
+        pod('altraserver-3-1'),
+      ] as any[]),
+    ).toEqual(['altraserver-1-1', 'altraserver-3-1']);
   });
 
   it('counts the requests of running islands only', () => {

@@ -182,6 +182,30 @@ export function islandsSeenRunning(
   );
 }
 
+/**
+ * The island Pods still running that the desired state no longer has: older launches of islands
+ * that restart or start, and the Pods of stopped or removed islands. They go before the new
+ * Pods are created, so a restart never needs room for two Pods (the quota, the host ports).
+ */
+export function islandPodsToReplace(
+  objects: Manifest[],
+  pods: KubernetesObject[],
+): string[] {
+  const wanted = new Set(
+    objects.filter(m => m.kind === 'Pod').map(m => m.metadata.name),
+  );
+  return (pods as any[])
+    .filter(
+      p =>
+        p.metadata?.labels?.[ISLAND_LABEL] &&
+        !p.metadata?.deletionTimestamp &&
+        p.status?.phase !== 'Failed' &&
+        p.status?.phase !== 'Succeeded' &&
+        !wanted.has(p.metadata.name),
+    )
+    .map(p => p.metadata.name as string);
+}
+
 /** The launches whose Pods these applied objects create. */
 export function islandsToMarkLaunched(
   input: RenderInput,
@@ -353,9 +377,14 @@ export const islandDriver: WorkloadDriver = {
               : {}),
           },
         },
-        data: Object.fromEntries(
-          all.map(i => [String(i.id), `${faketimeSpec(i.clock)}\n`]),
-        ),
+        // The API server keeps no empty data map: render none rather than {} (no false drift).
+        ...(all.length
+          ? {
+              data: Object.fromEntries(
+                all.map(i => [String(i.id), `${faketimeSpec(i.clock)}\n`]),
+              ),
+            }
+          : {}),
       },
       ...running.map(i => islandPod(svc, input, i)),
     ];
