@@ -259,13 +259,14 @@ EOF
 
 up() {
   BIN="$(bin_dir)"
-  local t0=$SECONDS restarted=
+  local t0=$SECONDS restarted= started_at=
   mkdir -p "$state" "$(dirname "$kubeconfig")"
   if api_up && exists; then
     log "already running at https://127.0.0.1:$api_port"
   elif exists; then
     log "starting existing cluster"
     write_config
+    started_at=$(date +%s)
     "$BIN/kwokctl" --name "$cluster" -c "$state/kwokctl.yaml" start cluster --wait 2m >&2
     restarted=1
     # kwokctl keeps the stages a cluster was created with: say so when ours have changed since.
@@ -284,8 +285,9 @@ up() {
   "$BIN/kwokctl" --name "$cluster" get kubeconfig > "$kubeconfig.tmp" && mv "$kubeconfig.tmp" "$kubeconfig"
   chmod 600 "$kubeconfig"
   # Leases a controller that died without a down still holds would keep the new one idle for
-  # their 200 s; the new controller takes any lease that is gone at once.
-  if [ -n "${restarted:-}" ]; then release_leases; fi
+  # their 200 s. Only those go (renewed before this start): the new controller's own are kept,
+  # or it would run no pod until it took them again at its next sync, 50 s on.
+  if [ -n "${restarted:-}" ]; then release_stale_leases "$started_at"; fi
   { node_manifests; echo "---"; cat "$here/manifests/storage.yaml"; pv_manifests; } | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
   # Nodes made before they had an address get it (a node's status is not applied with it).
   for i in $(seq 0 $((nodes - 1))); do
@@ -300,6 +302,16 @@ up() {
 }
 
 release_leases() { kc delete lease -n kube-node-lease --all --wait=false >/dev/null 2>&1 || true; }
+release_stale_leases() { # SINCE (epoch seconds): leases last renewed before it
+  local name renewed
+  kc get lease -n kube-node-lease -o jsonpath='{range .items[*]}{.metadata.name} {.spec.renewTime}{"\n"}{end}' 2>/dev/null |
+    while read -r name renewed; do
+      [ -n "$name" ] || continue
+      if [ -z "$renewed" ] || [ "$(date -d "$renewed" +%s 2>/dev/null || echo 0)" -lt "$1" ]; then
+        kc delete lease -n kube-node-lease "$name" --wait=false >/dev/null 2>&1 || true
+      fi
+    done
+}
 
 down() {
   BIN="$(bin_dir)"
