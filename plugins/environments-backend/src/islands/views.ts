@@ -7,7 +7,11 @@ import {
 } from '@archipelago/plugin-environments-common';
 import type { NamespaceSnapshot } from '../cluster/WatchCache';
 import type { EnvironmentRecord } from '../store/EnvironmentStore';
-import { islandState } from '../workloads/island';
+import {
+  ISLAND_LABEL,
+  ISLAND_LAUNCH_LABEL,
+  islandState,
+} from '../workloads/island';
 import type { IslandRecord } from './IslandStore';
 
 export function islandView(
@@ -50,14 +54,13 @@ export function islandView(
   const pod: any =
     state?.pod ??
     (ctx.snapshot.pods as any[]).find(
-      p => p.metadata?.labels?.['archipelago.dev/island'] === String(island.id),
+      p => p.metadata?.labels?.[ISLAND_LABEL] === String(island.id),
     );
   // The exited Pod of the launch before, kept so its logs can be read.
   const before: any = (ctx.snapshot.pods as any[]).find(
     p =>
-      p.metadata?.labels?.['archipelago.dev/island'] === String(island.id) &&
-      p.metadata?.labels?.['archipelago.dev/island-launch'] ===
-        String(island.launch - 1),
+      p.metadata?.labels?.[ISLAND_LABEL] === String(island.id) &&
+      p.metadata?.labels?.[ISLAND_LAUNCH_LABEL] === String(island.launch - 1),
   );
   const beforeState = before
     ? islandState(

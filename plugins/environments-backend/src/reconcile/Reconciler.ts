@@ -167,8 +167,8 @@ export class Reconciler {
         )
         .flatMap(o => (o.params.islands as number[] | undefined) ?? []),
     );
+    // list() leaves removed islands out.
     return islands
-      .filter(i => i.desired !== 'removed')
       .filter(i => !(i.launched === 0 && othersAdding.has(i.id)))
       .map(i => {
         const clock =

@@ -22,7 +22,13 @@ import {
 } from '@archipelago/plugin-environments-common';
 import type { Manifest, RenderInput, RenderIsland } from '../render/types';
 import { manifestKey } from '../render/common';
-import { podRequests, podTemplate, serviceMeta, serviceOf } from './shared';
+import {
+  isPodReady,
+  podRequests,
+  podTemplate,
+  serviceMeta,
+  serviceOf,
+} from './shared';
 import type { ObservedHealth, WorkloadDriver } from './types';
 
 /** The island id on its Pod. */
@@ -309,14 +315,12 @@ export function islandState(
     return {
       ...base,
       state: 'Lost',
-      reason: `its node ${pod.spec?.nodeName ?? ''} went away`.replace(
-        '  ',
-        ' ',
-      ),
+      reason: pod.spec?.nodeName
+        ? `its node ${pod.spec.nodeName} went away`
+        : 'its node went away',
     };
   const ready = pod.status?.conditions?.find((c: any) => c.type === 'Ready');
-  if (phase === 'Running' && ready?.status === 'True')
-    return { ...base, state: 'Ready' };
+  if (isPodReady(pod)) return { ...base, state: 'Ready' };
   const scheduled = pod.status?.conditions?.find(
     (c: any) => c.type === 'PodScheduled',
   );
@@ -452,9 +456,7 @@ export const islandDriver: WorkloadDriver = {
           name: c.name ?? String(c.hostPort),
           port: c.hostPort ?? c.containerPort,
         })),
-        ready: !!p.status?.conditions?.some(
-          (c: any) => c.type === 'Ready' && c.status === 'True',
-        ),
+        ready: isPodReady(p),
         node: p.spec?.nodeName,
         uid: p.metadata.uid,
       }));
