@@ -53,6 +53,18 @@ export interface Config {
         /** The first island id. Default 1. */
         firstId?: number;
       };
+      /**
+       * How the versions of a service are routed (docs/releases.md). Default type gateway.
+       */
+      routing?: {
+        /**
+         * gateway: an HTTPRoute (Gateway API) per routed service, with a rule per Version
+         * header and weights; ingress-nginx: Ingresses with its canary annotations; none.
+         */
+        type?: 'gateway' | 'ingress-nginx' | 'none';
+        /** The Gateway that routes of services with an ingress host attach to. */
+        gateway?: { name: string; namespace: string; sectionName?: string };
+      };
     }>;
     /** The cluster used when a spec names none. Defaults to the first cluster. */
     defaultCluster?: string;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the local control plane from pinned Go modules into a cache outside the repo:
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes)
-#   etcd (go.etcd.io/etcd/server/v3), kwok and kwokctl (sigs.k8s.io/kwok).
+#   etcd (go.etcd.io/etcd/server/v3), kwok and kwokctl (sigs.k8s.io/kwok),
+#   metrics-server (sigs.k8s.io/metrics-server); and it downloads the Gateway API module
+#   (sigs.k8s.io/gateway-api), whose CRDs cluster.sh installs.
 # The cache is keyed by the versions in versions.env; a warm cache returns at once.
 # Prints the bin directory on stdout. Progress goes to stderr.
 set -euo pipefail
@@ -13,9 +15,9 @@ cache_root="${ARCHIPELAGO_CACHE_DIR:-$HOME/.cache/archipelago}"
 key="k8s-${KUBE_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}"
 dest="$cache_root/cluster/$key"
 bin="$dest/bin"
-want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
+want=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl metrics-server)
 
-complete() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; }
+complete() { for b in "${want[@]}"; do [ -x "$bin/$b" ] || return 1; done; [ -d "$dest/gateway-api-$GATEWAY_API_VERSION" ]; }
 if complete; then echo "$bin"; exit 0; fi
 
 command -v go >/dev/null || { echo "build.sh: Go is required to build the local cluster (install Go 1.26+)" >&2; exit 1; }
@@ -105,9 +107,36 @@ build_kwok() {
     "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
 }
 
+build_metrics_server() {
+  [ -x "$bin/metrics-server" ] && return 0
+  local mod="$dest/src/metrics-server" v="k8s.io/client-go/pkg/version" minor
+  minor="$(echo "$METRICS_SERVER_VERSION" | cut -d. -f2)"
+  mkdir -p "$mod"
+  printf 'module archipelago.local/metricsbuild\n\ngo 1.26\n' > "$mod/go.mod"
+  log "building metrics-server $METRICS_SERVER_VERSION"
+  (cd "$mod" && go get -tool "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" >&2 2>"$dest/metrics-server-get.log")
+  # kwokctl reads the version from --version: stamp it as the release's Makefile does.
+  (cd "$mod" && go build -p "$jobs" -trimpath \
+    -ldflags "-s -w -X $v.gitVersion=$METRICS_SERVER_VERSION -X $v.gitMajor=0 -X $v.gitMinor=$minor -X $v.gitTreeState=clean" \
+    -o "$bin/metrics-server.tmp" sigs.k8s.io/metrics-server/cmd/metrics-server)
+  mv "$bin/metrics-server.tmp" "$bin/metrics-server"
+}
+
+# The Gateway API's CRDs, copied out of its module (config/crd/standard/).
+fetch_gateway_api() {
+  local out="$dest/gateway-api-$GATEWAY_API_VERSION" dir
+  [ -d "$out" ] && return 0
+  log "downloading sigs.k8s.io/gateway-api $GATEWAY_API_VERSION"
+  dir="$(cd "$dest/src" && GOFLAGS= go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')"
+  [ -d "$dir/config/crd/standard" ] || { echo "build.sh: $dir/config/crd/standard is missing" >&2; exit 1; }
+  mkdir -p "$out.tmp" && cp "$dir"/config/crd/standard/*.yaml "$out.tmp/" && chmod 644 "$out.tmp"/*.yaml && mv "$out.tmp" "$out"
+}
+
 build_kwok
 build_etcd
 build_kube
+build_metrics_server
+fetch_gateway_api
 complete || { echo "build.sh: build finished but binaries are missing in $bin" >&2; exit 1; }
 for b in "${want[@]}"; do log "$b: $( { "$bin/$b" --version 2>/dev/null || "$bin/$b" version --client 2>/dev/null; } | head -1)"; done
 echo "$bin"

@@ -80,6 +80,11 @@ options:
   etcdVersion: ${ETCD_VERSION#v}
   disableQPSLimits: true
   nodeLeaseDurationSeconds: 40
+  # metrics-server, built from its Go module, reads kwok's simulated usage: HPAs really scale.
+  enableMetricsServer: true
+  metricsServerBinary: $BIN/metrics-server
+  metricsServerPort: $((base + 250))
+  metricsServerManifests: [$here/manifests/metrics-server]
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
@@ -89,6 +94,26 @@ spec:
   logs:
     - logsFile: $state/logs/containers.log
       follow: true
+---
+# A pod's simulated usage comes from its annotations (kwok.x-k8s.io/usage-cpu, -memory); a pod
+# without them idles at 1m CPU and 1Mi memory. docs/releases.md raises it to make an HPA scale.
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterResourceUsage
+metadata:
+  name: usage-from-annotation
+spec:
+  usages:
+    - usage:
+        cpu:
+          expression: |
+            "kwok.x-k8s.io/usage-cpu" in pod.metadata.annotations
+            ? Quantity(pod.metadata.annotations["kwok.x-k8s.io/usage-cpu"])
+            : Quantity("1m")
+        memory:
+          expression: |
+            "kwok.x-k8s.io/usage-memory" in pod.metadata.annotations
+            ? Quantity(pod.metadata.annotations["kwok.x-k8s.io/usage-memory"])
+            : Quantity("1Mi")
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterExec
@@ -130,6 +155,8 @@ metadata:
   annotations:
     kwok.x-k8s.io/node: fake
     node.alpha.kubernetes.io/ttl: "0"
+    # Every node shares kwok's address and port: metrics-server asks for each one's own path.
+    metrics.k8s.io/resource-metrics-path: /metrics/nodes/kwok-node-$i/metrics/resource
   labels:
     kubernetes.io/arch: amd64
     kubernetes.io/os: linux
@@ -253,6 +280,10 @@ kubernetes:
           # Host ports for game-server islands (docs/islands.md); NodePorts are 30000-32767.
           islands:
             ports: 7000-7999
+          # Releases route through the Gateway API (docs/releases.md): this cluster's Gateway.
+          routing:
+            type: gateway
+            gateway: {name: archipelago, namespace: archipelago-system}
 EOF
   )
 }
@@ -275,6 +306,8 @@ up() {
       grep -q "name: $stage" "$KWOK_WORKDIR/clusters/$cluster/kwok.yaml" 2>/dev/null ||
         log "WARNING: this cluster predates the failure switch $stage; run: scripts/cluster/cluster.sh reset --name $name"
     done
+    grep -q 'name: metrics-server' "$KWOK_WORKDIR/clusters/$cluster/kwok.yaml" 2>/dev/null ||
+      log "WARNING: this cluster predates metrics-server (HPAs cannot scale); run: scripts/cluster/cluster.sh reset --name $name"
   else
     log "creating cluster (kube $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
     write_config
@@ -289,6 +322,7 @@ up() {
   # or it would run no pod until it took them again at its next sync, 50 s on.
   if [ -n "${restarted:-}" ]; then release_stale_leases "$started_at"; fi
   { node_manifests; echo "---"; cat "$here/manifests/storage.yaml"; pv_manifests; } | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
+  install_gateway_api
   # Nodes made before they had an address get it (a node's status is not applied with it).
   for i in $(seq 0 $((nodes - 1))); do
     kc patch node "kwok-node-$i" --subresource=status --type=merge \
@@ -299,6 +333,18 @@ up() {
   write_app_config
   start_sidecar
   log "ready in $((SECONDS - t0))s: https://127.0.0.1:$api_port (KUBECONFIG=$kubeconfig)"
+}
+
+# The Gateway API's standard-channel CRDs (from its Go module, see build.sh) and the Gateway
+# that Archipelago's HTTPRoutes attach to.
+install_gateway_api() {
+  local crds
+  crds="$(dirname "$BIN")/gateway-api-$GATEWAY_API_VERSION"
+  [ -d "$crds" ] || die "the Gateway API CRDs are missing at $crds; run scripts/cluster/build.sh"
+  kc apply --server-side --force-conflicts --field-manager archipelago-cluster -f "$crds" >/dev/null
+  kc wait --for=condition=Established crd/httproutes.gateway.networking.k8s.io crd/gateways.gateway.networking.k8s.io --timeout=60s >/dev/null
+  kc create namespace archipelago-system --dry-run=client -o yaml | kc apply --server-side --field-manager archipelago-cluster -f - >/dev/null
+  kc apply --server-side --field-manager archipelago-cluster -f "$here/manifests/gateway.yaml" >/dev/null
 }
 
 release_leases() { kc delete lease -n kube-node-lease --all --wait=false >/dev/null 2>&1 || true; }

@@ -22,6 +22,21 @@ export interface ClusterSettings {
   policy?: ClusterPolicy;
   /** The cluster's island settings; without them the cluster takes no island service. */
   islands?: IslandSettings;
+  /** How a service's versions are routed (config clusters[].routing, docs/releases.md). */
+  routing: RoutingSettings;
+}
+
+export const ROUTING_TYPES = ['gateway', 'ingress-nginx', 'none'] as const;
+
+/**
+ * gateway: an HTTPRoute per routed service (Gateway API), attached to the service's own
+ *   Service for in-cluster callers and, for services with an ingress host, to `gateway`.
+ * ingress-nginx: an Ingress per service with ingress-nginx canary annotations per version.
+ * none: no routes; the plain Service balances over every version's pods.
+ */
+export interface RoutingSettings {
+  type: (typeof ROUTING_TYPES)[number];
+  gateway?: { name: string; namespace: string; sectionName?: string };
 }
 
 /** A cluster's island port range and ids (config clusters[].islands). */
@@ -189,6 +204,10 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       islands: readIslandSettings(
         c.getOptionalConfig('islands'),
         `clusters[${i}].islands`,
+      ),
+      routing: readRoutingSettings(
+        c.getOptionalConfig('routing'),
+        `clusters[${i}].routing`,
       ),
     };
   });
@@ -447,6 +466,54 @@ const portRange = (v: string | undefined, key: string, fallback?: string) => {
     );
   return { from, to };
 };
+
+/** Reads a cluster's `routing`, naming the key of anything wrong. */
+export function readRoutingSettings(
+  c: Config | undefined,
+  at: string,
+): RoutingSettings {
+  const type = c?.getOptionalString('type') ?? 'gateway';
+  if (!(ROUTING_TYPES as readonly string[]).includes(type))
+    throw new InputError(
+      `Invalid config ${at}.type: "${type}" must be one of ${ROUTING_TYPES.join(
+        ', ',
+      )}`,
+    );
+  const g = c?.getOptionalConfig('gateway');
+  if (g && type !== 'gateway')
+    throw new InputError(
+      `Invalid config ${at}.gateway: only for type gateway, not ${type}`,
+    );
+  const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  const gateway = g
+    ? {
+        name: g.getString('name'),
+        namespace: g.getString('namespace'),
+        sectionName: g.getOptionalString('sectionName'),
+      }
+    : undefined;
+  for (const key of ['name', 'namespace', 'sectionName'] as const) {
+    const v = gateway?.[key];
+    if (v !== undefined && (!dns.test(v) || v.length > 63))
+      throw new InputError(
+        `Invalid config ${at}.gateway.${key}: "${v}" must be a DNS label`,
+      );
+  }
+  return {
+    type: type as RoutingSettings['type'],
+    ...(gateway
+      ? {
+          gateway: {
+            name: gateway.name,
+            namespace: gateway.namespace,
+            ...(gateway.sectionName
+              ? { sectionName: gateway.sectionName }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
 
 /**
  * Reads a cluster's `islands`: refuses a range that overlaps the cluster's NodePort range

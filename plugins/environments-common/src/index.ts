@@ -10,6 +10,7 @@ export * from './spec/operations';
 export * from './spec/validation';
 export * from './spec/kinds';
 export * from './spec/islands';
+export * from './spec/releases';
 export * from './types';
 export * from './labels';
 export * from './links';

@@ -30,6 +30,30 @@ export interface ServiceStatus {
   health: ServiceHealth;
   /** Why the service is not Ready, one line per cause ("web-abc: CrashLoopBackOff (exit 1)"). */
   reasons: string[];
+  /**
+   * Each version's workload, when the service runs or is leaving more than one (a gray
+   * release): the primary first, then the others; versions on their way out last.
+   */
+  versions?: VersionStatus[];
+  /** The HPA's bounds, for an autoscaled service. */
+  autoscaling?: { min: number; max: number };
+}
+
+export interface VersionStatus {
+  version: string;
+  /** Its workload's and its Service's name, e.g. web-v1-0-0001. */
+  name: string;
+  /** The version that takes what the others leave. */
+  primary: boolean;
+  /** Percent of the traffic that no header rule takes. */
+  weight: number;
+  /** The Version header value routed to it, if any. */
+  header?: string;
+  desiredReplicas: number;
+  readyReplicas: number;
+  health: ServiceHealth;
+  /** No longer desired: it goes once the desired versions are ready. */
+  retiring: boolean;
 }
 
 export interface EnvironmentStatus {
@@ -79,6 +103,10 @@ export const OPERATION_TYPES = [
   'island-restart',
   'island-remove',
   'clock',
+  'release-start',
+  'release-weight',
+  'release-promote',
+  'release-abort',
 ] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';

@@ -51,6 +51,10 @@ export const environmentsMessages = {
     'island-restart': 'Restart island',
     'island-remove': 'Remove island',
     clock: 'Set clock',
+    'release-start': 'Start release',
+    'release-weight': 'Change weight',
+    'release-promote': 'Promote',
+    'release-abort': 'Abort release',
   },
   operationStatus: {
     pending: 'Queued',

@@ -38,6 +38,7 @@ describe('ClusterClient stops before the next write once aborted', () => {
       name: 'counting',
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       serviceAccountToken: 't',
+      routing: { type: 'none' },
       // Plain HTTP to the counting server; client-node asks for this to allow it.
       skipTLSVerify: true,
     });

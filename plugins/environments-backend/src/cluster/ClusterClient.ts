@@ -23,7 +23,12 @@ import {
 } from '../errors';
 import { KubeHttp } from './KubeHttp';
 import { FIELD_MANAGER, removalPatch } from './foreignFields';
-import { RESOURCES, resourceOf, resourcePath } from './resources';
+import {
+  RESOURCES,
+  ResourceType,
+  resourceOf,
+  resourcePath,
+} from './resources';
 import { NamespaceOwnership, namespaceOwnership } from './namespaceOwnership';
 
 /** Builds a KubeConfig from a cluster entry in the shape of Backstage's kubernetes config. */
@@ -304,16 +309,23 @@ export class ClusterClient {
       if (name === 'persistentvolumeclaims') continue;
       const type = RESOURCES[name];
       options.signal?.throwIfAborted();
-      const list = await this.http.request<{ items: KubernetesObject[] }>(
-        'GET',
-        resourcePath(type, namespace),
-        {
-          query: {
-            labelSelector: `${MANAGED_SELECTOR},${ENVIRONMENT_LABEL}=${environment}`,
+      const list = await this.http
+        .request<{ items: KubernetesObject[] }>(
+          'GET',
+          resourcePath(type, namespace),
+          {
+            query: {
+              labelSelector: `${MANAGED_SELECTOR},${ENVIRONMENT_LABEL}=${environment}`,
+            },
+            signal: options.signal,
           },
-          signal: options.signal,
-        },
-      );
+        )
+        .catch(e => {
+          // A CRD this cluster does not serve: none of its objects can exist.
+          if ((type as ResourceType).optional && e instanceof KubeApiError && e.code === 404)
+            return { items: [] };
+          throw e;
+        });
       for (const item of list.items ?? []) {
         const obj = {
           ...item,

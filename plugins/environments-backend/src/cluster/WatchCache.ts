@@ -4,7 +4,14 @@ import { MANAGED_SELECTOR } from '@archipelago/plugin-environments-common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENVIRONMENT_RESOURCES } from '../render/render';
 import { KubeHttp } from './KubeHttp';
-import { RESOURCES, ResourceName, resourceOf, resourcePath } from './resources';
+import { KubeApiError } from '../errors';
+import {
+  RESOURCES,
+  ResourceName,
+  ResourceType,
+  resourceOf,
+  resourcePath,
+} from './resources';
 
 /** The bucket an object is kept in: its namespace, or for a Namespace, its own name. */
 const bucketOf = (kind: CachedKind, obj: KubernetesObject) =>
@@ -226,7 +233,18 @@ export class WatchCache {
     while (!signal.aborted) {
       try {
         if (!resourceVersion) {
-          resourceVersion = await this.list(source);
+          resourceVersion = await this.list(source).catch(async e => {
+            // A CRD-based kind this cluster does not serve holds nothing: look again now
+            // and then, in case its CRD is installed later.
+            if (!(e instanceof KubeApiError && e.code === 404)) throw e;
+            if (!(RESOURCES[source.kind] as ResourceType).optional) throw e;
+            this.store.set(source.kind, new Map());
+            this.markSynced(source.kind);
+            this.failing.delete(source.kind);
+            await sleep(60_000, signal);
+            return '';
+          });
+          if (!resourceVersion) continue;
           this.markSynced(source.kind);
           if (this.failing.delete(source.kind)) {
             this.logger.info(

@@ -9,6 +9,11 @@ export interface ResourceType {
   /** The resource's plural name in API paths. */
   plural: string;
   namespaced: boolean;
+  /**
+   * Served only where its CRD is installed (the Gateway API's): where the API server does not
+   * serve it, the watch cache holds none and prune skips it.
+   */
+  optional?: boolean;
 }
 
 export const RESOURCES = {
@@ -103,6 +108,19 @@ export const RESOURCES = {
     kind: 'EndpointSlice',
     plural: 'endpointslices',
     namespaced: true,
+  },
+  horizontalpodautoscalers: {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    plural: 'horizontalpodautoscalers',
+    namespaced: true,
+  },
+  httproutes: {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    plural: 'httproutes',
+    namespaced: true,
+    optional: true,
   },
 } satisfies Record<string, ResourceType>;
 

@@ -7,6 +7,8 @@
 import {
   OperationStep,
   ResolvedService,
+  SERVICE_LABEL,
+  VERSION_LABEL,
   describeFieldErrors,
   parseCpu,
   parseMemory,
@@ -49,6 +51,8 @@ import type {
   OperationRecord,
 } from '../store/EnvironmentStore';
 import { deriveStatus } from '../status/derive';
+import { versionsLeaving } from '../releases/retire';
+import { tracksOf } from '../releases/render';
 import { DRIVERS, driverFor } from '../workloads';
 import { fallbacksOf } from '../bases/chain';
 
@@ -146,6 +150,7 @@ export class Reconciler {
       ingressClassName: this.config.ingressClassName,
       clusterDomain: this.config.clusterDomain,
       islands: await this.islands(env, services, op),
+      routing: this.config.clusters.find(c => c.name === env.cluster)?.routing,
     };
   }
 
@@ -324,21 +329,22 @@ export class Reconciler {
     );
     // The Namespace now carries the id: the environment is no longer recognised by labels.
     if (env.legacyNamespace) await this.store.clearLegacyNamespace(env.id);
+    // The versions a service is leaving keep serving until the ones it wants are ready.
+    const leaving = versionsLeaving(
+      input,
+      objects,
+      cache.snapshot(env.namespace),
+    );
+    const keep = () => [
+      ...objects,
+      ...previousLaunchesToKeep(input, cache.snapshot(env.namespace).pods),
+    ];
     await run.step(
       'prune',
       () =>
-        client.prune(
-          env.namespace,
-          env.name,
-          [
-            ...objects,
-            ...previousLaunchesToKeep(
-              input,
-              cache.snapshot(env.namespace).pods,
-            ),
-          ],
-          { signal: run.signal },
-        ),
+        client.prune(env.namespace, env.name, [...keep(), ...leaving], {
+          signal: run.signal,
+        }),
       p => (p.length ? `deleted ${p.join(', ')}` : 'nothing to delete'),
     );
     run.signal.throwIfAborted();
@@ -349,6 +355,18 @@ export class Reconciler {
       () => this.waitReady(env, op, cache, run.signal, applied),
       m => m,
     );
+    if (leaving.length)
+      await run.step(
+        'retire',
+        () =>
+          client.prune(env.namespace, env.name, keep(), { signal: run.signal }),
+        p =>
+          p.length
+            ? `the versions left behind went once the new ones were ready: deleted ${p.join(
+                ', ',
+              )}`
+            : 'the versions left behind were already gone',
+      );
     if (
       input.islands?.length ||
       (await this.store.islands.list(env.id, { includeRemoved: true })).length
@@ -398,11 +416,26 @@ export class Reconciler {
     const wanted = sum(
       input.services.map(svc => driverFor(svc.kind).requests(svc, input)),
     );
-    // The environment's current pods are replaced, so they do not count against it.
+    // The environment's current pods are replaced, so they do not count against it; but the
+    // pods of a version a service is leaving keep running beside the new one for a while.
+    const versions = new Map(
+      input.services.map(s => [
+        s.name,
+        new Set(tracksOf(s).map(t => t.version)),
+      ]),
+    );
+    const leaving = (p: any) =>
+      !!p.metadata?.labels?.[VERSION_LABEL] &&
+      versions
+        .get(p.metadata?.labels?.[SERVICE_LABEL])
+        ?.has(p.metadata.labels[VERSION_LABEL]) === false;
     const current = sum(
       (cache.snapshot(env.namespace).pods as any[])
         .filter(
-          p => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+          p =>
+            p.status?.phase !== 'Succeeded' &&
+            p.status?.phase !== 'Failed' &&
+            !leaving(p),
         )
         .map(p => ({
           pods: 1,

@@ -61,7 +61,7 @@ describe('detectDrift', () => {
       c => c.metadata?.name !== 'archipelago-discovery',
     );
     expect(detectDrift(desired, s)).toEqual([
-      'Deployment/global was deleted',
+      'Deployment/global-v1-0 was deleted',
       'ConfigMap/archipelago-discovery was deleted',
     ]);
   });
@@ -71,7 +71,7 @@ describe('detectDrift', () => {
     (s.deployments[0] as any).spec.replicas = 5;
     (s.cronjobs[0] as any).spec.suspend = true;
     expect(detectDrift(desired, s)).toEqual([
-      'Deployment/global was changed (spec.replicas: 2 wanted, 5 found)',
+      'Deployment/global-v1-0 was changed (spec.replicas: 2 wanted, 5 found)',
       'CronJob/ticker was changed (spec.suspend: false wanted, true found)',
     ]);
   });

@@ -49,6 +49,18 @@ export function renderNamespace(input: RenderInput): Manifest[] {
       },
     },
   ];
+  // The Gateway's own namespace, where its data plane usually runs, may reach routed services.
+  const gateway = input.routing?.gateway?.namespace;
+  if (
+    input.routing?.type === 'gateway' &&
+    gateway &&
+    gateway !== input.ingressNamespace
+  )
+    allowedFrom.push({
+      namespaceSelector: {
+        matchLabels: { 'kubernetes.io/metadata.name': gateway },
+      },
+    });
   if (input.baseNamespace) {
     allowedFrom.push({
       namespaceSelector: {

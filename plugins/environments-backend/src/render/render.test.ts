@@ -70,7 +70,7 @@ describe('renderEnvironment', () => {
     );
   });
 
-  it('renders an http service as a Deployment, a Service and an optional Ingress', () => {
+  it('renders an http service as a Deployment and a Service per version, its plain Service, and an HTTPRoute for its host', () => {
     const objs = renderEnvironment(
       renderInput({
         ...base,
@@ -84,11 +84,12 @@ describe('renderEnvironment', () => {
         ],
       }),
     );
-    const deploy = find(objs, 'Deployment', 'global');
+    const deploy = find(objs, 'Deployment', 'global-v1-0');
     expect(deploy.spec.replicas).toBe(3);
     expect(deploy.spec.selector.matchLabels).toEqual({
       [ENVIRONMENT_LABEL]: 'feat-login',
       [SERVICE_LABEL]: 'global',
+      'archipelago.dev/version': '1.0',
     });
     const container = deploy.spec.template.spec.containers[0];
     expect(container.image).toBe('registry.local/studio/global:1.0');
@@ -125,8 +126,74 @@ describe('renderEnvironment', () => {
     expect(svc.spec.ports).toEqual([
       { name: 'http', port: 20001, targetPort: 'http', protocol: 'TCP' },
     ]);
+    // The plain Service selects every version; the version's own Service only its pods.
+    expect(svc.spec.selector).toEqual({
+      [ENVIRONMENT_LABEL]: 'feat-login',
+      [SERVICE_LABEL]: 'global',
+    });
+    expect(find(objs, 'Service', 'global-v1-0').spec.selector).toEqual(
+      deploy.spec.selector.matchLabels,
+    );
+    const route = find(objs, 'HTTPRoute', 'global');
+    expect(route.spec.hostnames).toBeUndefined();
+    expect(route.spec.parentRefs).toEqual([
+      { group: '', kind: 'Service', name: 'global', port: 20001 },
+    ]);
+    expect(route.spec.rules).toEqual([
+      {
+        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+        backendRefs: [
+          {
+            group: '',
+            kind: 'Service',
+            name: 'global-v1-0',
+            port: 20001,
+            weight: 100,
+          },
+        ],
+      },
+    ]);
+    expect(objs.some(o => o.kind === 'Ingress')).toBe(false);
+    const withGateway = renderEnvironment({
+      ...renderInput({
+        ...base,
+        services: [
+          { name: 'global', version: '1.0', ingress: { host: 'g.dev.local' } },
+        ],
+      }),
+      routing: {
+        type: 'gateway',
+        gateway: { name: 'gw', namespace: 'gateways' },
+      },
+    });
+    const attached = find(withGateway, 'HTTPRoute', 'global');
+    expect(attached.spec.hostnames).toEqual(['g.dev.local']);
+    expect(attached.spec.parentRefs[0]).toEqual({
+      group: 'gateway.networking.k8s.io',
+      kind: 'Gateway',
+      namespace: 'gateways',
+      name: 'gw',
+    });
+  });
+
+  it('renders the Ingress of a service with a host when the cluster routes with none', () => {
+    const objs = renderEnvironment({
+      ...renderInput({
+        ...base,
+        services: [
+          {
+            name: 'global',
+            version: '1.0',
+            ingress: { host: 'global.dev.local' },
+          },
+        ],
+      }),
+      routing: { type: 'none' },
+    });
     const ing = find(objs, 'Ingress', 'global');
     expect(ing.spec.rules[0]).toMatchObject({ host: 'global.dev.local' });
+    expect(ing.spec.rules[0].http.paths[0].backend.service.name).toBe('global');
+    expect(objs.some(o => o.kind === 'HTTPRoute')).toBe(false);
   });
 
   it('renders a socket service as a StatefulSet with a headless Service and a shared code volume', () => {
@@ -136,8 +203,12 @@ describe('renderEnvironment', () => {
         services: [{ name: 'game', version: '20210422', replicas: 2 }],
       }),
     );
-    const sts = find(objs, 'StatefulSet', 'game');
-    expect(sts.spec).toMatchObject({ replicas: 2, serviceName: 'game' });
+    const sts = find(objs, 'StatefulSet', 'game-v20210422');
+    expect(sts.spec).toMatchObject({
+      replicas: 2,
+      serviceName: 'game-v20210422',
+    });
+    expect(find(objs, 'Service', 'game-v20210422').spec.clusterIP).toBe('None');
     const pod = sts.spec.template.spec;
     expect(pod.containers[0].readinessProbe).toEqual({
       tcpSocket: { port: 'game' },
@@ -215,7 +286,7 @@ describe('renderEnvironment', () => {
         restartedAt: { global: '2026-11-22T10:00:00Z' },
       },
     );
-    const deploy = find(renderEnvironment(input), 'Deployment', 'global');
+    const deploy = find(renderEnvironment(input), 'Deployment', 'global-v1');
     expect(deploy.spec.replicas).toBe(0);
     expect(
       deploy.spec.template.metadata.annotations['archipelago.dev/restarted-at'],
@@ -293,7 +364,7 @@ describe('renderEnvironment', () => {
     expect(find(a, 'ConfigMap', 'global-config').data).toEqual({
       'etc_game_server.toml': 'a = 1',
     });
-    const mount = find(a, 'Deployment', 'global').spec.template.spec
+    const mount = find(a, 'Deployment', 'global-v1').spec.template.spec
       .containers[0].volumeMounts[0];
     expect(mount).toEqual({
       name: 'config-files',
@@ -302,7 +373,7 @@ describe('renderEnvironment', () => {
       readOnly: true,
     });
     const checksum = (objs: Manifest[]) =>
-      find(objs, 'Deployment', 'global').spec.template.metadata.annotations[
+      find(objs, 'Deployment', 'global-v1').spec.template.metadata.annotations[
         'archipelago.dev/config-checksum'
       ];
     expect(checksum(a)).not.toBe(checksum(render('a = 2')));
@@ -444,7 +515,12 @@ describe('renderEnvironment', () => {
         return !b || JSON.stringify(o.spec) !== JSON.stringify(b.spec);
       })
       .map(([k]) => k);
-    expect(changed).toEqual(['apps/v1/StatefulSet/env-feat-login/game']);
+    // A new version is a new StatefulSet and Service beside the old ones (which the
+    // reconciler removes once it is ready): nothing else changes.
+    expect(changed).toEqual([
+      'apps/v1/StatefulSet/env-feat-login/game-v2',
+      'v1/Service/env-feat-login/game-v2',
+    ]);
     // The Job keeps its name (and is never patched: its driver creates it once).
     expect([...after.keys()].filter(k => k.includes('/Job/'))).toEqual(
       [...before.keys()].filter(k => k.includes('/Job/')),
@@ -689,7 +765,7 @@ describe('secrets and long names', () => {
       type: 'Opaque',
       data: { 'global.DB_PASSWORD': Buffer.from('hunter2').toString('base64') },
     });
-    const env = find(objs, 'Deployment', 'global').spec.template.spec
+    const env = find(objs, 'Deployment', 'global-v1').spec.template.spec
       .containers[0].env;
     expect(env.filter((e: any) => e.valueFrom?.secretKeyRef)).toEqual([
       {

@@ -2,6 +2,7 @@
  * What rendering takes and gives. Rendering is pure: an environment's spec, its resolved
  * services and the cluster's settings go in; Kubernetes manifests come out.
  */
+import type { RoutingSettings } from '../config';
 import type {
   Clock,
   EnvironmentSpec,
@@ -89,4 +90,6 @@ export interface RenderInput {
   clusterDomain: string;
   /** The islands of the environment's island services that are not removed. */
   islands?: RenderIsland[];
+  /** How the cluster routes a service's versions (default: the Gateway API, no Gateway). */
+  routing?: RoutingSettings;
 }

@@ -11,6 +11,7 @@ import {
   Environment,
   EnvironmentSpec,
   FieldError,
+  applyRelease,
   IslandLedger,
   IslandView,
   ISLAND_LIMITS,
@@ -25,7 +26,7 @@ import {
   toFieldErrors,
   validateEnvironmentSpec,
 } from '@archipelago/plugin-environments-common';
-import type { EnvironmentsConfig } from '../config';
+import type { EnvironmentsConfig, RoutingSettings } from '../config';
 import { manifestKey, renderEnvironment } from '../render/render';
 import type {
   Reconciler,
@@ -77,6 +78,35 @@ const callerOf = (c: Caller | string) =>
 
 /** What to do with the live dependants of an environment being destroyed. */
 export type DependantsPolicy = 'refuse' | 'orphan' | 'destroy';
+
+/** What the cluster's routing cannot carry: see config clusters[].routing. */
+function routingErrors(
+  services: ResolvedService[],
+  routing: RoutingSettings | undefined,
+  cluster: string,
+  pathOf?: (service: string) => string,
+): FieldError[] {
+  const at = (svc: ResolvedService, i: number, field: string) =>
+    `${pathOf?.(svc.name) ?? `services[${i}]`}.${field}`;
+  return services.flatMap((svc, i): FieldError[] => {
+    if (!svc.ingress) return [];
+    if (routing?.type === 'gateway' && !routing.gateway)
+      return [
+        {
+          path: at(svc, i, 'ingress'),
+          message: `needs a Gateway on cluster ${cluster}, which routes through the Gateway API and names none (clusters[].routing.gateway)`,
+        },
+      ];
+    if (routing?.type === 'ingress-nginx' && (svc.versions?.length ?? 0) > 1)
+      return [
+        {
+          path: at(svc, i, 'versions'),
+          message: `can hold one version beside the primary on cluster ${cluster}: ingress-nginx routes one canary per host`,
+        },
+      ];
+    return [];
+  });
+}
 
 export class EnvironmentsService {
   constructor(
@@ -190,8 +220,72 @@ export class EnvironmentsService {
           }));
     return [
       ...islandErrors,
+      ...routingErrors(services, settings?.routing, cluster, pathOf),
       ...checkReach(services, settings?.policy, { cluster, heldHosts, pathOf }),
     ];
+  }
+
+  /**
+   * The next revision of a release operation: the service's request changed by the release,
+   * resolved and checked as a deploy of that service is. Only it takes its current
+   * definition; the other services stay as their revision pinned them.
+   */
+  private async releaseChange(
+    env: EnvironmentRecord,
+    req: Extract<OperationRequest, { type: `release-${string}` }>,
+  ) {
+    const refuse = (path: string, message: string): never => {
+      throw new ValidationError([{ path, message }], 'Invalid operation');
+    };
+    const index = env.spec.services.findIndex(s => s.name === req.service);
+    if (index < 0)
+      refuse('service', `"${req.service}" is not a service of ${env.name}`);
+    const changed = applyRelease(env.spec.services[index], req);
+    if (!changed.ok) return refuse(changed.path, changed.message);
+    const spec: EnvironmentSpec = {
+      ...env.spec,
+      services: env.spec.services.map((s, i) =>
+        i === index ? changed.service : s,
+      ),
+    };
+    const { lookup } = await this.definitions.lookup();
+    const resolved = resolveServices(spec, lookup);
+    if (!resolved.success) {
+      // The new version's problems are the operation's own fields.
+      const own = `services[${index}].versions[${
+        (changed.service.versions?.length ?? 1) - 1
+      }].`;
+      throw new ValidationError(
+        resolved.errors.map(e =>
+          req.type === 'release-start' && e.path.startsWith(own)
+            ? { ...e, path: e.path.slice(own.length) }
+            : e,
+        ),
+        'Invalid operation',
+      );
+    }
+    const target = resolved.value.find(r => r.name === req.service)!;
+    const reach = await this.reachErrors(
+      env.cluster,
+      [target],
+      env.id,
+      () => 'service',
+    );
+    if (reach.length) throw new ValidationError(reach, 'Invalid operation');
+    const services = resolved.value.map(
+      r =>
+        (r.name !== req.service &&
+          env.services?.find(p => p.name === r.name)) ||
+        r,
+    );
+    return [
+      {
+        spec,
+        services,
+        hosts: hostsOf(services),
+        revisionReason: changed.reason,
+      },
+    ] as const;
   }
 
   /** The island settings of a cluster that takes island services. */
@@ -430,6 +524,18 @@ export class EnvironmentsService {
               .map(s => `${s.name}@${s.version ?? s.image}`)
               .join(', ')}`,
           },
+        );
+        break;
+      }
+      case 'release-start':
+      case 'release-weight':
+      case 'release-promote':
+      case 'release-abort': {
+        const [change] = await this.releaseChange(env, req);
+        op = await this.store.requestOperation(
+          name,
+          { type: req.type, requestedBy: user, params: req },
+          change,
         );
         break;
       }

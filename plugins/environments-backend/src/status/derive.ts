@@ -7,11 +7,14 @@ import {
   EnvironmentEvent,
   EnvironmentStatus,
   PodView,
+  ResolvedService,
   SERVICE_LABEL,
   SERVER_TYPE_LABEL,
+  ServiceHealth,
   ServiceStatus,
   Topology,
   VERSION_LABEL,
+  VersionStatus,
   WorkloadKind,
 } from '@archipelago/plugin-environments-common';
 import type { NamespaceSnapshot } from '../cluster/WatchCache';
@@ -22,7 +25,8 @@ import type {
 import type { Fallback } from '../render/render';
 import { DRIVERS } from '../workloads';
 import { isPodReady } from '../workloads/shared';
-import type { ObservedRegistryEntry } from '../workloads/types';
+import type { ObservedRegistryEntry, WorkloadDriver } from '../workloads/types';
+import { tracksOf } from '../releases/render';
 
 const BAD_WAITING = new Set([
   'CrashLoopBackOff',
@@ -144,26 +148,146 @@ function* serviceWorkloads(snapshot: NamespaceSnapshot) {
   }
 }
 
+/** Each service with its workload objects: one per version it runs. */
+function servicesOf(snapshot: NamespaceSnapshot) {
+  const out = new Map<
+    string,
+    {
+      driver: WorkloadDriver;
+      name: string;
+      pods: KubernetesObject[];
+      objects: KubernetesObject[];
+    }
+  >();
+  for (const { driver, obj, name, pods } of serviceWorkloads(snapshot)) {
+    const entry = out.get(name);
+    if (entry) entry.objects.push(obj);
+    else out.set(name, { driver, name, pods, objects: [obj] });
+  }
+  return [...out.values()];
+}
+
+/** The pods a workload selects (its selector's labels), of the service's live pods. */
+function podsSelected(obj: any, pods: KubernetesObject[]) {
+  const match: Record<string, string> | undefined =
+    obj.spec?.selector?.matchLabels;
+  if (!match) return pods;
+  return pods.filter(p =>
+    Object.entries(match).every(([k, v]) => labels(p)[k] === v),
+  );
+}
+
+const HEALTH_ORDER: ServiceHealth[] = [
+  'Failed',
+  'Degraded',
+  'Missing',
+  'Progressing',
+  'Ready',
+  'Stopped',
+];
+const worst = (list: ServiceHealth[]) =>
+  HEALTH_ORDER.find(h => list.includes(h)) ?? 'Missing';
+
+/** What the environment's revision wants of each service's versions. */
+export type DesiredVersions = Map<string, ResolvedService>;
+
 function serviceStatuses(
   snapshot: NamespaceSnapshot,
   operationRunning: boolean,
+  desired: DesiredVersions = new Map(),
 ): ServiceStatus[] {
-  return [...serviceWorkloads(snapshot)]
-    .map(({ driver, obj, name, pods }) => ({
-      name,
-      kind: (labels(obj)[SERVER_TYPE_LABEL] ?? driver.kinds[0]) as WorkloadKind,
-      version: labels(obj)[VERSION_LABEL] ?? '',
-      pods: pods.length,
-      ...driver.health(obj, {
-        snapshot,
-        pods,
-        podReasons: pods
-          .map(p => [p.metadata?.name, podReason(p)])
-          .filter(([, r]) => r)
-          .map(([n, r]) => `${n}: ${r}`),
-        operationRunning,
-      }),
-    }))
+  return servicesOf(snapshot)
+    .map(({ driver, objects, name, pods }) => {
+      const kind = (labels(objects[0])[SERVER_TYPE_LABEL] ??
+        driver.kinds[0]) as WorkloadKind;
+      const health = (obj: KubernetesObject, own: KubernetesObject[]) =>
+        driver.health(obj, {
+          snapshot,
+          pods: own,
+          podReasons: own
+            .map(p => [p.metadata?.name, podReason(p)])
+            .filter(([, r]) => r)
+            .map(([n, r]) => `${n}: ${r}`),
+          operationRunning,
+        });
+      const want = desired.get(name);
+      const tracks = want ? tracksOf(want) : [];
+      if (objects.length === 1 && tracks.length <= 1) {
+        return {
+          name,
+          kind,
+          version: labels(objects[0])[VERSION_LABEL] ?? '',
+          pods: pods.length,
+          ...health(objects[0], pods),
+          ...(want?.autoscaling
+            ? {
+                autoscaling: {
+                  min: want.autoscaling.min,
+                  max: want.autoscaling.max,
+                },
+              }
+            : {}),
+        } as ServiceStatus;
+      }
+      const versions: VersionStatus[] = objects.map(obj => {
+        const version = labels(obj)[VERSION_LABEL] ?? '';
+        const track = tracks.find(t => t.name === obj.metadata?.name);
+        const h = health(obj, podsSelected(obj, pods));
+        return {
+          version,
+          name: obj.metadata?.name ?? '',
+          primary: !!track?.primary,
+          weight: track?.weight ?? 0,
+          ...(track?.header !== undefined ? { header: track.header } : {}),
+          desiredReplicas: h.desiredReplicas,
+          readyReplicas: h.readyReplicas,
+          health: h.health,
+          retiring: !!want && !track,
+          reasons: h.reasons,
+        };
+      });
+      // A desired version whose workload the cache has not seen yet.
+      for (const t of tracks)
+        if (!versions.some(v => v.name === t.name))
+          versions.push({
+            version: t.version,
+            name: t.name,
+            primary: t.primary,
+            weight: t.weight,
+            ...(t.header !== undefined ? { header: t.header } : {}),
+            desiredReplicas: 0,
+            readyReplicas: 0,
+            health: 'Missing',
+            retiring: false,
+            reasons: [`version ${t.version} not applied yet`],
+          } as VersionStatus & { reasons: string[] });
+      const order = (v: VersionStatus) => (v.retiring ? 2 : v.primary ? 0 : 1);
+      versions.sort((a, b) => order(a) - order(b));
+      const live = versions.filter(v => !v.retiring);
+      const counted = live.length ? live : versions;
+      const primary = versions.find(v => v.primary) ?? versions[0];
+      return {
+        name,
+        kind,
+        version: primary.version,
+        pods: pods.length,
+        desiredReplicas: counted.reduce((n, v) => n + v.desiredReplicas, 0),
+        readyReplicas: counted.reduce((n, v) => n + v.readyReplicas, 0),
+        health: worst(counted.map(v => v.health)),
+        reasons: counted.flatMap(
+          v => (v as VersionStatus & { reasons: string[] }).reasons,
+        ),
+        versions: versions.map(({ reasons: _, ...v }: any) => v),
+        ...(want?.autoscaling
+          ? {
+              autoscaling: {
+                min: want.autoscaling.min,
+                max: want.autoscaling.max,
+              },
+            }
+          : {}),
+      } as ServiceStatus;
+    })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -186,7 +310,11 @@ export function deriveStatus(
   const unfinished = operations.filter(
     o => o.status === 'pending' || o.status === 'running',
   );
-  const services = serviceStatuses(snapshot, unfinished.length > 0);
+  const services = serviceStatuses(
+    snapshot,
+    unfinished.length > 0,
+    new Map((env.services ?? []).map(s => [s.name, s])),
+  );
   const expected = new Set(env.spec.services.map(s => s.name));
   for (const name of expected) {
     if (!services.some(s => s.name === name)) {
@@ -252,7 +380,7 @@ export function observedRegistry(
   environment: string,
   snapshot: NamespaceSnapshot,
 ): ObservedRegistryEntry[] {
-  return [...serviceWorkloads(snapshot)].flatMap(({ driver, name, pods }) =>
+  return servicesOf(snapshot).flatMap(({ driver, name, pods }) =>
     driver.registry(environment, name, pods),
   );
 }

@@ -297,40 +297,6 @@ export function service(
   };
 }
 
-/** The Ingress of a service that asks for one. */
-export function ingress(svc: ResolvedService, input: RenderInput): Manifest[] {
-  if (!svc.ingress || !svc.ports.length) return [];
-  return [
-    {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
-      metadata: serviceMeta(svc, input),
-      spec: prune({
-        ingressClassName: input.ingressClassName,
-        rules: [
-          {
-            host: svc.ingress.host,
-            http: {
-              paths: [
-                {
-                  path: svc.ingress.path ?? '/',
-                  pathType: 'Prefix',
-                  backend: {
-                    service: {
-                      name: svc.name,
-                      port: { name: svc.ports[0].name },
-                    },
-                  },
-                },
-              ],
-            },
-          },
-        ],
-      }),
-    },
-  ];
-}
-
 /** What `pods` replicas of the service request, with the purpose's defaults for unset values. */
 export function podRequests(
   svc: ResolvedService,

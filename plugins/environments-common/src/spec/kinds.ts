@@ -11,6 +11,9 @@ export interface KindCheckInput {
   schedule?: string;
   ingress?: unknown;
   volumes: Array<{ type: string }>;
+  /** Versions beside the primary one (gray releases). */
+  versions?: unknown[];
+  autoscaling?: unknown;
 }
 
 /** A rule's finding: the field it is about and what is wrong. */
@@ -28,16 +31,62 @@ interface KindRules {
   ingress: boolean;
   /** Can keep persistent volumes (its pods live long enough to own a claim). */
   persistent: boolean;
+  /** Can run several versions side by side, routed by header and weight (releases.ts). */
+  releases: boolean;
+  /** Can scale with load through an HPA. */
+  autoscaling: boolean;
 }
 
 export const KIND_RULES: Record<WorkloadKind, KindRules> = {
-  http: { ports: true, schedule: false, ingress: true, persistent: true },
-  socket: { ports: true, schedule: false, ingress: true, persistent: true },
-  backend: { ports: false, schedule: false, ingress: false, persistent: true },
-  cron: { ports: false, schedule: true, ingress: false, persistent: false },
-  job: { ports: false, schedule: false, ingress: false, persistent: false },
+  http: {
+    ports: true,
+    schedule: false,
+    ingress: true,
+    persistent: true,
+    releases: true,
+    autoscaling: true,
+  },
+  socket: {
+    ports: true,
+    schedule: false,
+    ingress: true,
+    persistent: true,
+    releases: true,
+    autoscaling: false,
+  },
+  backend: {
+    ports: false,
+    schedule: false,
+    ingress: false,
+    persistent: true,
+    releases: true,
+    autoscaling: false,
+  },
+  cron: {
+    ports: false,
+    schedule: true,
+    ingress: false,
+    persistent: false,
+    releases: false,
+    autoscaling: false,
+  },
+  job: {
+    ports: false,
+    schedule: false,
+    ingress: false,
+    persistent: false,
+    releases: false,
+    autoscaling: false,
+  },
   // An island's ports are named in island.ports; their numbers come from the cluster's range.
-  island: { ports: false, schedule: false, ingress: false, persistent: false },
+  island: {
+    ports: false,
+    schedule: false,
+    ingress: false,
+    persistent: false,
+    releases: false,
+    autoscaling: false,
+  },
 };
 
 const kindsWhere = (rule: keyof KindRules) =>
@@ -75,6 +124,18 @@ export function checkKind(
     out.push({
       field: 'ingress',
       message: `is only for ${list(kindsWhere('ingress'))} services`,
+    });
+  if (!rules.releases && svc.versions?.length)
+    out.push({
+      field: 'versions',
+      message: `are only for ${list(
+        kindsWhere('releases'),
+      )} services: a ${kind} service runs one version`,
+    });
+  if (!rules.autoscaling && svc.autoscaling)
+    out.push({
+      field: 'autoscaling',
+      message: `is only for ${list(kindsWhere('autoscaling'))} services`,
     });
   if (!rules.persistent) {
     svc.volumes.forEach((v, i) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LIMITS, duration, image, serviceName, version } from './primitives';
 import { ISLAND_LIMITS, clockSchema } from './islands';
+import { headerValue, weight } from './releases';
 
 const islandId = z
   .number({ error: 'must be an island id (a number)' })
@@ -65,6 +66,51 @@ export const operationRequestSchema = z.discriminatedUnion('type', [
       service: serviceName,
       count: z.number().int().min(1).max(ISLAND_LIMITS.perRequest),
     })
+    .strict(),
+  /**
+   * Starts a gray release: the version runs beside the service's current one, reached by a
+   * Version header, a weight, or both (a header equal to the version when neither is given).
+   */
+  z
+    .object({
+      type: z.literal('release-start'),
+      service: serviceName,
+      version: version.optional(),
+      image: image.optional(),
+      header: headerValue.optional(),
+      weight: weight.optional(),
+      replicas: z.number().int().min(0).max(LIMITS.replicas).optional(),
+    })
+    .strict()
+    .refine(o => o.version || o.image, {
+      path: ['version'],
+      message: 'is required (or give an image)',
+    })
+    .refine(o => !(o.version && o.image), {
+      path: ['image'],
+      message:
+        'takes a version or an image, not both (an image names its own tag)',
+    }),
+  /** Sets the share of traffic (no header rule) a released version takes. */
+  z
+    .object({
+      type: z.literal('release-weight'),
+      service: serviceName,
+      version,
+      weight,
+    })
+    .strict(),
+  /** The released version becomes the only one; the others drain and go. */
+  z
+    .object({
+      type: z.literal('release-promote'),
+      service: serviceName,
+      version,
+    })
+    .strict(),
+  /** The released version goes; the others stay as they are. */
+  z
+    .object({ type: z.literal('release-abort'), service: serviceName, version })
     .strict(),
   z.object({ type: z.literal('island-stop'), island: islandId }).strict(),
   z.object({ type: z.literal('island-start'), island: islandId }).strict(),

@@ -29,6 +29,11 @@ import {
   version,
 } from './primitives';
 import { clockSchema, islandSettingsSchema } from './islands';
+import {
+  RELEASE_LIMITS,
+  autoscalingSchema,
+  versionTrackSchema,
+} from './releases';
 
 /** How a service runs, after seed 003. */
 export const WORKLOAD_KINDS = [
@@ -208,6 +213,8 @@ export const serviceSettingsShape = {
   ingress: ingress.optional(),
   /** For island services: their ports, command template, clock and count (see islands.ts). */
   island: islandSettingsSchema.optional(),
+  /** For http services: an HPA per version scales the replicas (see releases.ts). */
+  autoscaling: autoscalingSchema.optional(),
 };
 
 /**
@@ -276,6 +283,17 @@ export const serviceRequestSchema = z
     /** A full image reference; overrides the definition's repository and the version. */
     image: image.optional(),
     ...serviceSettingsShape,
+    /**
+     * Versions that run beside `version`, each with its own workload and Service, reached by
+     * a Version header, a weight, or both (docs/releases.md). The release operations set it.
+     */
+    versions: z
+      .array(versionTrackSchema)
+      .max(
+        RELEASE_LIMITS.versions,
+        `must have at most ${RELEASE_LIMITS.versions} versions beside the primary one`,
+      )
+      .optional(),
   })
   .strict();
 export type ServiceRequest = z.infer<typeof serviceRequestSchema>;

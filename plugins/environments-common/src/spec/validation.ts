@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BUILT_IN_ENV, normalizeEntityRef } from './primitives';
-import { checkKind } from './kinds';
+import { KIND_RULES, checkKind } from './kinds';
+import { Autoscaling, ResolvedVersion, versionSlug } from './releases';
 import {
   DEFAULT_FAKETIME_LIBRARY,
   ResolvedIslands,
@@ -112,6 +113,10 @@ export interface ResolvedService {
   security?: { runAsRoot?: boolean; capabilities?: string[] };
   /** Island services only (kind island): ports, command template, clock, count. */
   island?: ResolvedIslands;
+  /** Versions beside the primary one (a gray release), each with its own workload. */
+  versions?: ResolvedVersion[];
+  /** http services only: an HPA per version owns the replicas. */
+  autoscaling?: Autoscaling;
 }
 
 /**
@@ -213,9 +218,17 @@ export function resolveServices(
     const schedule = req.schedule ?? def?.schedule;
     const ingress = req.ingress ?? def?.ingress;
     const volumes = req.volumes ?? def?.volumes ?? [];
+    const autoscaling = req.autoscaling ?? def?.autoscaling;
     for (const p of checkKind(
       kind,
-      { ports, schedule, ingress, volumes },
+      {
+        ports,
+        schedule,
+        ingress,
+        volumes,
+        versions: req.versions,
+        autoscaling,
+      },
       !!req.schedule,
     ))
       errors.push({ path: at(p.field), message: p.message });
@@ -297,13 +310,23 @@ export function resolveServices(
         message: 'must total at most 256KiB',
       });
     }
+    if (req.autoscaling && req.replicas !== undefined)
+      errors.push({
+        path: at('replicas'),
+        message:
+          'cannot be given with autoscaling: the autoscaler sets the replicas between autoscaling.min and max',
+      });
+    const versions =
+      img && ver
+        ? resolveVersions(kind, req, def, img, ver, volumes, at, errors)
+        : undefined;
     if (img && ver) {
       resolved.push({
         name: req.name,
         component,
         kind,
         image: img,
-        version: ver.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-'),
+        version: versionLabel(ver),
         replicas: island ? 0 : req.replicas ?? def?.replicas ?? 1,
         ports,
         env,
@@ -329,12 +352,83 @@ export function resolveServices(
           ? { security: def.security }
           : {}),
         ...(island ? { island } : {}),
+        ...(versions?.length ? { versions } : {}),
+        ...(autoscaling && KIND_RULES[kind].autoscaling ? { autoscaling } : {}),
       });
     }
   });
   return errors.length
     ? { success: false, errors }
     : { success: true, value: resolved };
+}
+
+/** The label value a version is known by in the cluster. */
+const versionLabel = (v: string) =>
+  v.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-');
+
+/** The versions beside the primary one, each with its image, checked against each other. */
+function resolveVersions(
+  kind: WorkloadKind,
+  req: ServiceRequest,
+  def: ServiceDefinition | undefined,
+  primaryImage: string,
+  primaryVersion: string,
+  volumes: NonNullable<ServiceRequest['volumes']>,
+  at: (field?: string) => string,
+  errors: FieldError[],
+): ResolvedVersion[] | undefined {
+  if (!req.versions?.length || !KIND_RULES[kind].releases) return undefined;
+  if (kind !== 'http' && volumes.some(v => v.type === 'persistent')) {
+    errors.push({
+      path: at('versions'),
+      message: `cannot run beside each other on a ${kind} service with persistent volumes: each version would get empty claims of its own. Deploy the new version instead; it keeps the claims`,
+    });
+    return undefined;
+  }
+  // Without a definition, a version's image is the primary image's repository at its tag.
+  const repository =
+    def?.image ?? primaryImage.split('@')[0].replace(/:[^:/]+$/, '');
+  const seen = new Map<string, string>([
+    [versionSlug(primaryVersion), 'the primary version'],
+  ]);
+  const headers = new Map<string, number>();
+  const out: ResolvedVersion[] = [];
+  req.versions.forEach((t, j) => {
+    const field = (f: string) => at(`versions[${j}].${f}`);
+    const image = t.image ?? `${repository}:${t.version}`;
+    const v = versionLabel(t.version ?? tagOf(t.image ?? '') ?? 'custom');
+    const slug = versionSlug(v);
+    const clash = seen.get(slug);
+    if (clash)
+      errors.push({
+        path: field(t.image ? 'image' : 'version'),
+        message: `"${v}" is already running as ${clash}`,
+      });
+    seen.set(slug, `versions[${j}]`);
+    if (t.header !== undefined) {
+      const other = headers.get(t.header);
+      if (other !== undefined)
+        errors.push({
+          path: field('header'),
+          message: `"${t.header}" is also versions[${other}].header`,
+        });
+      headers.set(t.header, j);
+    }
+    out.push({
+      version: v,
+      image,
+      replicas: t.replicas ?? req.replicas ?? def?.replicas ?? 1,
+      weight: t.weight ?? 0,
+      ...(t.header !== undefined ? { header: t.header } : {}),
+    });
+  });
+  const total = out.reduce((n, t) => n + t.weight, 0);
+  if (total > 100)
+    errors.push({
+      path: at(`versions[${out.length - 1}].weight`),
+      message: `makes the versions' weights add up to ${total}%, more than 100%`,
+    });
+  return out;
 }
 
 /** The island settings of an island service (definition, then request), checked. */

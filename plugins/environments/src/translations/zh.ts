@@ -50,6 +50,10 @@ const zh: EnvironmentsMessages = {
     'island-restart': '重启岛',
     'island-remove': '移除岛',
     clock: '设置时间',
+    'release-start': '开始灰度发布',
+    'release-weight': '调整权重',
+    'release-promote': '全量发布',
+    'release-abort': '中止发布',
   },
   operationStatus: {
     pending: '排队中',

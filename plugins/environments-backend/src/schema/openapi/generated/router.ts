@@ -315,7 +315,7 @@ export const spec = {
       post: {
         operationId: 'RequestOperation',
         description:
-          "Queues a deploy, stop, start, restart, rollback or extend operation; or, for island services, island-add, island-stop, island-start, island-restart, island-remove; or clock (the environment's, or one island's).",
+          "Queues a deploy, stop, start, restart, rollback or extend operation; or, for island services, island-add, island-stop, island-start, island-restart, island-remove; or clock (the environment's, or one island's); or a gray release step: release-start, release-weight, release-promote, release-abort (docs/releases.md).",
         requestBody: {
           required: true,
           content: {
@@ -1012,6 +1012,10 @@ export const spec = {
               'island-restart',
               'island-remove',
               'clock',
+              'release-start',
+              'release-weight',
+              'release-promote',
+              'release-abort',
             ],
           },
           services: {
@@ -1031,7 +1035,37 @@ export const spec = {
           },
           service: {
             type: 'string',
-            description: 'island-add: the island service',
+            description:
+              'island-add: the island service; release-*: the released service',
+          },
+          version: {
+            type: 'string',
+            description:
+              'release-*: the released version (release-start: or give image)',
+          },
+          image: {
+            type: 'string',
+            description:
+              'release-start: a full image reference instead of a version',
+          },
+          header: {
+            type: 'string',
+            description:
+              'release-start: requests whose Version header has this value go to the released version (default: the version, when no weight is given)',
+          },
+          weight: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 100,
+            description:
+              'release-start, release-weight: percent of the traffic no header rule takes',
+          },
+          replicas: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 20,
+            description:
+              "release-start: replicas of the released version (default: the service's)",
           },
           count: {
             type: 'integer',

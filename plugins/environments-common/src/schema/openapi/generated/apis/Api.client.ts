@@ -593,7 +593,7 @@ export class DefaultApiClient {
   }
 
   /**
-   * Queues a deploy, stop, start, restart, rollback or extend operation; or, for island services, island-add, island-stop, island-start, island-restart, island-remove; or clock (the environment\'s, or one island\'s).
+   * Queues a deploy, stop, start, restart, rollback or extend operation; or, for island services, island-add, island-stop, island-start, island-restart, island-remove; or clock (the environment\'s, or one island\'s); or a gray release step: release-start, release-weight, release-promote, release-abort (docs/releases.md).
    * @param name -
    * @param operationRequest -
    */

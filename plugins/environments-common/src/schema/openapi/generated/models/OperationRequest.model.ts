@@ -22,9 +22,29 @@ export interface OperationRequest {
    */
   ttl?: string;
   /**
-   * island-add: the island service
+   * island-add: the island service; release-*: the released service
    */
   service?: string;
+  /**
+   * release-*: the released version (release-start: or give image)
+   */
+  version?: string;
+  /**
+   * release-start: a full image reference instead of a version
+   */
+  image?: string;
+  /**
+   * release-start: requests whose Version header has this value go to the released version (default: the version, when no weight is given)
+   */
+  header?: string;
+  /**
+   * release-start, release-weight: percent of the traffic no header rule takes
+   */
+  weight?: number;
+  /**
+   * release-start: replicas of the released version (default: the service\'s)
+   */
+  replicas?: number;
   /**
    * island-add: how many islands
    */
@@ -54,4 +74,8 @@ export type OperationRequestTypeEnum =
   | 'island-start'
   | 'island-restart'
   | 'island-remove'
-  | 'clock';
+  | 'clock'
+  | 'release-start'
+  | 'release-weight'
+  | 'release-promote'
+  | 'release-abort';
