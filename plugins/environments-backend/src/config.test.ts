@@ -173,3 +173,49 @@ describe('readEnvironmentsConfig: island ranges', () => {
     expect(() => cluster(islands as JsonObject)).toThrow(message);
   });
 });
+
+describe('readEnvironmentsConfig: routing', () => {
+  const routing = (value?: JsonObject) =>
+    read({
+      clusters: [
+        {
+          name: 'local',
+          url: 'https://127.0.0.1:1',
+          serviceAccountToken: 't',
+          ...(value ? { routing: value } : {}),
+        },
+      ],
+    }).clusters[0].routing;
+
+  it('defaults to the Gateway API, and reads the Gateway routes attach to', () => {
+    expect(routing()).toEqual({ type: 'gateway' });
+    expect(
+      routing({
+        gateway: { name: 'gw', namespace: 'infra', sectionName: 'web' },
+      }),
+    ).toEqual({
+      type: 'gateway',
+      gateway: { name: 'gw', namespace: 'infra', sectionName: 'web' },
+    });
+    expect(routing({ type: 'ingress-nginx' })).toEqual({
+      type: 'ingress-nginx',
+    });
+  });
+
+  it.each([
+    [
+      { type: 'istio' },
+      'environments.clusters[0].routing.type: "istio" must be one of gateway, ingress-nginx, none',
+    ],
+    [
+      { type: 'none', gateway: { name: 'gw', namespace: 'x' } },
+      'environments.clusters[0].routing.gateway: only for type gateway, not none',
+    ],
+    [
+      { gateway: { name: 'GW', namespace: 'x' } },
+      'environments.clusters[0].routing.gateway.name: "GW" must be a DNS label',
+    ],
+  ])('refuses %j at start-up, naming the key', (value, message) => {
+    expect(() => routing(value as JsonObject)).toThrow(message);
+  });
+});

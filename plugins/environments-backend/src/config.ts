@@ -207,7 +207,7 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       ),
       routing: readRoutingSettings(
         c.getOptionalConfig('routing'),
-        `clusters[${i}].routing`,
+        `environments.clusters[${i}].routing`,
       ),
     };
   });

@@ -74,6 +74,11 @@ const service = fc.record({
   hostAliases: fc.boolean(),
   nodeSelector: fc.boolean(),
   stopped: fc.boolean(),
+  // Versions beside the primary one (releases), and an HPA (autoscaling).
+  extraVersions: fc.integer({ min: 0, max: 2 }),
+  weight: fc.integer({ min: 0, max: 45 }),
+  header: fc.boolean(),
+  autoscale: fc.boolean(),
 });
 
 describe('what the API server stores is what we rendered', () => {
@@ -90,6 +95,7 @@ describe('what the API server stores is what we rendered', () => {
   it('reads back every rendered field of random valid specs, NetworkPolicies included', async () => {
     const differing: string[] = [];
     let compared = 0;
+    const kinds = new Set<string>();
     let accepted = 0;
     const refusals: string[] = [];
     const policies: Array<[unknown, unknown]> = [];
@@ -131,7 +137,8 @@ describe('what the API server stores is what we rendered', () => {
                 name: s.name,
                 kind: s.kind,
                 image: `registry.local/studio/${s.name}:${s.version}`,
-                replicas: s.replicas,
+                replicas:
+                  rules.autoscaling && s.autoscale ? undefined : s.replicas,
                 env: i === 0 && poison ? { ...s.env, ...poison } : s.env,
                 secrets:
                   s.secret === null
@@ -174,6 +181,18 @@ describe('what the API server stores is what we rendered', () => {
                   ? [{ ip: '10.18.1.6', hostnames: ['login.example.com'] }]
                   : undefined,
                 nodeSelector: s.nodeSelector ? { branch: 'dev' } : undefined,
+                versions:
+                  rules.releases && s.extraVersions && s.volume !== 'persistent'
+                    ? Array.from({ length: s.extraVersions }, (_, j) => ({
+                        version: `${s.version}-r${j + 1}`,
+                        weight: s.weight,
+                        ...(s.header ? { header: `client-${j + 1}` } : {}),
+                      }))
+                    : undefined,
+                autoscaling:
+                  rules.autoscaling && s.autoscale
+                    ? { min: 1, max: 3, cpu: 60, scaleDownSeconds: 30 }
+                    : undefined,
               };
             }),
           });
@@ -203,6 +222,7 @@ describe('what the API server stores is what we rendered', () => {
                 ]
               : [],
             baseNamespace: withBase ? 'env-integration' : undefined,
+            routing: settings.routing,
           });
           const objects = renderEnvironment(input);
           await client.apply(objects);
@@ -218,6 +238,7 @@ describe('what the API server stores is what we rendered', () => {
             const { apiVersion: _a, kind: _k, ...body } = obj;
             const diff = differences(body, stored);
             compared++;
+            kinds.add(obj.kind);
             if (obj.kind === 'NetworkPolicy')
               policies.push([
                 (obj as any).spec.ingress ?? (obj as any).spec.egress,
@@ -244,6 +265,10 @@ describe('what the API server stores is what we rendered', () => {
       expect(message).toMatch(/control characters|is set by Archipelago/);
     // 20 or more specs of at least one service render well over a hundred objects.
     expect(compared).toBeGreaterThan(100);
+    // Versions side by side and autoscaling were among them.
+    expect([...kinds]).toEqual(
+      expect.arrayContaining(['HTTPRoute', 'HorizontalPodAutoscaler']),
+    );
     // Only what the docs say may reach the environment's pods (one ingress rule, with every
     // peer), and only what they say the pods may call (egress rules: itself, DNS, ...).
     expect(policies.length).toBeGreaterThanOrEqual(2 * accepted);
