@@ -9,10 +9,11 @@ import { deployEnvironmentAction } from './actions/deployEnvironment';
 import { controlEnvironmentAction } from './actions/controlEnvironment';
 import { destroyEnvironmentAction } from './actions/destroyEnvironment';
 import { islandsEnvironmentAction } from './actions/islandsEnvironment';
+import { releaseEnvironmentAction } from './actions/releaseEnvironment';
 
 /**
  * Adds the environments actions to the scaffolder: environments:create, environments:deploy,
- * environments:control, environments:destroy and environments:islands. They call the environments backend over HTTP
+ * environments:control, environments:destroy, environments:islands and environments:release. They call the environments backend over HTTP
  * on behalf of the user who runs the template.
  */
 export const scaffolderModuleEnvironments = createBackendModule({
@@ -38,6 +39,7 @@ export const scaffolderModuleEnvironments = createBackendModule({
           controlEnvironmentAction(deps),
           destroyEnvironmentAction(deps),
           islandsEnvironmentAction(deps),
+          releaseEnvironmentAction(deps),
         );
       },
     });
