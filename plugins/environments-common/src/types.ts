@@ -207,6 +207,19 @@ export interface TopologyNode {
   health: ServiceHealth;
   address: string;
   fallback: boolean;
+  /** The versions it runs side by side (a gray release), primary first. */
+  versions?: Array<
+    Pick<
+      VersionStatus,
+      | 'version'
+      | 'primary'
+      | 'weight'
+      | 'header'
+      | 'readyReplicas'
+      | 'desiredReplicas'
+      | 'retiring'
+    >
+  >;
 }
 
 export interface TopologyEdge {

@@ -194,6 +194,37 @@ export const environmentsMessages = {
     attempts: 'attempt {{attempt}}',
     dismiss: 'Dismiss',
   },
+  release: {
+    startAction: 'Release',
+    startTitle: 'Gray release of {{service}}',
+    startIntro:
+      'Runs a new version beside {{current}}. Clients whose Version header matches go to it, and it takes the weight of the rest. Promote it when it holds up, or abort it.',
+    startSubmit: 'Start release',
+    weightTitle: 'Weight of {{service}} {{version}}',
+    weightIntro:
+      'The percent of the traffic that no header rule takes. The primary version gets what the others leave.',
+    weightSubmit: 'Set weight',
+    weightAction: 'Weight',
+    promote: 'Promote',
+    abort: 'Abort',
+    primary: 'primary',
+    retiring: 'leaving once the new version is ready',
+    weight: '{{weight}}%',
+    ready: '{{ready}}/{{total}} ready',
+    fields: {
+      version: 'New version',
+      header: 'Version header',
+      weight: 'Weight (%)',
+      replicas: 'Replicas',
+    },
+    help: {
+      version: 'The version to run beside the current one',
+      header:
+        'Requests with this Version header go to the new version; empty for none',
+      weight: 'Percent of the other requests, 0 to 100',
+      replicas: "Left empty: the service's replicas",
+    },
+  },
   topology: {
     title: 'Services',
     empty: 'This environment runs no services.',

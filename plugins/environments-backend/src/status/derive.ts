@@ -431,6 +431,19 @@ export function deriveTopology(
       health: s?.health ?? 'Missing',
       address: `${svc.name}.${env.namespace}.svc.${clusterDomain}`,
       fallback: false,
+      ...(s?.versions
+        ? {
+            versions: s.versions.map(v => ({
+              version: v.version,
+              primary: v.primary,
+              weight: v.weight,
+              ...(v.header !== undefined ? { header: v.header } : {}),
+              readyReplicas: v.readyReplicas,
+              desiredReplicas: v.desiredReplicas,
+              retiring: v.retiring,
+            })),
+          }
+        : {}),
     });
   }
   const edges: Topology['edges'] = [];

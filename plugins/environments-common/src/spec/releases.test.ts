@@ -4,6 +4,7 @@ import { environmentSpecSchema } from './schema';
 import { operationRequestSchema } from './operations';
 import {
   ReleaseRequest,
+  VersionTrack,
   applyRelease,
   primaryWeight,
   versionSlug,
@@ -170,7 +171,12 @@ describe('release operations', () => {
       },
       reason: 'release web@1.0.0001 (Version: 1.0.0001)',
     });
-    const b = applyRelease(web, {
+    const b = applyRelease<{
+      name: string;
+      version?: string;
+      replicas?: number;
+      versions?: VersionTrack[];
+    }>(web, {
       type: 'release-start',
       service: 'web',
       version: '1.0.0001',

@@ -188,6 +188,36 @@ const zh: EnvironmentsMessages = {
     attempts: '第 {{attempt}} 次尝试',
     dismiss: '关闭',
   },
+  release: {
+    startAction: '灰度发布',
+    startTitle: '{{service}} 的灰度发布',
+    startIntro:
+      '在 {{current}} 旁边运行一个新版本。Version 请求头匹配的客户端会被路由到它，其余流量按权重分配。验证无误后全量发布，否则中止。',
+    startSubmit: '开始发布',
+    weightTitle: '{{service}} {{version}} 的权重',
+    weightIntro:
+      '没有被请求头规则匹配的流量中分给它的百分比。主版本获得其余部分。',
+    weightSubmit: '设置权重',
+    weightAction: '权重',
+    promote: '全量发布',
+    abort: '中止',
+    primary: '主版本',
+    retiring: '新版本就绪后下线',
+    weight: '{{weight}}%',
+    ready: '{{ready}}/{{total}} 就绪',
+    fields: {
+      version: '新版本',
+      header: 'Version 请求头',
+      weight: '权重（%）',
+      replicas: '副本数',
+    },
+    help: {
+      version: '与当前版本并行运行的版本',
+      header: '带有此 Version 请求头的请求会进入新版本；留空则不按请求头路由',
+      weight: '其余请求的百分比，0 到 100',
+      replicas: '留空：使用服务的副本数',
+    },
+  },
   topology: {
     title: '服务',
     empty: '此环境没有运行任何服务。',

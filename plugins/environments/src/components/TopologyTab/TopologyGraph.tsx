@@ -78,6 +78,10 @@ const useStyles = makeStyles(theme => ({
   label: { fontSize: 11, fill: theme.palette.text.secondary },
 }));
 
+/** Taller for each version a node lists. */
+const nodeHeight = (node: TopologyNode) =>
+  NODE_HEIGHT + 16 * (node.versions?.length ?? 0);
+
 /** A service that neither the environment nor any base runs: nothing answers for it. */
 function unanswered(node: TopologyNode): boolean {
   return node.fallback && node.health === 'Missing';
@@ -134,9 +138,10 @@ export function TopologyGraph(props: { topology: Topology }) {
   const renderNode = ({
     node,
   }: DependencyGraphTypes.RenderNodeProps<NodeData>) => (
-    <foreignObject width={NODE_WIDTH} height={NODE_HEIGHT}>
+    <foreignObject width={NODE_WIDTH} height={nodeHeight(node)}>
       <div
         className={`${classes.box} ${node.fallback ? classes.fallback : ''}`}
+        style={{ height: nodeHeight(node) }}
         data-testid={`topology-node-${node.service}`}
         data-health={node.health}
       >
@@ -166,6 +171,18 @@ export function TopologyGraph(props: { topology: Topology }) {
         <div className={classes.address} title={node.address}>
           {node.address}
         </div>
+        {node.versions?.map(v => (
+          <div
+            key={v.version}
+            className={classes.address}
+            data-testid={`topology-version-${node.service}-${v.version}`}
+            style={v.retiring ? { textDecoration: 'line-through' } : undefined}
+          >
+            {v.version} · {v.weight}%
+            {v.header !== undefined ? ` · Version: ${v.header}` : ''} ·{' '}
+            {v.readyReplicas}/{v.desiredReplicas}
+          </div>
+        ))}
         <div
           className={classes.links}
           style={unanswered(node) ? { display: 'none' } : undefined}

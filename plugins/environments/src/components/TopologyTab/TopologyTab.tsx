@@ -23,10 +23,15 @@ import { DeployDialog } from '../actions/DeployDialog';
 import { useControl } from '../actions/EnvironmentActions';
 import { EmptyMessage } from '../LiveTable';
 import { TopologyGraph } from './TopologyGraph';
+import { ReleaseDialog, ReleaseDialogMode } from '../releases/ReleaseDialog';
+import { VersionsCell } from '../releases/VersionsCell';
+
+const RELEASABLE = ['http', 'socket', 'backend'];
 
 function ServiceActions(props: {
   service: ServiceStatus;
   onDeploy: (service: string) => void;
+  onRelease: (mode: ReleaseDialogMode) => void;
 }) {
   const { service } = props;
   const { t } = useTranslationRef(environmentsTranslationRef);
@@ -43,6 +48,22 @@ function ServiceActions(props: {
       >
         {t('actions.deploy')}
       </ActionButton>
+      {RELEASABLE.includes(service.kind) && (
+        <ActionButton
+          kind="update"
+          size="small"
+          aria-label={label(t('release.startAction'))}
+          onClick={() =>
+            props.onRelease({
+              kind: 'start',
+              service: service.name,
+              current: service.version,
+            })
+          }
+        >
+          {t('release.startAction')}
+        </ActionButton>
+      )}
       <ActionButton
         kind="update"
         size="small"
@@ -73,6 +94,7 @@ export function TopologyTab() {
     api.getTopology(n),
   );
   const [deploying, setDeploying] = useState<string>();
+  const [releasing, setReleasing] = useState<ReleaseDialogMode>();
 
   const columns: TableColumn<ServiceStatus>[] = [
     {
@@ -87,7 +109,7 @@ export function TopologyTab() {
     {
       title: t('topology.columns.version'),
       field: 'version',
-      render: s => <code>{s.version}</code>,
+      render: s => <VersionsCell service={s} onWeight={setReleasing} />,
     },
     {
       title: t('topology.columns.ready'),
@@ -115,7 +137,13 @@ export function TopologyTab() {
     {
       title: t('topology.columns.actions'),
       sorting: false,
-      render: s => <ServiceActions service={s} onDeploy={setDeploying} />,
+      render: s => (
+        <ServiceActions
+          service={s}
+          onDeploy={setDeploying}
+          onRelease={setReleasing}
+        />
+      ),
     },
   ];
 
@@ -149,6 +177,7 @@ export function TopologyTab() {
           emptyContent={<EmptyMessage>{t('topology.empty')}</EmptyMessage>}
         />
       </Grid>
+      <ReleaseDialog mode={releasing} onClose={() => setReleasing(undefined)} />
       <DeployDialog
         open={!!deploying}
         service={deploying}
