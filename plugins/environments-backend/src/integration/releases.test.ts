@@ -223,6 +223,16 @@ describe('releases on the local cluster', () => {
       'global-v1-0-0000=70',
       'global-v1-0-0001=30',
     ]);
+    await operate({
+      type: 'release-weight',
+      service: 'game',
+      version: '1.0.0001',
+      weight: 25,
+    });
+    expect((await rulesOf('game'))[1].backends).toEqual([
+      'game-v1-0-0000=75',
+      'game-v1-0-0001=25',
+    ]);
     const revision = (await ctx.api.get(`/environments/${name}`)).body.revision;
     const refused = [
       [
@@ -337,6 +347,38 @@ describe('releases on the local cluster', () => {
     expect(await rulesOf('global')).toEqual([
       { header: undefined, backends: ['global-v1-0-0001=100'] },
     ]);
+    // The same for the socket server: its current StatefulSet keeps its pods.
+    await operate({
+      type: 'release-start',
+      service: 'game',
+      version: '1.0.0002',
+      header: 'beta',
+    });
+    expect(await statefulSets()).toEqual(['game-v1-0-0001', 'game-v1-0-0002']);
+    const gamePods = (
+      await core.listNamespacedPod({
+        namespace: ns(),
+        labelSelector:
+          'archipelago.dev/service=game,archipelago.dev/version=1.0.0001',
+      })
+    ).items.map(p => p.metadata!.uid);
+    await operate({
+      type: 'release-abort',
+      service: 'game',
+      version: '1.0.0002',
+    });
+    expect(await statefulSets()).toEqual(['game-v1-0-0001']);
+    expect(
+      (
+        await core.listNamespacedPod({
+          namespace: ns(),
+          labelSelector:
+            'archipelago.dev/service=game,archipelago.dev/version=1.0.0001',
+        })
+      ).items.map(p => p.metadata!.uid),
+    ).toEqual(gamePods);
+    // With one version and no host, nothing needs a route: the plain Service answers.
+    await expect(route('game')).rejects.toThrow(/not found/);
   });
 
   it('rolls back across releases to the revision that ran both versions, and history shows every step', async () => {

@@ -81,6 +81,16 @@ export class EnvironmentObserver {
           s.readyReplicas,
           s.desiredReplicas,
           s.version,
+          // Versions side by side: a weight, a new version's readiness, one leaving.
+          s.versions?.map(v => [
+            v.name,
+            v.health,
+            v.readyReplicas,
+            v.desiredReplicas,
+            v.weight,
+            v.header,
+            v.retiring,
+          ]),
         ]),
       ]);
       // What an environment's page shows beyond its status: each pod's state. The uid tells a
