@@ -21,6 +21,8 @@ declare -A wanted=(
   [islands]=islands
   [islands-clock]=islands-clock
   [islands-down]=islands-down
+  [releases-gray]=releases-gray
+  [releases-promoted]=releases-promoted
 )
 missing=0
 for shot in "${!wanted[@]}"; do
