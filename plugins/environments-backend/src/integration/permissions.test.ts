@@ -266,6 +266,30 @@ describe('the permission matrix', () => {
     expect([own.status, own.body.errors?.[0]?.path]).toEqual([400, 'service']);
   });
 
+  it('lets only owners and services run release steps', async () => {
+    const path = `/environments/${name}/operations`;
+    for (const body of [
+      { type: 'release-start', service: 'global', version: '2', weight: 10 },
+      { type: 'release-weight', service: 'global', version: '2', weight: 20 },
+      { type: 'release-promote', service: 'global', version: '2' },
+      { type: 'release-abort', service: 'global', version: '2' },
+    ]) {
+      const other = await call('other', 'post', path, body);
+      expect([body.type, other.status]).toEqual([body.type, 403]);
+      expect(other.body.error.message).toContain(
+        'environments.environment.update',
+      );
+      expect((await call('anonymous', 'post', path, body)).status).toBe(401);
+    }
+    // The owner is let through, and told what is wrong: no release is under way.
+    const own = await call('owner', 'post', path, {
+      type: 'release-promote',
+      service: 'global',
+      version: '2',
+    });
+    expect([own.status, own.body.errors?.[0]?.path]).toEqual([400, 'version']);
+  });
+
   it('creates only for the caller’s own groups, and services for anyone', async () => {
     const dry = '/environments?dryRun=true';
     expect((await call('owner', 'post', dry, spec(`${name}-d`))).status).toBe(
