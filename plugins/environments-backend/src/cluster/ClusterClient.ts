@@ -23,12 +23,7 @@ import {
 } from '../errors';
 import { KubeHttp } from './KubeHttp';
 import { FIELD_MANAGER, removalPatch } from './foreignFields';
-import {
-  RESOURCES,
-  ResourceType,
-  resourceOf,
-  resourcePath,
-} from './resources';
+import { RESOURCES, ResourceType, resourceOf, resourcePath } from './resources';
 import { NamespaceOwnership, namespaceOwnership } from './namespaceOwnership';
 
 /** Builds a KubeConfig from a cluster entry in the shape of Backstage's kubernetes config. */
@@ -322,7 +317,11 @@ export class ClusterClient {
         )
         .catch(e => {
           // A CRD this cluster does not serve: none of its objects can exist.
-          if ((type as ResourceType).optional && e instanceof KubeApiError && e.code === 404)
+          if (
+            (type as ResourceType).optional &&
+            e instanceof KubeApiError &&
+            e.code === 404
+          )
             return { items: [] };
           throw e;
         });

@@ -106,8 +106,10 @@ describe('autoscaling on the local cluster', () => {
         { name: 'daily-reset' },
       ],
     });
-    expect(res.status).toBe(202);
-    expect((await done(res.body.operation.id)).status).toBe('succeeded');
+    if (res.status !== 202) throw new Error(JSON.stringify(res.body));
+    const created = await done(res.body.operation.id);
+    if (created.status !== 'succeeded')
+      throw new Error(`create failed: ${created.error}`);
   });
 
   afterAll(async () => {

@@ -102,8 +102,10 @@ describe('releases on the local cluster', () => {
         { name: 'game', version: '1.0.0000', dependsOn: [] },
       ],
     });
-    expect(res.status).toBe(202);
-    expect((await done(res.body.operation.id)).status).toBe('succeeded');
+    if (res.status !== 202) throw new Error(JSON.stringify(res.body));
+    const created = await done(res.body.operation.id);
+    if (created.status !== 'succeeded')
+      throw new Error(`create failed: ${created.error}`);
   });
 
   afterAll(async () => {

@@ -261,7 +261,10 @@ function serviceStatuses(
             retiring: false,
             reasons: [`version ${t.version} not applied yet`],
           } as VersionStatus & { reasons: string[] });
-      const order = (v: VersionStatus) => (v.retiring ? 2 : v.primary ? 0 : 1);
+      const order = (v: VersionStatus) => {
+        if (v.retiring) return 2;
+        return v.primary ? 0 : 1;
+      };
       versions.sort((a, b) => order(a) - order(b));
       const live = versions.filter(v => !v.retiring);
       const counted = live.length ? live : versions;

@@ -83,7 +83,7 @@ describe('versions side by side', () => {
     const r = resolve({
       name: 'other',
       kind: 'http',
-      image: 'registry.local:5000/team/other:1@sha256:' + 'a'.repeat(64),
+      image: `registry.local:5000/team/other:1@sha256:${'a'.repeat(64)}`,
       ports: [{ name: 'http', port: 80 }],
       versions: [{ version: '2', header: '2' }],
     });

@@ -163,6 +163,10 @@ const tagOf = (img: string) => {
   return colon >= 0 ? noDigest.slice(colon + 1) : undefined;
 };
 
+/** The label value a version is known by in the cluster. */
+const versionLabel = (v: string) =>
+  v.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-');
+
 /**
  * Merges each requested service with its definition: the request wins field by field, env
  * and resources merge key by key. Reports, by field path, anything still missing.
@@ -361,10 +365,6 @@ export function resolveServices(
     ? { success: false, errors }
     : { success: true, value: resolved };
 }
-
-/** The label value a version is known by in the cluster. */
-const versionLabel = (v: string) =>
-  v.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-');
 
 /** The versions beside the primary one, each with its image, checked against each other. */
 function resolveVersions(
