@@ -149,6 +149,10 @@ test.describe.serial('gray releases in the portal', () => {
 
   test('promotes the new version: it becomes the only one', async () => {
     await page.getByRole('button', { name: 'Promote global 1.0.0001' }).click();
+    // It asks first, saying what goes.
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('1.0.0000');
+    await dialog.getByRole('button', { name: 'Promote' }).click();
     expect(await outcome('Promote')).toContain('Succeeded');
     const row = page
       .getByRole('row')

@@ -207,6 +207,12 @@ export const environmentsMessages = {
     weightAction: 'Weight',
     promote: 'Promote',
     abort: 'Abort',
+    promoteTitle: 'Promote {{service}} {{version}}?',
+    promoteIntro:
+      '{{version}} becomes the only version of {{service}}; the others ({{primary}} among them) go once it is ready. You can roll back to the revision before.',
+    abortTitle: 'Abort {{service}} {{version}}?',
+    abortIntro:
+      '{{version}} goes, and its traffic returns to the other versions. The current version stays as it is.',
     primary: 'primary',
     retiring: 'leaving once the new version is ready',
     weight: '{{weight}}%',

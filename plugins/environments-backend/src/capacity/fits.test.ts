@@ -36,6 +36,27 @@ describe('fits', () => {
     );
   });
 
+  it('counts the pods of versions being replaced against the quota, until the new ones are ready', () => {
+    // 12 replicas moving to a new version: 24 pods for a while, over a quota of 20.
+    const r = fits({
+      ...base,
+      wanted: amounts(1200, 1, 12),
+      alongside: amounts(1200, 1, 12),
+    });
+    expect(r).toEqual({
+      fits: false,
+      message:
+        'Over the quota of sandbox environments: 24 pods wanted (12 of them for the versions being replaced, until the new ones are ready), 20 allowed. Ask for fewer replicas, or another purpose. Nothing was applied.',
+    });
+    expect(
+      fits({
+        ...base,
+        wanted: amounts(100, 1, 8),
+        alongside: amounts(100, 1, 8),
+      }).fits,
+    ).toBe(true);
+  });
+
   it("refuses what the purpose's quota would never admit, whatever is free", () => {
     const r = fits({ ...base, wanted: amounts(100, 1, 21) });
     expect(r).toEqual({

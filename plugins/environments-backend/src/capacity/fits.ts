@@ -20,6 +20,11 @@ export interface FitInput {
   free: Amounts;
   /** The purpose's quota; a missing value is no limit. */
   quota: Partial<Amounts>;
+  /**
+   * Pods that keep running beside the wanted ones for a while: the versions a service is
+   * leaving, until the new ones are ready. They count against the quota too.
+   */
+  alongside?: Amounts;
 }
 
 export type FitResult =
@@ -77,19 +82,33 @@ export function fits(input: FitInput): FitResult {
   // The namespace's quota caps the whole environment, whatever the cluster has free: pods
   // past it would never be created, and the environment would wait out its budget.
   const over: string[] = [];
-  if (quota.pods !== undefined && wanted.pods > quota.pods)
-    over.push(`${wanted.pods} pods wanted, ${quota.pods} allowed`);
-  if (quota.cpuMillis !== undefined && wanted.cpuMillis > quota.cpuMillis)
+  const side = input.alongside ?? { pods: 0, cpuMillis: 0, memoryBytes: 0 };
+  const total = sum([wanted, side]);
+  const beside = (n: number, fmt: (v: number) => string) =>
+    n
+      ? ` (${fmt(
+          n,
+        )} of them for the versions being replaced, until the new ones are ready)`
+      : '';
+  if (quota.pods !== undefined && total.pods > quota.pods)
     over.push(
-      `${fmtCpu(wanted.cpuMillis)} CPU wanted, ${fmtCpu(
-        quota.cpuMillis,
-      )} allowed`,
+      `${total.pods} pods wanted${beside(side.pods, String)}, ${
+        quota.pods
+      } allowed`,
     );
-  if (quota.memoryBytes !== undefined && wanted.memoryBytes > quota.memoryBytes)
+  if (quota.cpuMillis !== undefined && total.cpuMillis > quota.cpuMillis)
     over.push(
-      `${fmtMem(wanted.memoryBytes)} memory wanted, ${fmtMem(
-        quota.memoryBytes,
-      )} allowed`,
+      `${fmtCpu(total.cpuMillis)} CPU wanted${beside(
+        side.cpuMillis,
+        fmtCpu,
+      )}, ${fmtCpu(quota.cpuMillis)} allowed`,
+    );
+  if (quota.memoryBytes !== undefined && total.memoryBytes > quota.memoryBytes)
+    over.push(
+      `${fmtMem(total.memoryBytes)} memory wanted${beside(
+        side.memoryBytes,
+        fmtMem,
+      )}, ${fmtMem(quota.memoryBytes)} allowed`,
     );
   if (over.length) {
     return {

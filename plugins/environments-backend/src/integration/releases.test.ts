@@ -235,6 +235,28 @@ describe('releases on the local cluster', () => {
       'game-v1-0-0000=75',
       'game-v1-0-0001=25',
     ]);
+    // Two releases at once are each checked against the other: together they would take
+    // 120% of the traffic, so one is refused and the other's version is kept.
+    const both = await Promise.all(
+      ['1.0.0005', '1.0.0006'].map(v =>
+        ctx.api.post(`/environments/${name}/operations`, {
+          type: 'release-start',
+          service: 'global',
+          version: v,
+          weight: 60,
+        }),
+      ),
+    );
+    expect(both.map(r => r.status).sort()).toEqual([202, 400]);
+    const accepted = both.find(r => r.status === 202)!;
+    expect((await done(accepted.body.id)).status).toBe('succeeded');
+    const refusedOne = both.find(r => r.status === 400)!;
+    expect(refusedOne.body.errors.map((e: any) => e.path)).toEqual(['weight']);
+    await operate({
+      type: 'release-abort',
+      service: 'global',
+      version: accepted.body.params.version,
+    });
     const revision = (await ctx.api.get(`/environments/${name}`)).body.revision;
     const refused = [
       [
@@ -262,6 +284,37 @@ describe('releases on the local cluster', () => {
       [
         { type: 'release-promote', service: 'nobody', version: '1.0.0001' },
         'service',
+      ],
+      [
+        {
+          type: 'release-start',
+          service: 'global',
+          version: '1.0.0003',
+          weight: 5,
+          replicas: 0,
+        },
+        'replicas',
+      ],
+      [
+        {
+          type: 'release-start',
+          service: 'global',
+          version: '1.0.0003',
+          header: '1.0.0000',
+        },
+        'header',
+      ],
+      [
+        {
+          type: 'release-start',
+          service: 'global',
+          version: '1.0.0001',
+        },
+        'version',
+      ],
+      [
+        { type: 'deploy', services: [{ name: 'global', version: '1.0.0001' }] },
+        'services[0].version',
       ],
       [
         {

@@ -58,6 +58,19 @@ import { fallbacksOf } from '../bases/chain';
 
 export { PermanentError } from '../errors';
 
+/** What one pod requests, for the capacity check. */
+function podAmounts(p: any) {
+  const total = (pick: (c: any) => number) =>
+    (p.spec?.containers ?? []).reduce((n: number, c: any) => n + pick(c), 0);
+  return {
+    pods: 1,
+    cpuMillis: total(c => parseCpu(c.resources?.requests?.cpu ?? '') ?? 0),
+    memoryBytes: total(
+      c => parseMemory(c.resources?.requests?.memory ?? '') ?? 0,
+    ),
+  };
+}
+
 export interface Cluster {
   client: ClusterClient;
   cache: WatchCache;
@@ -261,6 +274,10 @@ export class Reconciler {
         'island-add',
         'island-start',
         'island-restart',
+        'release-start',
+        'release-weight',
+        'release-promote',
+        'release-abort',
       ].includes(op.type)
     ) {
       try {
@@ -306,7 +323,14 @@ export class Reconciler {
       );
     // An island's Pod is created once per launch: one that exited or went away stays down.
     const launched = islandsAlreadyLaunched(input, objects);
-    const toApply = objects.filter(o => !launched.has(manifestKey(o)));
+    // Routes move traffic only once the versions they send it to are ready: they are applied
+    // after the wait, so a hand-over that never gets ready leaves traffic where it was.
+    const isRoute = (o: Manifest) =>
+      o.kind === 'HTTPRoute' || o.kind === 'Ingress';
+    const routes = objects.filter(isRoute);
+    const toApply = objects.filter(
+      o => !launched.has(manifestKey(o)) && !isRoute(o),
+    );
     const applied = await run.step(
       'apply',
       () =>
@@ -318,8 +342,10 @@ export class Reconciler {
         }),
       r =>
         `applied ${r.length} objects of revision ${env.revision}${
-          r.length < objects.length
-            ? ` (${objects.length - r.length} immutable, already there)`
+          r.length < objects.length - routes.length
+            ? ` (${
+                objects.length - routes.length - r.length
+              } immutable, already there)`
             : ''
         }`,
     );
@@ -355,6 +381,18 @@ export class Reconciler {
       () => this.waitReady(env, op, cache, run.signal, applied),
       m => m,
     );
+    if (routes.length)
+      await run.step(
+        'route',
+        () =>
+          client.apply(routes, {
+            signal: run.signal,
+            legacyNamespace: env.legacyNamespace,
+            observed: observedObjects(cache.snapshot(env.namespace), routes),
+          }),
+        r =>
+          `applied ${r.length} route(s): traffic goes to the versions that are ready`,
+      );
     if (leaving.length)
       await run.step(
         'retire',
@@ -429,28 +467,11 @@ export class Reconciler {
       versions
         .get(p.metadata?.labels?.[SERVICE_LABEL])
         ?.has(p.metadata.labels[VERSION_LABEL]) === false;
-    const current = sum(
-      (cache.snapshot(env.namespace).pods as any[])
-        .filter(
-          p =>
-            p.status?.phase !== 'Succeeded' &&
-            p.status?.phase !== 'Failed' &&
-            !leaving(p),
-        )
-        .map(p => ({
-          pods: 1,
-          cpuMillis: (p.spec?.containers ?? []).reduce(
-            (n: number, c: any) =>
-              n + (parseCpu(c.resources?.requests?.cpu ?? '') ?? 0),
-            0,
-          ),
-          memoryBytes: (p.spec?.containers ?? []).reduce(
-            (n: number, c: any) =>
-              n + (parseMemory(c.resources?.requests?.memory ?? '') ?? 0),
-            0,
-          ),
-        })),
+    const live = (cache.snapshot(env.namespace).pods as any[]).filter(
+      p => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
     );
+    const alongside = sum(live.filter(leaving).map(podAmounts));
+    const current = sum(live.filter(p => !leaving(p)).map(podAmounts));
     const cap = await this.capacity(env.cluster);
     const { quota } = input.sizing;
     const result = fits({
@@ -463,6 +484,7 @@ export class Reconciler {
         memoryBytes: cap.allocatable.memoryBytes - cap.requested.memoryBytes,
         pods: cap.allocatable.pods - cap.requested.pods,
       },
+      alongside,
       quota: {
         pods: quota.pods,
         cpuMillis: parseCpu(quota.cpu),

@@ -37,7 +37,9 @@ import { extendedExpiry, initialExpiry } from '../ttl/ttl';
 import { checkReach } from '../security/reach';
 import { islandView } from '../islands/views';
 import { ISLAND_LABEL } from '../workloads/island';
-import type {
+import {
+  DesiredStateChange,
+  EnvironmentChangedError,
   EnvironmentRecord,
   EnvironmentStore,
   ListFilter,
@@ -256,11 +258,14 @@ export class EnvironmentsService {
         (changed.service.versions?.length ?? 1) - 1
       }].`;
       throw new ValidationError(
-        resolved.errors.map(e =>
-          req.type === 'release-start' && e.path.startsWith(own)
-            ? { ...e, path: e.path.slice(own.length) }
-            : e,
-        ),
+        resolved.errors.map(e => {
+          if (req.type === 'release-start' && e.path.startsWith(own))
+            return { ...e, path: e.path.slice(own.length) };
+          // A kind that runs one version: the request named the service.
+          if (e.path === `services[${index}].versions`)
+            return { ...e, path: 'service' };
+          return e;
+        }),
         'Invalid operation',
       );
     }
@@ -453,7 +458,23 @@ export class EnvironmentsService {
         toFieldErrors(parsed.error),
         'Invalid operation',
       );
-    const req: OperationRequest = parsed.data;
+    // Two requests at once (two releases, a deploy and a stop) are each computed from the
+    // environment as it is when recorded: neither overwrites the other.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestParsed(name, parsed.data, user);
+      } catch (e) {
+        if (!(e instanceof EnvironmentChangedError) || attempt >= 8) throw e;
+        await new Promise(r => setTimeout(r, 10 * attempt * Math.random()));
+      }
+    }
+  }
+
+  private async requestParsed(
+    name: string,
+    req: OperationRequest,
+    user: string,
+  ): Promise<OperationRecord> {
     const env = await this.live(name);
     this.checkQueued(env.owner, (await this.store.ownerLoad(env.owner)).queued);
     const known = new Set(env.spec.services.map(s => s.name));
@@ -469,6 +490,13 @@ export class EnvironmentsService {
             ],
       );
     let op: OperationRecord;
+    // Every change is computed from the environment as read above: if another one was
+    // recorded meanwhile, the store refuses it and requestOperation computes it again.
+    const record = (
+      n: string,
+      o: Parameters<EnvironmentStore['requestOperation']>[1],
+      c: DesiredStateChange = {},
+    ) => this.store.requestOperation(n, o, { ...c, basedOn: env.updatedAt });
     switch (req.type) {
       case 'deploy': {
         const errors = unknown(
@@ -478,6 +506,23 @@ export class EnvironmentsService {
         if (errors.length)
           throw new ValidationError(errors, 'Invalid operation');
         const changes = new Map(req.services.map(s => [s.name, s]));
+        // A version released beside the primary one becomes it by a promote, not a deploy.
+        const released = req.services.flatMap((c, i) => {
+          const svc = env.services?.find(p => p.name === c.name);
+          const beside = svc?.versions?.find(
+            v => v.version === c.version || (c.image && v.image === c.image),
+          );
+          return beside
+            ? [
+                {
+                  path: `services[${i}].${c.image ? 'image' : 'version'}`,
+                  message: `"${beside.version}" runs beside the primary version of ${c.name} as a release: promote it (release-promote), or abort it first`,
+                },
+              ]
+            : [];
+        });
+        if (released.length)
+          throw new ValidationError(released, 'Invalid operation');
         const spec: EnvironmentSpec = {
           ...env.spec,
           services: env.spec.services.map(s => {
@@ -513,7 +558,7 @@ export class EnvironmentsService {
               env.services?.find(p => p.name === r.name)) ||
             r,
         );
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           { type: 'deploy', requestedBy: user, params: req },
           {
@@ -532,7 +577,7 @@ export class EnvironmentsService {
       case 'release-promote':
       case 'release-abort': {
         const [change] = await this.releaseChange(env, req);
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           { type: req.type, requestedBy: user, params: req },
           change,
@@ -549,7 +594,7 @@ export class EnvironmentsService {
           req.type === 'stop'
             ? [...env.stopped, ...targets]
             : env.stopped.filter(s => !targets.includes(s));
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           { type: req.type, requestedBy: user, params: req },
           {
@@ -576,7 +621,7 @@ export class EnvironmentsService {
         const at = new Date().toISOString();
         const restartedAt = { ...env.restartedAt };
         for (const s of req.services ?? [...known]) restartedAt[s] = at;
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           { type: 'restart', requestedBy: user, params: req },
           {
@@ -640,7 +685,7 @@ export class EnvironmentsService {
             })),
             'Invalid operation',
           );
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           { type: 'rollback', requestedBy: user, params: req },
           {
@@ -659,7 +704,7 @@ export class EnvironmentsService {
           this.config.purposes[env.spec.purpose],
           new Date(),
         );
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           {
             type: 'extend',
@@ -720,7 +765,7 @@ export class EnvironmentsService {
             throw new ConflictError(`count: ${e.message}`);
           // The capacity watch is not ready: the operation's own check decides.
         }
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           { type: req.type, requestedBy: user, params: req },
           {
@@ -753,7 +798,7 @@ export class EnvironmentsService {
             'island-restart': 'running',
           } as const
         )[req.type];
-        op = await this.store.requestOperation(
+        op = await record(
           name,
           {
             type: req.type,
@@ -779,7 +824,7 @@ export class EnvironmentsService {
       case 'clock': {
         if (req.island !== undefined) {
           const island = await this.liveIsland(env, req.island);
-          op = await this.store.requestOperation(
+          op = await record(
             name,
             { type: 'clock', requestedBy: user, params: req },
             { islands: { update: { uid: island.uid, clock: req.clock } } },
@@ -788,7 +833,7 @@ export class EnvironmentsService {
           // The environment's clock is part of its spec: a new revision records it.
           // {} is real time, stated: it wins over a service's default clock too.
           const spec: EnvironmentSpec = { ...env.spec, clock: req.clock ?? {} };
-          op = await this.store.requestOperation(
+          op = await record(
             name,
             { type: 'clock', requestedBy: user, params: req },
             {

@@ -5,7 +5,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { normalizeEntityRef } from '@archipelago/plugin-environments-common';
 import { OperationQueue } from '../queue/OperationQueue';
 import { RegistryStore } from '../registry/RegistryStore';
-import { iso, json, toEnvironment } from './rows';
+import { iso, json, toDate, toEnvironment } from './rows';
 import {
   IslandRecord,
   IslandRequest,
@@ -119,6 +119,19 @@ export interface DesiredStateChange {
   };
   /** spec.clock changed: a start runs from now. */
   clockSet?: boolean;
+  /**
+   * The environment's updatedAt that the change was computed from: when another change was
+   * recorded since, nothing is written and EnvironmentChangedError is thrown (the caller
+   * computes again from the environment as it is now).
+   */
+  basedOn?: Date;
+}
+
+/** The environment changed after a change to it was computed: compute it again. */
+export class EnvironmentChangedError extends Error {
+  constructor(name: string) {
+    super(`Environment "${name}" changed while this change was computed`);
+  }
 }
 
 /**
@@ -301,6 +314,11 @@ export class EnvironmentStore {
         .whereNull('destroyed_at')
         .first();
       if (!row) throw new NotFoundError(`No environment named "${name}"`);
+      if (
+        change.basedOn &&
+        toDate(row.updated_at)?.getTime() !== change.basedOn.getTime()
+      )
+        throw new EnvironmentChangedError(name);
       const destroying = await tx('environment_operations')
         .where({ environment_id: row.id })
         .whereIn('type', ['destroy', 'expire'])

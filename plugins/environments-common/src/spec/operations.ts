@@ -79,7 +79,12 @@ export const operationRequestSchema = z.discriminatedUnion('type', [
       image: image.optional(),
       header: headerValue.optional(),
       weight: weight.optional(),
-      replicas: z.number().int().min(0).max(LIMITS.replicas).optional(),
+      replicas: z
+        .number({ error: 'must be a number of replicas' })
+        .int('must be a whole number')
+        .min(0, 'must be at least 0')
+        .max(LIMITS.replicas, `must be at most ${LIMITS.replicas}`)
+        .optional(),
     })
     .strict()
     .refine(o => o.version || o.image, {

@@ -124,6 +124,64 @@ describe('versions side by side', () => {
     ]);
   });
 
+  it("refuses versions that would take traffic they cannot serve, or the primary version's own clients", () => {
+    expect(
+      errors(
+        resolve({
+          name: 'web',
+          versions: [{ version: '2', weight: 10, replicas: 0 }],
+        }),
+      ),
+    ).toEqual([
+      'services[0].versions[0].replicas: is 0, but the version takes traffic (a weight or a header): give it replicas, or no traffic',
+    ]);
+    expect(
+      errors(
+        resolve({
+          name: 'web',
+          versions: [{ version: '2', header: '1.0.0000' }],
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^services\[0\]\.versions\[0\]\.header: "1\.0\.0000" is the primary version: its clients would go to 2/,
+      ),
+    ]);
+    expect(
+      errors(
+        resolve({
+          name: 'web',
+          autoscaling: { min: 1, max: 3, cpu: 50 },
+          versions: [{ version: '2', header: '2', replicas: 2 }],
+        }),
+      ),
+    ).toEqual([
+      "services[0].versions[0].replicas: cannot be given with autoscaling: the autoscaler sets each version's replicas between autoscaling.min and max",
+    ]);
+    expect(
+      errors(
+        resolve({
+          name: 'other',
+          kind: 'backend',
+          image: 'registry.local/other:1',
+          versions: [{ version: '2', weight: 20 }],
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^services\[0\]\.versions\[0\]\.weight: routes nothing: a backend service without ports/,
+      ),
+    ]);
+    // An image pinned by digest alone is known by the digest's start.
+    const pinned = resolve({
+      name: 'web',
+      versions: [{ image: `registry.local/web@sha256:${'ab'.repeat(32)}` }],
+    });
+    expect(pinned.success && pinned.value[0].versions?.[0].version).toBe(
+      'sha256-abababababab',
+    );
+  });
+
   it('autoscales http services only, never with replicas in the same request', () => {
     const a = { min: 2, max: 6, cpu: 70 };
     expect(resolve({ name: 'web', autoscaling: a }).success && true).toBe(true);

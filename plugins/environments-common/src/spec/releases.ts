@@ -43,7 +43,12 @@ export const versionTrackSchema = z
     /** Requests whose Version header has this value go to this version. */
     header: headerValue.optional(),
     /** Replicas of this version; the primary's when left out. */
-    replicas: z.number().int().min(0).max(LIMITS.replicas).optional(),
+    replicas: z
+      .number({ error: 'must be a number of replicas' })
+      .int('must be a whole number')
+      .min(0, 'must be at least 0')
+      .max(LIMITS.replicas, `must be at most ${LIMITS.replicas}`)
+      .optional(),
   })
   .strict()
   .refine(t => t.version || t.image, {
@@ -150,8 +155,13 @@ interface ReleasedService {
   versions?: VersionTrack[];
 }
 
-const trackVersion = (t: VersionTrack) =>
-  t.version ?? t.image?.split('@')[0].match(/:([^:/]+)$/)?.[1] ?? 'custom';
+const trackVersion = (t: VersionTrack) => {
+  if (t.version) return t.version;
+  const img = t.image ?? '';
+  const tag = img.split('@')[0].match(/:([^:/]+)$/)?.[1];
+  const digest = /@sha256:([a-f0-9]{12})/.exec(img)?.[1];
+  return tag ?? (digest ? `sha256-${digest}` : 'latest');
+};
 
 /**
  * What a release operation makes of a service's request: a new request (the next revision

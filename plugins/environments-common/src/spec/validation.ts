@@ -168,6 +168,15 @@ const versionLabel = (v: string) =>
   v.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-');
 
 /**
+ * The version an image names: its tag, or for an image pinned by digest alone the digest's
+ * start (sha256-0a1b2c3d4e5f), or latest.
+ */
+export function versionOfImage(img: string): string {
+  const digest = /@sha256:([a-f0-9]{12})/.exec(img)?.[1];
+  return tagOf(img) ?? (digest ? `sha256-${digest}` : 'latest');
+}
+
+/**
  * Merges each requested service with its definition: the request wins field by field, env
  * and resources merge key by key. Reports, by field path, anything still missing.
  */
@@ -322,7 +331,15 @@ export function resolveServices(
       });
     const versions =
       img && ver
-        ? resolveVersions(kind, req, def, img, ver, volumes, at, errors)
+        ? resolveVersions(
+            kind,
+            req,
+            def,
+            { image: img, version: ver, ports, autoscaling },
+            volumes,
+            at,
+            errors,
+          )
         : undefined;
     if (img && ver) {
       resolved.push({
@@ -371,8 +388,12 @@ function resolveVersions(
   kind: WorkloadKind,
   req: ServiceRequest,
   def: ServiceDefinition | undefined,
-  primaryImage: string,
-  primaryVersion: string,
+  primary: {
+    image: string;
+    version: string;
+    ports: unknown[];
+    autoscaling?: Autoscaling;
+  },
   volumes: NonNullable<ServiceRequest['volumes']>,
   at: (field?: string) => string,
   errors: FieldError[],
@@ -387,7 +408,8 @@ function resolveVersions(
   }
   // Without a definition, a version's image is the primary image's repository at its tag.
   const repository =
-    def?.image ?? primaryImage.split('@')[0].replace(/:[^:/]+$/, '');
+    def?.image ?? primary.image.split('@')[0].replace(/:[^:/]+$/, '');
+  const primaryVersion = versionLabel(primary.version);
   const seen = new Map<string, string>([
     [versionSlug(primaryVersion), 'the primary version'],
   ]);
@@ -396,7 +418,7 @@ function resolveVersions(
   req.versions.forEach((t, j) => {
     const field = (f: string) => at(`versions[${j}].${f}`);
     const image = t.image ?? `${repository}:${t.version}`;
-    const v = versionLabel(t.version ?? tagOf(t.image ?? '') ?? 'custom');
+    const v = versionLabel(t.version ?? versionOfImage(t.image ?? ''));
     const slug = versionSlug(v);
     const clash = seen.get(slug);
     if (clash)
@@ -414,10 +436,37 @@ function resolveVersions(
         });
       headers.set(t.header, j);
     }
+    if (t.header === primaryVersion)
+      errors.push({
+        path: field('header'),
+        message: `"${t.header}" is the primary version: its clients would go to ${v}. Give the header of the clients that should (by default the new version itself)`,
+      });
+    if (primary.autoscaling && t.replicas !== undefined)
+      errors.push({
+        path: field('replicas'),
+        message:
+          "cannot be given with autoscaling: the autoscaler sets each version's replicas between autoscaling.min and max",
+      });
+    const replicas = t.replicas ?? req.replicas ?? def?.replicas ?? 1;
+    if (
+      !primary.autoscaling &&
+      replicas === 0 &&
+      ((t.weight ?? 0) > 0 || t.header !== undefined)
+    )
+      errors.push({
+        path: field('replicas'),
+        message:
+          'is 0, but the version takes traffic (a weight or a header): give it replicas, or no traffic',
+      });
+    if (!primary.ports.length && (t.weight ?? 0) > 0)
+      errors.push({
+        path: field('weight'),
+        message: `routes nothing: a ${kind} service without ports has no route, and its callers pick the version themselves (each pod's VERSION); leave the weight out`,
+      });
     out.push({
       version: v,
       image,
-      replicas: t.replicas ?? req.replicas ?? def?.replicas ?? 1,
+      replicas,
       weight: t.weight ?? 0,
       ...(t.header !== undefined ? { header: t.header } : {}),
     });

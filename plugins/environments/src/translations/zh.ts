@@ -201,6 +201,12 @@ const zh: EnvironmentsMessages = {
     weightAction: '权重',
     promote: '全量发布',
     abort: '中止',
+    promoteTitle: '全量发布 {{service}} {{version}}？',
+    promoteIntro:
+      '{{version}} 将成为 {{service}} 的唯一版本；其他版本（包括 {{primary}}）会在它就绪后下线。之后仍可回滚到之前的修订。',
+    abortTitle: '中止 {{service}} {{version}}？',
+    abortIntro:
+      '{{version}} 将被移除，它的流量回到其他版本。当前版本保持不变。',
     primary: '主版本',
     retiring: '新版本就绪后下线',
     weight: '{{weight}}%',

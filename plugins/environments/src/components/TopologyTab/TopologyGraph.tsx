@@ -176,6 +176,9 @@ export function TopologyGraph(props: { topology: Topology }) {
             key={v.version}
             className={classes.address}
             data-testid={`topology-version-${node.service}-${v.version}`}
+            title={`${v.version} · ${v.weight}%${
+              v.header !== undefined ? ` · Version: ${v.header}` : ''
+            } · ${v.readyReplicas}/${v.desiredReplicas}`}
             style={v.retiring ? { textDecoration: 'line-through' } : undefined}
           >
             {v.version} · {v.weight}%

@@ -25,6 +25,7 @@ import { EmptyMessage } from '../LiveTable';
 import { TopologyGraph } from './TopologyGraph';
 import { ReleaseDialog, ReleaseDialogMode } from '../releases/ReleaseDialog';
 import { VersionsCell } from '../releases/VersionsCell';
+import { ConfirmStepDialog, ReleaseStep } from '../releases/ConfirmStepDialog';
 
 const RELEASABLE = ['http', 'socket', 'backend'];
 
@@ -95,6 +96,7 @@ export function TopologyTab() {
   );
   const [deploying, setDeploying] = useState<string>();
   const [releasing, setReleasing] = useState<ReleaseDialogMode>();
+  const [confirming, setConfirming] = useState<ReleaseStep>();
 
   const columns: TableColumn<ServiceStatus>[] = [
     {
@@ -109,7 +111,13 @@ export function TopologyTab() {
     {
       title: t('topology.columns.version'),
       field: 'version',
-      render: s => <VersionsCell service={s} onWeight={setReleasing} />,
+      render: s => (
+        <VersionsCell
+          service={s}
+          onWeight={setReleasing}
+          onStep={setConfirming}
+        />
+      ),
     },
     {
       title: t('topology.columns.ready'),
@@ -178,6 +186,10 @@ export function TopologyTab() {
         />
       </Grid>
       <ReleaseDialog mode={releasing} onClose={() => setReleasing(undefined)} />
+      <ConfirmStepDialog
+        step={confirming}
+        onClose={() => setConfirming(undefined)}
+      />
       <DeployDialog
         open={!!deploying}
         service={deploying}

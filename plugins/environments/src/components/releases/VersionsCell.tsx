@@ -10,6 +10,7 @@ import { ActionButton } from '../actions/ActionButton';
 import { useOperationRunner } from '../actions/useOperationRunner';
 import { HealthStatus } from '../status';
 import type { ReleaseDialogMode } from './ReleaseDialog';
+import type { ReleaseStep } from './ConfirmStepDialog';
 
 /**
  * A service's versions, when it runs more than one: each with its weight, its Version header
@@ -18,13 +19,16 @@ import type { ReleaseDialogMode } from './ReleaseDialog';
 export function VersionsCell(props: {
   service: ServiceStatus;
   onWeight: (mode: ReleaseDialogMode) => void;
+  /** Promote or abort, which ask first (see ConfirmStepDialog). */
+  onStep: (step: ReleaseStep) => void;
 }) {
-  const { service, onWeight } = props;
+  const { service, onWeight, onStep } = props;
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const { request, busy } = useOperationRunner();
+  const { busy } = useOperationRunner();
   if (!service.versions?.length) return <code>{service.version}</code>;
-  const step = (type: 'release-promote' | 'release-abort', version: string) =>
-    request({ type, service: service.name, version }, { alertOnRefusal: true });
+  const primary = service.versions.find(v => v.primary)?.version ?? '';
+  const step = (type: ReleaseStep['type'], version: string) =>
+    onStep({ type, service: service.name, version, primary });
   return (
     <Box display="flex" flexDirection="column" style={{ gap: 6 }}>
       {service.versions.map(v => (

@@ -117,11 +117,33 @@ describe('releases in the Topology tab', () => {
         ],
       ]),
     );
+    // Promote and Abort ask first: Cancel sends nothing.
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Promote global 1.0.0001' }),
+    );
+    expect(
+      await screen.findByText('Promote global 1.0.0001?'),
+    ).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(api.callsOf('requestOperation')).toHaveLength(1);
     fireEvent.click(
       screen.getByRole('button', { name: 'Promote global 1.0.0001' }),
     );
     fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Promote',
+      }),
+    );
+    await waitFor(() =>
+      expect(api.callsOf('requestOperation')).toHaveLength(2),
+    );
+    fireEvent.click(
       screen.getByRole('button', { name: 'Abort global 1.0.0001' }),
+    );
+    fireEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Abort',
+      }),
     );
     await waitFor(() =>
       expect(api.callsOf('requestOperation').slice(1)).toEqual([
