@@ -159,8 +159,8 @@ const trackVersion = (t: VersionTrack) => {
   if (t.version) return t.version;
   const img = t.image ?? '';
   const tag = img.split('@')[0].match(/:([^:/]+)$/)?.[1];
-  const digest = /@sha256:([a-f0-9]{12})/.exec(img)?.[1];
-  return tag ?? (digest ? `sha256-${digest}` : 'latest');
+  const pinned = /@sha256:([a-f0-9]{12})/.exec(img)?.[1];
+  return tag ?? (pinned ? `sha256-${pinned}` : 'latest');
 };
 
 /**
