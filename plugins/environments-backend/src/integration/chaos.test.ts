@@ -173,7 +173,9 @@ describe('a backend killed at random during 50 operations', () => {
     for (const name of names) {
       const namespace = `env-${name}`;
       const deployments = await apps.listNamespacedDeployment({ namespace });
-      expect(deployments.items.map(d => d.metadata?.name)).toEqual(['global']);
+      expect(deployments.items.map(d => d.metadata?.name)).toEqual([
+        'global-v3',
+      ]);
       const jobs = await batch.listNamespacedJob({ namespace });
       expect(jobs.items).toHaveLength(1);
     }

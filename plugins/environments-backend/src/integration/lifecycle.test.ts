@@ -161,12 +161,12 @@ describe('environments lifecycle on the local cluster', () => {
       },
     );
     expect(registered.map(e => e.entry.instance)).toEqual(
-      expect.arrayContaining(['game-0', 'matching-0']),
+      expect.arrayContaining(['game-v20210422-0', 'matching-0']),
     );
     expect(registry.items.find((e: any) => e.service === 'game')).toMatchObject(
       {
         version: '20210422',
-        instance: 'game-0',
+        instance: 'game-v20210422-0',
         ports: [{ name: 'game', port: 10001 }],
       },
     );
@@ -391,7 +391,7 @@ describe('environments lifecycle on the local cluster', () => {
 
   it('streams the logs of a pod through the API, and follows new lines', async () => {
     const tail = await ctx.api.get(
-      `/environments/${integration}/pods/game-0/logs?tailLines=5`,
+      `/environments/${integration}/pods/game-v20210422-0/logs?tailLines=5`,
     );
     expect({ status: tail.status, error: tail.body?.error?.message }).toEqual({
       status: 200,
@@ -410,7 +410,7 @@ describe('environments lifecycle on the local cluster', () => {
     // Following keeps the response open and delivers lines as they are written.
     const abort = new AbortController();
     const res = await fetch(
-      `${ctx.baseUrl}/environments/${integration}/pods/game-0/logs?follow=true&sinceSeconds=1`,
+      `${ctx.baseUrl}/environments/${integration}/pods/game-v20210422-0/logs?follow=true&sinceSeconds=1`,
       {
         headers: { Authorization: ctx.auth },
         signal: abort.signal,
@@ -445,11 +445,11 @@ describe('environments lifecycle on the local cluster', () => {
       (await ctx.api.get(`/environments/${integration}/pods/nope/logs`)).status,
     ).toBe(404);
     const badContainer = await ctx.api.get(
-      `/environments/${integration}/pods/game-0/logs?container=nope`,
+      `/environments/${integration}/pods/game-v20210422-0/logs?container=nope`,
     );
     expect(badContainer.status).toBe(400);
     expect(badContainer.body.error.message).toMatch(
-      /^container: game-0 has no container "nope"/,
+      /^container: game-v20210422-0 has no container "nope"/,
     );
   });
 

@@ -167,15 +167,21 @@ describe('reconcile on the local cluster', () => {
   it('puts back a deleted Deployment within 10 s, and History shows the repair', async () => {
     const ns = (await envOf(five)).namespace;
     const uid = (
-      await apps.readNamespacedDeployment({ name: 'global', namespace: ns })
+      await apps.readNamespacedDeployment({
+        name: 'global-v20210422',
+        namespace: ns,
+      })
     ).metadata?.uid;
     const t0 = Date.now();
-    await apps.deleteNamespacedDeployment({ name: 'global', namespace: ns });
+    await apps.deleteNamespacedDeployment({
+      name: 'global-v20210422',
+      namespace: ns,
+    });
     const back = await eventually(
       'the Deployment to come back',
       async () => {
         const d = await apps
-          .readNamespacedDeployment({ name: 'global', namespace: ns })
+          .readNamespacedDeployment({ name: 'global-v20210422', namespace: ns })
           .catch(() => undefined);
         return d && d.metadata?.uid !== uid ? d : undefined;
       },
@@ -188,7 +194,9 @@ describe('reconcile on the local cluster', () => {
       type: 'repair',
       requestedBy: 'system:archipelago-reconciler',
     });
-    expect(repair.params.drift).toContain('Deployment/global was deleted');
+    expect(repair.params.drift).toContain(
+      'Deployment/global-v20210422 was deleted',
+    );
     expect((await operationDone(five, repair.id)).status).toBe('succeeded');
   });
 
@@ -243,7 +251,7 @@ describe('reconcile on the local cluster', () => {
       ],
     );
     await patch(
-      `/apis/apps/v1/namespaces/${ns}/deployments/global`,
+      `/apis/apps/v1/namespaces/${ns}/deployments/global-v20210422`,
       'kubectl-edit',
       [
         {
@@ -268,7 +276,7 @@ describe('reconcile on the local cluster', () => {
           namespace: ns,
         });
         const dep = await apps.readNamespacedDeployment({
-          name: 'global',
+          name: 'global-v20210422',
           namespace: ns,
         });
         const nsObj = await core.readNamespace({ name: ns });
@@ -290,7 +298,7 @@ describe('reconcile on the local cluster', () => {
           /^StatefulSet\/matching was changed \(.*spec\.template\.spec\.containers\[0\]\.env\[\d+\]: added by kubectl-set/,
         ),
         expect.stringMatching(
-          /^Deployment\/global was changed \(.*spec\.template\.spec\.nodeSelector: added by kubectl-edit/,
+          /^Deployment\/global-v20210422 was changed \(.*spec\.template\.spec\.nodeSelector: added by kubectl-edit/,
         ),
         expect.stringMatching(
           /^Namespace\/env-five-.* was changed \(.*metadata\.labels\.archipelago\.dev\/base: added by kubectl-label/,
@@ -478,7 +486,7 @@ describe('reconcile on the local cluster', () => {
     expect(op.status).toBe('failed');
     expect(op.attempts).toBe(1);
     expect(op.error).toMatch(
-      /^The API server refused Deployment\/web \(dry run: nothing was changed\): Invalid: spec\.template\.spec\.containers\[0\]\.resources\.requests: .*less than or equal to cpu limit/,
+      /^The API server refused Deployment\/web-v1-0 \(dry run: nothing was changed\): Invalid: spec\.template\.spec\.containers\[0\]\.resources\.requests: .*less than or equal to cpu limit/,
     );
     expect(op.error.length).toBeLessThan(600);
     const ns = `env-${name}`;

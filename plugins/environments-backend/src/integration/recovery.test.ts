@@ -133,7 +133,7 @@ describe('operation queue durability', () => {
           .makeApiClient(AppsV1Api)
           .listNamespacedDeployment({ namespace });
         expect(deployments.items.map(d => d.metadata?.name)).toEqual([
-          'global',
+          'global-v20210422',
         ]);
         const pods = await core.listNamespacedPod({ namespace });
         expect(pods.items).toHaveLength(1);

@@ -182,11 +182,17 @@ describe('what the API server stores is what we rendered', () => {
                   : undefined,
                 nodeSelector: s.nodeSelector ? { branch: 'dev' } : undefined,
                 versions:
-                  rules.releases && s.extraVersions && s.volume !== 'persistent'
+                  rules.releases &&
+                  rules.ports &&
+                  s.extraVersions &&
+                  s.volume !== 'persistent'
                     ? Array.from({ length: s.extraVersions }, (_, j) => ({
                         version: `${s.version}-r${j + 1}`,
                         weight: s.weight,
                         ...(s.header ? { header: `client-${j + 1}` } : {}),
+                        ...(rules.autoscaling && s.autoscale
+                          ? {}
+                          : { replicas: 1 }),
                       }))
                     : undefined,
                 autoscaling:

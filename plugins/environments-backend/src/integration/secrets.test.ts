@@ -55,7 +55,7 @@ describe('secret values', () => {
       Buffer.from(stored.data!['global.DB_PASSWORD'], 'base64').toString(),
     ).toBe(secret);
     const deployment = await apps.readNamespacedDeployment({
-      name: 'global',
+      name: 'global-v20210422',
       namespace,
     });
     expect(

@@ -159,6 +159,13 @@ export function routes(
   if (routing.type === 'gateway') {
     if (!svc.ingress && tracks.length < 2) return [];
     const gateway = svc.ingress && routing.gateway;
+    // A host on a cluster that names no Gateway keeps its Ingress (to the plain Service);
+    // the versions are routed for in-cluster callers by the route alone.
+    const hostIngress =
+      svc.ingress && !routing.gateway
+        ? [classicIngress(svc, input, svc.name, svc.name)]
+        : [];
+    if (!gateway && tracks.length < 2) return hostIngress;
     const backend = (t: Track, w: number) => ({
       group: '',
       kind: 'Service',
@@ -168,6 +175,7 @@ export function routes(
     });
     const pathMatch = { path: { type: 'PathPrefix', value: path } };
     return [
+      ...hostIngress,
       {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
@@ -217,36 +225,14 @@ export function routes(
     t: Track | undefined,
     name: string,
     annotations?: Record<string, string>,
-  ): Manifest => ({
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'Ingress',
-    metadata: prune({
-      ...serviceMeta(t?.svc ?? svc, input, name),
+  ) =>
+    classicIngress(
+      t?.svc ?? svc,
+      input,
+      name,
+      t && versioned ? t.name : svc.name,
       annotations,
-    }),
-    spec: prune({
-      ingressClassName: input.ingressClassName,
-      rules: [
-        {
-          host: svc.ingress!.host,
-          http: {
-            paths: [
-              {
-                path,
-                pathType: 'Prefix',
-                backend: {
-                  service: {
-                    name: t && versioned ? t.name : svc.name,
-                    port: { name: port.name },
-                  },
-                },
-              },
-            ],
-          },
-        },
-      ],
-    }),
-  });
+    );
   if (routing.type === 'none') return [ingress(undefined, svc.name)];
   const [primary, ...others] = tracks;
   return [
@@ -264,4 +250,39 @@ export function routes(
       }),
     ),
   ];
+}
+
+/** An Ingress for the service's host, to one of its Services. */
+function classicIngress(
+  svc: ResolvedService,
+  input: RenderInput,
+  name: string,
+  backend: string,
+  annotations?: Record<string, string>,
+): Manifest {
+  const port = svc.ports[0];
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: prune({ ...serviceMeta(svc, input, name), annotations }),
+    spec: prune({
+      ingressClassName: input.ingressClassName,
+      rules: [
+        {
+          host: svc.ingress!.host,
+          http: {
+            paths: [
+              {
+                path: svc.ingress!.path ?? '/',
+                pathType: 'Prefix',
+                backend: {
+                  service: { name: backend, port: { name: port.name } },
+                },
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  };
 }

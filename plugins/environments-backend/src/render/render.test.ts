@@ -134,26 +134,12 @@ describe('renderEnvironment', () => {
     expect(find(objs, 'Service', 'global-v1-0').spec.selector).toEqual(
       deploy.spec.selector.matchLabels,
     );
-    const route = find(objs, 'HTTPRoute', 'global');
-    expect(route.spec.hostnames).toBeUndefined();
-    expect(route.spec.parentRefs).toEqual([
-      { group: '', kind: 'Service', name: 'global', port: 20001 },
-    ]);
-    expect(route.spec.rules).toEqual([
-      {
-        matches: [{ path: { type: 'PathPrefix', value: '/' } }],
-        backendRefs: [
-          {
-            group: '',
-            kind: 'Service',
-            name: 'global-v1-0',
-            port: 20001,
-            weight: 100,
-          },
-        ],
-      },
-    ]);
-    expect(objs.some(o => o.kind === 'Ingress')).toBe(false);
+    // No Gateway is named: the host keeps its Ingress, to the plain Service; one version
+    // needs no route.
+    const ing = find(objs, 'Ingress', 'global');
+    expect(ing.spec.rules[0].host).toBe('global.dev.local');
+    expect(ing.spec.rules[0].http.paths[0].backend.service.name).toBe('global');
+    expect(objs.some(o => o.kind === 'HTTPRoute')).toBe(false);
     const withGateway = renderEnvironment({
       ...renderInput({
         ...base,
@@ -166,6 +152,7 @@ describe('renderEnvironment', () => {
         gateway: { name: 'gw', namespace: 'gateways' },
       },
     });
+    expect(withGateway.some(o => o.kind === 'Ingress')).toBe(false);
     const attached = find(withGateway, 'HTTPRoute', 'global');
     expect(attached.spec.hostnames).toEqual(['g.dev.local']);
     expect(attached.spec.parentRefs[0]).toEqual({

@@ -92,13 +92,6 @@ function routingErrors(
     `${pathOf?.(svc.name) ?? `services[${i}]`}.${field}`;
   return services.flatMap((svc, i): FieldError[] => {
     if (!svc.ingress) return [];
-    if (routing?.type === 'gateway' && !routing.gateway)
-      return [
-        {
-          path: at(svc, i, 'ingress'),
-          message: `needs a Gateway on cluster ${cluster}, which routes through the Gateway API and names none (clusters[].routing.gateway)`,
-        },
-      ];
     if (routing?.type === 'ingress-nginx' && (svc.versions?.length ?? 0) > 1)
       return [
         {
