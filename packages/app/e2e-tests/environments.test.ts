@@ -167,7 +167,7 @@ test.describe.serial('environments in the portal', () => {
 
   test('opens a deep link to a pod’s log and sees lines arrive', async () => {
     await open(
-      `/environments/${feature}/logs?pod=game-0&container=game&since=5m`,
+      `/environments/${feature}/logs?pod=game-v20211001-0&container=game&since=5m`,
     );
     const viewer = page.getByTestId('log-viewer');
     await expect(viewer).toContainText(
@@ -184,7 +184,9 @@ test.describe.serial('environments in the portal', () => {
     await expect.poll(lastLine, { timeout: 15_000 }).not.toBe(first);
     await screenshot(page, 'environment-logs');
     // What the view shows is in its URL.
-    await expect(page).toHaveURL(/pod=game-0&container=game&since=5m/);
+    await expect(page).toHaveURL(
+      /pod=game-v20211001-0&container=game&since=5m/,
+    );
   });
 
   test('stops and starts a service, and the page follows by itself', async () => {
@@ -215,7 +217,13 @@ test.describe.serial('environments in the portal', () => {
     const t = Date.now();
     execFileSync(
       path.join(root, 'scripts/cluster/cluster.sh'),
-      ['fail-pod', `env-${feature}/game-0`, 'crashloop', '--name', cluster],
+      [
+        'fail-pod',
+        `env-${feature}/game-v20211001-0`,
+        'crashloop',
+        '--name',
+        cluster,
+      ],
       { stdio: 'pipe' },
     );
     await expect(headerStatus()).toHaveText('Degraded', { timeout: 60_000 });
@@ -224,7 +232,7 @@ test.describe.serial('environments in the portal', () => {
     await screenshot(page, 'environment-degraded');
 
     await page.getByRole('tab', { name: 'Pods' }).click();
-    const pod = page.getByRole('row').filter({ hasText: 'game-0' });
+    const pod = page.getByRole('row').filter({ hasText: 'game-v20211001-0' });
     await expect(pod).toContainText('CrashLoopBackOff (exit code 1');
     await screenshot(page, 'environment-pods');
 
@@ -279,7 +287,9 @@ test.describe.serial('environments in the portal', () => {
     await expect(page.getByRole('row').nth(1)).toBeVisible();
     await screenshot(page, 'environment-events');
     await page.getByRole('tab', { name: 'Registry' }).click();
-    await expect(page.getByRole('cell', { name: 'game-0' })).toBeVisible();
+    await expect(
+      page.getByRole('cell', { name: 'game-v20211001-0' }),
+    ).toBeVisible();
     const fallback = page
       .getByRole('row')
       .filter({ hasText: `${feature} → ${base}` });

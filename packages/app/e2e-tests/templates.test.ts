@@ -143,7 +143,9 @@ test.describe.serial('environment templates', () => {
       ttl: '2h',
     });
     expect(min.status, min.error).toBe(200);
-    expect(min.log.join('\n')).toContain('would create Deployment shop-api');
+    expect(min.log.join('\n')).toContain(
+      'would create Deployment shop-api-v2-3-0',
+    );
     // Nothing was created.
     const list = await request.get('/api/environments/environments', {
       headers: auth,
