@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { LIMITS, duration, image, serviceName, version } from './primitives';
 import { ISLAND_LIMITS, clockSchema } from './islands';
-import { headerValue, weight } from './releases';
+import {
+  headerValue,
+  versionOrImage,
+  versionReplicas,
+  weight,
+} from './releases';
 
 const islandId = z
   .number({ error: 'must be an island id (a number)' })
@@ -71,31 +76,19 @@ export const operationRequestSchema = z.discriminatedUnion('type', [
    * Starts a gray release: the version runs beside the service's current one, reached by a
    * Version header, a weight, or both (a header equal to the version when neither is given).
    */
-  z
-    .object({
-      type: z.literal('release-start'),
-      service: serviceName,
-      version: version.optional(),
-      image: image.optional(),
-      header: headerValue.optional(),
-      weight: weight.optional(),
-      replicas: z
-        .number({ error: 'must be a number of replicas' })
-        .int('must be a whole number')
-        .min(0, 'must be at least 0')
-        .max(LIMITS.replicas, `must be at most ${LIMITS.replicas}`)
-        .optional(),
-    })
-    .strict()
-    .refine(o => o.version || o.image, {
-      path: ['version'],
-      message: 'is required (or give an image)',
-    })
-    .refine(o => !(o.version && o.image), {
-      path: ['image'],
-      message:
-        'takes a version or an image, not both (an image names its own tag)',
-    }),
+  versionOrImage(
+    z
+      .object({
+        type: z.literal('release-start'),
+        service: serviceName,
+        version: version.optional(),
+        image: image.optional(),
+        header: headerValue.optional(),
+        weight: weight.optional(),
+        replicas: versionReplicas.optional(),
+      })
+      .strict(),
+  ),
   /** Sets the share of traffic (no header rule) a released version takes. */
   z
     .object({

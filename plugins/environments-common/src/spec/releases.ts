@@ -32,34 +32,45 @@ export const weight = z
   .min(0, 'must be at least 0')
   .max(100, 'must be at most 100');
 
+/** A version's replicas: how many pods it runs. */
+export const versionReplicas = z
+  .number({ error: 'must be a number of replicas' })
+  .int('must be a whole number')
+  .min(0, 'must be at least 0')
+  .max(LIMITS.replicas, `must be at most ${LIMITS.replicas}`);
+
+/** Refines an object that names a version by `version` or by `image`, exactly one of them. */
+export function versionOrImage<
+  T extends z.ZodType<{ version?: string; image?: string }>,
+>(schema: T) {
+  return schema
+    .refine(t => t.version || t.image, {
+      path: ['version'],
+      message: 'is required (or give an image)',
+    })
+    .refine(t => !(t.version && t.image), {
+      path: ['image'],
+      message:
+        'takes a version or an image, not both (an image names its own tag)',
+    });
+}
+
 /** One version beside the service's primary one. */
-export const versionTrackSchema = z
-  .object({
-    version: version.optional(),
-    /** A full image reference; its tag is the version. */
-    image: image.optional(),
-    /** Percent of the traffic that no header rule takes. */
-    weight: weight.optional(),
-    /** Requests whose Version header has this value go to this version. */
-    header: headerValue.optional(),
-    /** Replicas of this version; the primary's when left out. */
-    replicas: z
-      .number({ error: 'must be a number of replicas' })
-      .int('must be a whole number')
-      .min(0, 'must be at least 0')
-      .max(LIMITS.replicas, `must be at most ${LIMITS.replicas}`)
-      .optional(),
-  })
-  .strict()
-  .refine(t => t.version || t.image, {
-    path: ['version'],
-    message: 'is required (or give an image)',
-  })
-  .refine(t => !(t.version && t.image), {
-    path: ['image'],
-    message:
-      'takes a version or an image, not both (an image names its own tag)',
-  });
+export const versionTrackSchema = versionOrImage(
+  z
+    .object({
+      version: version.optional(),
+      /** A full image reference; its tag is the version. */
+      image: image.optional(),
+      /** Percent of the traffic that no header rule takes. */
+      weight: weight.optional(),
+      /** Requests whose Version header has this value go to this version. */
+      header: headerValue.optional(),
+      /** Replicas of this version; the primary's when left out. */
+      replicas: versionReplicas.optional(),
+    })
+    .strict(),
+);
 export type VersionTrack = z.infer<typeof versionTrackSchema>;
 
 /** `autoscaling`: an autoscaling/v2 HPA per version of an http service. */
@@ -155,13 +166,25 @@ interface ReleasedService {
   versions?: VersionTrack[];
 }
 
-const trackVersion = (t: VersionTrack) => {
-  if (t.version) return t.version;
-  const img = t.image ?? '';
-  const tag = img.split('@')[0].match(/:([^:/]+)$/)?.[1];
-  const pinned = /@sha256:([a-f0-9]{12})/.exec(img)?.[1];
-  return tag ?? (pinned ? `sha256-${pinned}` : 'latest');
+/** An image reference's tag, if it has one (a registry's port is no tag). */
+export const tagOf = (img: string) => {
+  const noDigest = img.split('@')[0];
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.indexOf(':', lastSlash + 1);
+  return colon >= 0 ? noDigest.slice(colon + 1) : undefined;
 };
+
+/**
+ * The version an image names: its tag, or for an image pinned by digest alone the digest's
+ * start (sha256-0a1b2c3d4e5f), or latest.
+ */
+export function versionOfImage(img: string): string {
+  const pinned = /@sha256:([a-f0-9]{12})/.exec(img)?.[1];
+  return tagOf(img) ?? (pinned ? `sha256-${pinned}` : 'latest');
+}
+
+const trackVersion = (t: VersionTrack) =>
+  t.version ?? versionOfImage(t.image ?? '');
 
 /**
  * What a release operation makes of a service's request: a new request (the next revision

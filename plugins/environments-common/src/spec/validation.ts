@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { BUILT_IN_ENV, normalizeEntityRef } from './primitives';
 import { KIND_RULES, checkKind } from './kinds';
-import { Autoscaling, ResolvedVersion, versionSlug } from './releases';
+import {
+  Autoscaling,
+  ResolvedVersion,
+  tagOf,
+  versionOfImage,
+  versionSlug,
+} from './releases';
 import {
   DEFAULT_FAKETIME_LIBRARY,
   ResolvedIslands,
@@ -156,25 +162,9 @@ export type ServiceDefinitionLookup = (
   componentRef: string,
 ) => ServiceDefinition | undefined;
 
-const tagOf = (img: string) => {
-  const noDigest = img.split('@')[0];
-  const lastSlash = noDigest.lastIndexOf('/');
-  const colon = noDigest.indexOf(':', lastSlash + 1);
-  return colon >= 0 ? noDigest.slice(colon + 1) : undefined;
-};
-
 /** The label value a version is known by in the cluster. */
 const versionLabel = (v: string) =>
   v.slice(0, 63).replace(/[^A-Za-z0-9_.-]/g, '-');
-
-/**
- * The version an image names: its tag, or for an image pinned by digest alone the digest's
- * start (sha256-0a1b2c3d4e5f), or latest.
- */
-export function versionOfImage(img: string): string {
-  const digest = /@sha256:([a-f0-9]{12})/.exec(img)?.[1];
-  return tagOf(img) ?? (digest ? `sha256-${digest}` : 'latest');
-}
 
 /**
  * Merges each requested service with its definition: the request wins field by field, env
