@@ -15,6 +15,7 @@ import {
   signalsServiceRef,
 } from '@backstage/plugin-signals-node';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ENVIRONMENT_LABEL } from '@archipelago/plugin-environments-common';
 import type { Entity } from '@backstage/catalog-model';
 import type { Knex } from 'knex';
 import fs from 'node:fs';
@@ -249,3 +250,44 @@ export const uniqueName = (prefix: string) =>
   `${prefix}-${Date.now().toString(36).slice(-5)}${Math.random()
     .toString(36)
     .slice(2, 4)}`;
+
+type TestApi = Awaited<ReturnType<typeof startEnvironmentsBackend>>['api'];
+
+/** Waits until an environment's operation has succeeded or failed, and returns it. */
+export const operationFinished = (
+  api: TestApi,
+  environment: string,
+  id: string,
+  timeoutMs = 180_000,
+) =>
+  eventually(
+    `operation ${id} to finish`,
+    async () => {
+      const op = (
+        await api.get(`/environments/${environment}/operations/${id}`)
+      ).body;
+      return op.status === 'succeeded' || op.status === 'failed'
+        ? op
+        : undefined;
+    },
+    timeoutMs,
+  );
+
+/** Destroys environments and waits (at most two minutes) until their namespaces are gone. */
+export async function destroyAll(
+  api: TestApi,
+  core: CoreV1Api,
+  names: string[],
+): Promise<void> {
+  for (const name of names) await api.delete(`/environments/${name}`);
+  await eventually(
+    'cleanup',
+    async () => {
+      const left = await core.listNamespace({
+        labelSelector: `${ENVIRONMENT_LABEL} in (${names.join(',')})`,
+      });
+      return left.items.length === 0 ? true : undefined;
+    },
+    120_000,
+  ).catch(() => undefined);
+}

@@ -10,9 +10,10 @@ import {
   AutoscalingV2Api,
   CustomObjectsApi,
 } from '@kubernetes/client-node';
-import { ENVIRONMENT_LABEL } from '@archipelago/plugin-environments-common';
 import {
+  destroyAll,
   eventually,
+  operationFinished,
   startEnvironmentsBackend,
   testKube,
   uniqueName,
@@ -30,18 +31,7 @@ describe('autoscaling on the local cluster', () => {
   const ns = `env-${name}`;
   const workload = 'global-v1-0';
 
-  const done = (id: string) =>
-    eventually(
-      `operation ${id} to finish`,
-      async () => {
-        const op = (await ctx.api.get(`/environments/${name}/operations/${id}`))
-          .body;
-        return op.status === 'succeeded' || op.status === 'failed'
-          ? op
-          : undefined;
-      },
-      180_000,
-    );
+  const done = (id: string) => operationFinished(ctx.api, name, id);
   const operate = async (body: Record<string, unknown>) => {
     const res = await ctx.api.post(`/environments/${name}/operations`, body);
     expect(res.status).toBe(202);
@@ -113,17 +103,7 @@ describe('autoscaling on the local cluster', () => {
   });
 
   afterAll(async () => {
-    await ctx.api.delete(`/environments/${name}`);
-    await eventually(
-      'cleanup',
-      async () => {
-        const left = await core.listNamespace({
-          labelSelector: `${ENVIRONMENT_LABEL}=${name}`,
-        });
-        return left.items.length === 0 ? true : undefined;
-      },
-      120_000,
-    ).catch(() => undefined);
+    await destroyAll(ctx.api, core, [name]);
     await ctx?.backend.stop();
   });
 
