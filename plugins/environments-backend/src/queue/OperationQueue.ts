@@ -27,7 +27,7 @@ import type {
   OperationStep,
 } from '@archipelago/plugin-environments-common';
 import type { OperationRecord } from '../store/EnvironmentStore';
-import { toOperation } from '../store/rows';
+import { isSqlite, toOperation } from '../store/rows';
 
 /** Candidates looked at per claim, oldest first, on clusters with a free slot. */
 const CANDIDATES = 20;
@@ -36,13 +36,7 @@ export class OperationQueue {
   private readonly sqlite: boolean;
 
   constructor(private readonly db: Knex) {
-    const client = db.client as {
-      dialect?: string;
-      config?: { client?: unknown };
-    };
-    this.sqlite = /sqlite/i.test(
-      String(client.dialect ?? client.config?.client ?? ''),
-    );
+    this.sqlite = isSqlite(db);
   }
 
   async listOperations(

@@ -103,7 +103,13 @@ function routingErrors(
   });
 }
 
+/** How often an operation is computed again when other replicas keep changing its environment. */
+const CHANGE_ATTEMPTS = 30;
+
 export class EnvironmentsService {
+  /** Per environment, the last operation request queued in this backend (see inTurn). */
+  private readonly turns = new Map<string, Promise<void>>();
+
   constructor(
     private readonly store: EnvironmentStore,
     private readonly reconciler: Reconciler,
@@ -452,15 +458,40 @@ export class EnvironmentsService {
         'Invalid operation',
       );
     // Two requests at once (two releases, a deploy and a stop) are each computed from the
-    // environment as it is when recorded: neither overwrites the other.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.requestParsed(name, parsed.data, user);
-      } catch (e) {
-        if (!(e instanceof EnvironmentChangedError) || attempt >= 8) throw e;
-        await new Promise(r => setTimeout(r, 10 * attempt * Math.random()));
+    // environment as it is when recorded: neither overwrites the other. In one backend they
+    // take turns per environment; a change another replica recorded meanwhile makes this
+    // one compute again.
+    return this.inTurn(name, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.requestParsed(name, parsed.data, user);
+        } catch (e) {
+          if (!(e instanceof EnvironmentChangedError)) throw e;
+          if (attempt >= CHANGE_ATTEMPTS)
+            throw new ConflictError(
+              `Environment "${name}" kept changing while this operation was computed (${CHANGE_ATTEMPTS} tries); send it again`,
+            );
+          await new Promise(r =>
+            setTimeout(r, Math.min(200, 5 * attempt) * (0.5 + Math.random())),
+          );
+        }
       }
-    }
+    });
+  }
+
+  /** Runs fn after the calls before it for the same environment, in this backend. */
+  private inTurn<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(name) ?? Promise.resolve();
+    const mine = before.then(fn, fn);
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(name, tail);
+    void tail.then(() => {
+      if (this.turns.get(name) === tail) this.turns.delete(name);
+    });
+    return mine;
   }
 
   private async requestParsed(

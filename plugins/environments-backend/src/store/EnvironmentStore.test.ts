@@ -1,6 +1,6 @@
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { EnvironmentSpec } from '@archipelago/plugin-environments-common';
-import { EnvironmentStore } from './EnvironmentStore';
+import { EnvironmentChangedError, EnvironmentStore } from './EnvironmentStore';
 
 jest.setTimeout(60_000);
 
@@ -57,6 +57,47 @@ describe('EnvironmentStore', () => {
         }),
       ).rejects.toThrow(/already exists/);
       expect(await store.listRevisions(environment.id)).toHaveLength(1);
+    });
+
+    it('records only one of ten changes computed from the same environment at once; the others are told it changed', async () => {
+      const { environment } = await store.createEnvironment({
+        spec: spec('feat-cas'),
+        cluster: 'local',
+        namespace: 'env-feat-cas',
+        createdBy: 'u',
+      });
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          store.requestOperation(
+            'feat-cas',
+            { type: 'deploy', requestedBy: 'u', params: {} },
+            {
+              spec: spec('feat-cas', `${i + 2}`),
+              basedOn: environment.updatedAt,
+            },
+          ),
+        ),
+      );
+      expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(1);
+      const refused = results.filter(
+        (r): r is PromiseRejectedResult => r.status === 'rejected',
+      );
+      expect(refused).toHaveLength(9);
+      for (const r of refused)
+        expect(r.reason).toBeInstanceOf(EnvironmentChangedError);
+      expect(await store.listRevisions(environment.id)).toHaveLength(2);
+      // The next change is computed from the new updatedAt, which is strictly later.
+      const now = (await store.getEnvironment('feat-cas'))!;
+      expect(now.updatedAt.getTime()).toBeGreaterThan(
+        environment.updatedAt.getTime(),
+      );
+      await expect(
+        store.requestOperation(
+          'feat-cas',
+          { type: 'stop', requestedBy: 'u', params: {} },
+          { stopped: ['game'], basedOn: now.updatedAt },
+        ),
+      ).resolves.toMatchObject({ type: 'stop' });
     });
 
     it('records immutable revisions for spec changes and frees the name after destroy', async () => {

@@ -5,7 +5,7 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { normalizeEntityRef } from '@archipelago/plugin-environments-common';
 import { OperationQueue } from '../queue/OperationQueue';
 import { RegistryStore } from '../registry/RegistryStore';
-import { iso, json, toDate, toEnvironment } from './rows';
+import { iso, isSqlite, json, toDate, toEnvironment } from './rows';
 import {
   IslandRecord,
   IslandRequest,
@@ -164,7 +164,10 @@ export class EnvironmentStore {
   readonly registry: RegistryStore;
   readonly islands: IslandStore;
 
+  private readonly sqlite: boolean;
+
   constructor(private readonly db: Knex) {
+    this.sqlite = isSqlite(db);
     this.queue = new OperationQueue(db);
     this.registry = new RegistryStore(db);
     this.islands = new IslandStore(db);
@@ -307,18 +310,20 @@ export class EnvironmentStore {
     op: OperationInput,
     change: DesiredStateChange = {},
   ): Promise<OperationRecord | undefined> {
-    const now = new Date();
     const opId = await this.db.transaction(async tx => {
-      const row = await tx('environments')
+      // The row is locked until commit (PostgreSQL; SQLite has one writer), so the check
+      // below and the write after it are one step: two replicas cannot both pass it.
+      const query = tx('environments')
         .where({ name })
-        .whereNull('destroyed_at')
-        .first();
+        .whereNull('destroyed_at');
+      const row = await (this.sqlite ? query : query.forUpdate()).first();
       if (!row) throw new NotFoundError(`No environment named "${name}"`);
-      if (
-        change.basedOn &&
-        toDate(row.updated_at)?.getTime() !== change.basedOn.getTime()
-      )
+      const previous = toDate(row.updated_at)?.getTime() ?? 0;
+      if (change.basedOn && previous !== change.basedOn.getTime())
         throw new EnvironmentChangedError(name);
+      // updated_at only ever grows, so it tells every change apart, even two in one
+      // millisecond.
+      const now = new Date(Math.max(Date.now(), previous + 1));
       const destroying = await tx('environment_operations')
         .where({ environment_id: row.id })
         .whereIn('type', ['destroy', 'expire'])

@@ -3,7 +3,17 @@ import type {
   EnvironmentSpec,
   RegistryEntry,
 } from '@archipelago/plugin-environments-common';
+import type { Knex } from 'knex';
 import type { EnvironmentRecord, OperationRecord } from './EnvironmentStore';
+
+/** SQLite has one writer and no row locks (knex warns on forUpdate there). */
+export function isSqlite(db: Knex): boolean {
+  const client = db.client as {
+    dialect?: string;
+    config?: { client?: unknown };
+  };
+  return /sqlite/i.test(String(client.dialect ?? client.config?.client ?? ''));
+}
 
 /** A row of `environments`. JSON columns are text; SQLite returns dates as numbers. */
 export interface EnvironmentRow
