@@ -35,6 +35,13 @@ case "$name" in
   *) base="${ARCHIPELAGO_CLUSTER_PORT_BASE:?set ARCHIPELAGO_CLUSTER_PORT_BASE for a cluster named $name}";;
 esac
 nodes="${ARCHIPELAGO_CLUSTER_NODES:-4}"
+# What each kwok node offers (the benchmarks' cluster asks for more: bench/README.md).
+node_pods="${ARCHIPELAGO_CLUSTER_NODE_PODS:-110}"
+node_cpu="${ARCHIPELAGO_CLUSTER_NODE_CPU:-16}"
+node_memory="${ARCHIPELAGO_CLUSTER_NODE_MEMORY:-64Gi}"
+# The Service IP range: kube-apiserver's default (10.0.0.0/24) holds 254 Services, which 100
+# small environments fill. A /16 holds 65,534. Read at creation; a reset applies a new one.
+service_cidr="${ARCHIPELAGO_CLUSTER_SERVICE_CIDR:-10.96.0.0/16}"
 pv_count="${ARCHIPELAGO_CLUSTER_PVS:-48}"
 cluster="archipelago-$name"
 state="$root/.local/clusters/$name"
@@ -85,6 +92,11 @@ options:
   metricsServerBinary: $BIN/metrics-server
   metricsServerPort: $((base + 250))
   metricsServerManifests: [$here/manifests/metrics-server]
+componentsPatches:
+  - name: kube-apiserver
+    extraArgs:
+      - key: service-cluster-ip-range
+        value: $service_cidr
 ---
 apiVersion: kwok.x-k8s.io/v1alpha1
 kind: ClusterLogs
@@ -171,8 +183,8 @@ status:
   # Loopback, where kwok serves every node's logs and exec: the API server dials a node's
   # first address (a Hostname would not resolve), and islands show it as their host IP.
   addresses: [{type: InternalIP, address: 127.0.0.1}]
-  allocatable: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
-  capacity: {cpu: "16", memory: 64Gi, pods: "110", ephemeral-storage: 200Gi}
+  allocatable: {cpu: "$node_cpu", memory: $node_memory, pods: "$node_pods", ephemeral-storage: 200Gi}
+  capacity: {cpu: "$node_cpu", memory: $node_memory, pods: "$node_pods", ephemeral-storage: 200Gi}
   nodeInfo:
     architecture: amd64
     operatingSystem: linux
@@ -308,6 +320,8 @@ up() {
     done
     grep -q 'name: metrics-server' "$KWOK_WORKDIR/clusters/$cluster/kwok.yaml" 2>/dev/null ||
       log "WARNING: this cluster predates metrics-server (HPAs cannot scale); run: scripts/cluster/cluster.sh reset --name $name"
+    grep -q 'service-cluster-ip-range' "$KWOK_WORKDIR/clusters/$cluster/kwok.yaml" 2>/dev/null ||
+      log "WARNING: this cluster predates its Service IP range (it holds 254 Services); run: scripts/cluster/cluster.sh reset --name $name"
   else
     log "creating cluster (kube $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
     write_config
