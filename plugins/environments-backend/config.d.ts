@@ -65,6 +65,12 @@ export interface Config {
         /** The Gateway that routes of services with an ingress host attach to. */
         gateway?: { name: string; namespace: string; sectionName?: string };
       };
+      /**
+       * Requests this backend sends the cluster's API server at once, watches and log
+       * streams aside (docs/performance.md). A burst of operations queues behind it. 1 to
+       * 1000; default 16.
+       */
+      maxRequestsInFlight?: number;
     }>;
     /** The cluster used when a spec names none. Defaults to the first cluster. */
     defaultCluster?: string;

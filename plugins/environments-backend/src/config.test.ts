@@ -219,3 +219,28 @@ describe('readEnvironmentsConfig: routing', () => {
     expect(() => routing(value as JsonObject)).toThrow(message);
   });
 });
+
+describe('readEnvironmentsConfig: requests in flight', () => {
+  const cluster = (extra: JsonObject = {}) =>
+    read({
+      clusters: [
+        {
+          name: 'local',
+          url: 'https://127.0.0.1:1',
+          serviceAccountToken: 't',
+          ...extra,
+        },
+      ],
+    }).clusters[0];
+
+  it('defaults to 16 and reads a whole number', () => {
+    expect(cluster().maxRequestsInFlight).toBe(16);
+    expect(cluster({ maxRequestsInFlight: 4 }).maxRequestsInFlight).toBe(4);
+  });
+
+  it.each([0, 1001, 2.5, 'many'])('refuses %j, naming the key', value => {
+    expect(() => cluster({ maxRequestsInFlight: value as any })).toThrow(
+      /environments\.clusters\[0\]\.maxRequestsInFlight: .* must be a whole number from 1 to 1000/,
+    );
+  });
+});

@@ -24,7 +24,12 @@ export interface ClusterSettings {
   islands?: IslandSettings;
   /** How a service's versions are routed (config clusters[].routing, docs/releases.md). */
   routing: RoutingSettings;
+  /** Requests this backend has in flight to the cluster at once (watches aside). */
+  maxRequestsInFlight?: number;
 }
+
+/** Default of clusters[].maxRequestsInFlight. */
+export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 16;
 
 export const ROUTING_TYPES = ['gateway', 'ingress-nginx', 'none'] as const;
 
@@ -208,6 +213,10 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       routing: readRoutingSettings(
         c.getOptionalConfig('routing'),
         `environments.clusters[${i}].routing`,
+      ),
+      maxRequestsInFlight: readMaxRequestsInFlight(
+        c,
+        `environments.clusters[${i}].maxRequestsInFlight`,
       ),
     };
   });
@@ -468,6 +477,23 @@ const portRange = (v: string | undefined, key: string, fallback?: string) => {
 };
 
 /** Reads a cluster's `routing`, naming the key of anything wrong. */
+function readMaxRequestsInFlight(c: Config, key: string): number {
+  const raw = c.getOptional('maxRequestsInFlight');
+  if (raw === undefined) return DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+  if (
+    typeof raw !== 'number' ||
+    !Number.isInteger(raw) ||
+    raw < 1 ||
+    raw > 1000
+  )
+    throw new InputError(
+      `Invalid config ${key}: ${JSON.stringify(
+        raw,
+      )} must be a whole number from 1 to 1000`,
+    );
+  return raw;
+}
+
 export function readRoutingSettings(
   c: Config | undefined,
   at: string,

@@ -56,7 +56,10 @@ export class KubeApiError extends Error {
     if (this.code >= 400 && this.code < 500) return true;
     // "failed to create typed patch object": the object does not fit its schema (duplicate
     // port or env names, say). The API server answers 500, but it is the object's fault.
-    return /typed patch|typed value|duplicate entries/i.test(this.message);
+    // A full Service IP range is not transient either: it stays full until Services go.
+    return /typed patch|typed value|duplicate entries|failed to allocate a service ?IP|range is full/i.test(
+      this.message,
+    );
   }
 }
 

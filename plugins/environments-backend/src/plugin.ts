@@ -102,11 +102,13 @@ function registerEnvironments(
           client,
           cache: new WatchCache(c.name, client.kc, logger, {
             namespacePrefix: settings.namespacePrefix,
+            limiter: client.limiter,
           }),
           // The capacity check reads nodes and pods from this watch, never from a list.
           capacity: new WatchCache(c.name, client.kc, logger, {
             namespacePrefix: settings.namespacePrefix,
             mode: 'capacity',
+            limiter: client.limiter,
           }),
         });
       }

@@ -36,6 +36,28 @@ describe('fits', () => {
     );
   });
 
+  it("refuses Services the cluster's Service IP range has no room for, with the numbers", () => {
+    const ips = { total: 254, ranges: ['10.0.0.0/24'] };
+    const r = fits({
+      ...base,
+      wanted: amounts(100, 1, 1),
+      serviceIPs: { ...ips, wanted: 3, free: 2 },
+    });
+    expect(r).toEqual({
+      fits: false,
+      message:
+        'Not enough capacity on cluster "local": 3 Service IPs needed, 2 of 254 free in the Service IP range (10.0.0.0/24). Nothing was applied.',
+    });
+    // A change that adds no Service fits a full range.
+    expect(
+      fits({
+        ...base,
+        wanted: amounts(100, 1, 1),
+        serviceIPs: { ...ips, wanted: 0, free: 0 },
+      }).fits,
+    ).toBe(true);
+  });
+
   it('counts the pods of versions being replaced against the quota, until the new ones are ready', () => {
     // 12 replicas moving to a new version: 24 pods for a while, over a quota of 20.
     const r = fits({

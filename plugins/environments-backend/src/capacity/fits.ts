@@ -25,6 +25,16 @@ export interface FitInput {
    * leaving, until the new ones are ready. They count against the quota too.
    */
   alongside?: Amounts;
+  /**
+   * Service IPs: how many more the change's Services take, and how many of the cluster's
+   * Service IP ranges are free. Left out where the cluster does not say its ranges.
+   */
+  serviceIPs?: {
+    wanted: number;
+    free: number;
+    total: number;
+    ranges: string[];
+  };
 }
 
 export type FitResult =
@@ -71,6 +81,13 @@ export function fits(input: FitInput): FitResult {
     );
   if (need.pods > free.pods)
     short.push(`${need.pods} pods requested, ${Math.max(0, free.pods)} free`);
+  const ips = input.serviceIPs;
+  if (ips && ips.wanted > 0 && ips.wanted > ips.free)
+    short.push(
+      `${ips.wanted} Service IPs needed, ${Math.max(0, ips.free)} of ${
+        ips.total
+      } free in the Service IP range (${ips.ranges.join(', ')})`,
+    );
   if (short.length) {
     return {
       fits: false,

@@ -69,3 +69,126 @@ describe('ClusterClient stops before the next write once aborted', () => {
     expect(requests).toHaveLength(2);
   });
 });
+
+describe('ClusterClient.apply', () => {
+  let server: http.Server;
+  let seen: Array<{
+    method: string;
+    path: string;
+    dryRun: boolean;
+    kind: string;
+  }>;
+  let active = 0;
+  let most = 0;
+  /** A dry run of an object of this name is refused. */
+  let refuse: string | undefined;
+  let client: ClusterClient;
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      let body = '';
+      req.on('data', c => (body += c));
+      req.on('end', () => {
+        const obj = body ? JSON.parse(body) : undefined;
+        const dryRun = url.searchParams.get('dryRun') === 'All';
+        seen.push({
+          method: req.method ?? '',
+          path: url.pathname,
+          dryRun,
+          kind: obj?.kind ?? '',
+        });
+        active++;
+        most = Math.max(most, active);
+        setTimeout(() => {
+          active--;
+          if (req.method === 'GET') {
+            res.writeHead(404, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ kind: 'Status', code: 404 }));
+            return;
+          }
+          if (dryRun && obj?.metadata?.name === refuse) {
+            res.writeHead(422, { 'Content-Type': 'application/json' });
+            res.end(
+              JSON.stringify({
+                kind: 'Status',
+                code: 422,
+                reason: 'Invalid',
+                message: `${obj.kind} "${refuse}" is invalid`,
+              }),
+            );
+            return;
+          }
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify(obj));
+        }, 5);
+      });
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    client = new ClusterClient({
+      name: 'counting',
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      serviceAccountToken: 't',
+      routing: { type: 'none' },
+      skipTLSVerify: true,
+      maxRequestsInFlight: 4,
+    });
+  });
+  beforeEach(() => {
+    seen = [];
+    most = 0;
+    refuse = undefined;
+  });
+  afterAll(() => new Promise(r => server.close(r)));
+
+  const objects = () =>
+    renderEnvironment(
+      renderInput({
+        name: 'x',
+        owner: 'group:default/backend',
+        purpose: 'feature',
+        services: Array.from({ length: 12 }, (_, i) => ({
+          name: `global-${i}`,
+          component: 'component:default/global',
+          version: '1',
+        })),
+      }),
+    );
+
+  it('checks every object before writing any, then writes in waves, never more than the cap at once', async () => {
+    const manifests = objects();
+    const written = await client.apply(manifests);
+    expect(written).toHaveLength(manifests.length);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+    const writes = seen.filter(s => s.method === 'PATCH' && !s.dryRun);
+    const checks = seen.filter(s => s.dryRun);
+    expect(checks).toHaveLength(manifests.length - 1);
+    expect(writes).toHaveLength(manifests.length);
+    // Every check came before the first write after the namespace's.
+    const firstWrite = seen.indexOf(writes[1]);
+    expect(seen.slice(firstWrite).some(s => s.dryRun)).toBe(false);
+    // The quota, limit range, config and Services are written before any workload.
+    const lastFirstWave = Math.max(
+      ...writes
+        .map((w, i) => [w, i] as const)
+        .filter(([w]) =>
+          ['ResourceQuota', 'LimitRange', 'Service', 'ConfigMap'].includes(
+            w.kind,
+          ),
+        )
+        .map(([, i]) => i),
+    );
+    const firstWorkload = writes.findIndex(w => w.kind === 'Deployment');
+    expect(firstWorkload).toBeGreaterThan(lastFirstWave);
+  });
+
+  it('writes nothing but the namespace when a check is refused, and names the object', async () => {
+    refuse = 'global-7';
+    await expect(client.apply(objects())).rejects.toThrow(
+      /The API server refused .*global-7 \(dry run: nothing was changed\)/,
+    );
+    const writes = seen.filter(s => s.method === 'PATCH' && !s.dryRun);
+    expect(writes.map(w => w.kind)).toEqual(['Namespace']);
+  });
+});

@@ -13,7 +13,10 @@ import {
   ENVIRONMENT_LABEL,
   MANAGED_SELECTOR,
 } from '@archipelago/plugin-environments-common';
-import type { ClusterSettings } from '../config';
+import {
+  type ClusterSettings,
+  DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+} from '../config';
 import { ENVIRONMENT_RESOURCES, Manifest, manifestKey } from '../render/render';
 import {
   KubeApiError,
@@ -21,7 +24,7 @@ import {
   TransientError,
   statusCode,
 } from '../errors';
-import { KubeHttp } from './KubeHttp';
+import { KubeHttp, RequestLimiter } from './KubeHttp';
 import { FIELD_MANAGER, removalPatch } from './foreignFields';
 import { RESOURCES, ResourceType, resourceOf, resourcePath } from './resources';
 import { NamespaceOwnership, namespaceOwnership } from './namespaceOwnership';
@@ -47,6 +50,33 @@ export function kubeConfigFor(cluster: ClusterSettings): KubeConfig {
   return kc;
 }
 
+/**
+ * Kinds written before the others: admission of a Pod reads the namespace's ResourceQuota and
+ * LimitRange (its default requests) and its ServiceAccount, and a workload's pods mount its
+ * ConfigMaps, Secrets and claims. Services come first too, so that their environment
+ * variables reach the pods.
+ */
+const FIRST_WAVE = new Set([
+  'ResourceQuota',
+  'LimitRange',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'NetworkPolicy',
+  'ConfigMap',
+  'Secret',
+  'PersistentVolumeClaim',
+  'Service',
+  'PodDisruptionBudget',
+]);
+
+/** The objects to write, in waves: each wave is written at once, after the one before. */
+export function applyWaves(manifests: Manifest[]): Manifest[][] {
+  const first = manifests.filter(m => FIRST_WAVE.has(m.kind));
+  const rest = manifests.filter(m => !FIRST_WAVE.has(m.kind));
+  return [first, rest].filter(w => w.length);
+}
+
 export interface ApplyOptions {
   /**
    * Per object (manifestKey), the object as last observed: fields other writers added that
@@ -65,11 +95,16 @@ export interface ApplyOptions {
 export class ClusterClient {
   readonly kc: KubeConfig;
   readonly http: KubeHttp;
+  /** Shared by this client and the cluster's watch caches (their lists). */
+  readonly limiter: RequestLimiter;
   private readonly core: CoreV1Api;
 
   constructor(readonly settings: ClusterSettings) {
     this.kc = kubeConfigFor(settings);
-    this.http = new KubeHttp(this.kc);
+    this.limiter = new RequestLimiter(
+      settings.maxRequestsInFlight ?? DEFAULT_MAX_REQUESTS_IN_FLIGHT,
+    );
+    this.http = new KubeHttp(this.kc, this.limiter);
     this.core = this.kc.makeApiClient(CoreV1Api);
   }
 
@@ -164,22 +199,40 @@ export class ClusterClient {
       const r = await write(m, false);
       if (r) out.push(r);
     }
-    // An object with fields to remove first cannot be checked before that removal.
-    const refusals: string[] = [];
-    for (const m of rest) {
-      if (removals.has(manifestKey(m))) continue;
-      try {
-        await write(m, true);
-      } catch (e) {
-        if (!(e instanceof PermanentError) || refusals.length >= 5) throw e;
-        refusals.push(e.message);
+    // Every object is checked (a dry run) before any is written, so a refusal leaves the
+    // cluster as it was. An object with fields to remove first cannot be checked before that
+    // removal. The checks go out together; the cluster's limiter caps them.
+    const checked = await Promise.allSettled(
+      rest.filter(m => !removals.has(manifestKey(m))).map(m => write(m, true)),
+    );
+    const refusals = checked.flatMap(c =>
+      c.status === 'rejected' ? [c.reason] : [],
+    );
+    const other = refusals.find(e => !(e instanceof PermanentError));
+    if (other) throw other;
+    if (refusals.length)
+      throw new PermanentError(
+        refusals
+          .slice(0, 5)
+          .map(e => (e as Error).message)
+          .concat(
+            refusals.length > 5 ? [`(and ${refusals.length - 5} more)`] : [],
+          )
+          .join('\n'),
+      );
+    // Then written in waves, each together: what admission reads for later objects (the
+    // quota, limit ranges, service accounts, config) before the workloads that use them.
+    for (const wave of applyWaves(rest)) {
+      const written = await Promise.allSettled(
+        wave.map(async m => {
+          await this.removeForeign(m, removals.get(manifestKey(m)), signal);
+          return write(m, false);
+        }),
+      );
+      for (const w of written) {
+        if (w.status === 'rejected') throw w.reason;
+        if (w.value) out.push(w.value);
       }
-    }
-    if (refusals.length) throw new PermanentError(refusals.join('\n'));
-    for (const m of rest) {
-      await this.removeForeign(m, removals.get(manifestKey(m)), signal);
-      const r = await write(m, false);
-      if (r) out.push(r);
     }
     return out;
   }

@@ -17,10 +17,42 @@ export interface KubeRequest {
   timeoutMs?: number;
 }
 
+/**
+ * Caps the requests a backend has in flight to one cluster at once: a burst of operations
+ * (100 environments asked for together) queues here instead of flooding the API server.
+ * Watches and log streams are long-lived and do not take a slot.
+ */
+export class RequestLimiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** The most requests that were in flight at once, for benchmarks and health. */
+  peak = 0;
+
+  constructor(readonly max: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.max)
+      await new Promise<void>(resolve => this.waiting.push(resolve));
+    else this.active++;
+    this.peak = Math.max(this.peak, this.active);
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter; active stays as it is.
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
 export class KubeHttp {
   private options?: { at: number; value: https.RequestOptions };
 
-  constructor(private readonly kc: KubeConfig) {}
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly limiter?: RequestLimiter,
+  ) {}
 
   private async requestOptions(): Promise<https.RequestOptions> {
     // Credentials and TLS settings are read once a minute. Connections are not kept alive
@@ -34,11 +66,22 @@ export class KubeHttp {
     return value;
   }
 
-  async request<T = any>(
+  request<T = any>(
     method: string,
     path: string,
     req: KubeRequest = {},
   ): Promise<T> {
+    return this.limiter
+      ? this.limiter.run(() => this.send<T>(method, path, req))
+      : this.send<T>(method, path, req);
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    req: KubeRequest,
+  ): Promise<T> {
+    req.signal?.throwIfAborted();
     const cluster = this.kc.getCurrentCluster();
     if (!cluster) throw new Error('The kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/$/, '') + path);

@@ -3,7 +3,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { MANAGED_SELECTOR } from '@archipelago/plugin-environments-common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENVIRONMENT_RESOURCES } from '../render/render';
-import { KubeHttp } from './KubeHttp';
+import { KubeHttp, RequestLimiter } from './KubeHttp';
 import { KubeApiError } from '../errors';
 import {
   RESOURCES,
@@ -85,6 +85,13 @@ function capacityProjection(
     uid: o.metadata?.uid,
     resourceVersion: o.metadata?.resourceVersion,
   };
+  if (kind === 'services')
+    return {
+      metadata,
+      spec: { clusterIP: o.spec?.clusterIP, clusterIPs: o.spec?.clusterIPs },
+    } as KubernetesObject;
+  if (kind === 'servicecidrs')
+    return { metadata, spec: { cidrs: o.spec?.cidrs } } as KubernetesObject;
   if (kind === 'nodes')
     return {
       metadata,
@@ -124,10 +131,13 @@ export interface WatchCacheOptions {
   /** The longest pause between retries while the API server is away. Default 30 s. */
   retryMaxMs?: number;
   /**
-   * `capacity`: instead of Archipelago's objects, every node and every unfinished pod of the
-   * cluster, reduced to what they offer and request (see capacity/capacity.ts).
+   * `capacity`: instead of Archipelago's objects, every node, unfinished pod and Service of
+   * the cluster and its Service IP ranges, reduced to what they offer and take (see
+   * capacity/capacity.ts).
    */
   mode?: 'environments' | 'capacity';
+  /** The cluster's request limiter: lists take a slot like any other request. */
+  limiter?: RequestLimiter;
 }
 
 /** Counters for health checks and tests. */
@@ -136,6 +146,10 @@ export interface WatchCacheStats {
   watches: number;
   failures: number;
   reachable: boolean;
+  /** Every kind has been listed once. */
+  synced: boolean;
+  /** Objects the cache holds now. */
+  objects: number;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -174,10 +188,10 @@ export class WatchCache {
   ) {}
 
   async start(): Promise<void> {
-    const http = new KubeHttp(this.kc);
+    const http = new KubeHttp(this.kc, this.options.limiter);
     const capacity = this.options.mode === 'capacity';
     const kinds: readonly CachedKind[] = capacity
-      ? ['nodes', 'pods']
+      ? ['nodes', 'pods', 'services', 'servicecidrs']
       : CACHED_RESOURCES;
     const sources: Source[] = kinds.map(kind => {
       const path = resourcePath(RESOURCES[kind]);
@@ -208,7 +222,15 @@ export class WatchCache {
 
   /** Counters: lists and watches made, failures, and whether every kind's last call worked. */
   stats(): WatchCacheStats {
-    return { ...this.counters, reachable: this.failing.size === 0 };
+    let objects = 0;
+    for (const kind of this.store.values())
+      for (const bucket of kind.values()) objects += bucket.size;
+    return {
+      ...this.counters,
+      reachable: this.failing.size === 0,
+      synced: this.isSynced(),
+      objects,
+    };
   }
 
   /** What the cache stores of an object. */
@@ -470,6 +492,33 @@ export class WatchCache {
   }
 
   /** Called (debounced by the caller) whenever something in a namespace changes. */
+  /**
+   * Resolves when something in the namespace changes, or after timeoutMs, or when signal
+   * aborts: a wait for pods is woken by their watch events instead of polling the cache.
+   */
+  changed(
+    namespace: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return new Promise<void>(resolve => {
+      const cleanup: Array<() => void> = [];
+      const done = () => {
+        cleanup.forEach(c => c());
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      cleanup.push(() => clearTimeout(timer));
+      cleanup.push(
+        this.onChange(ns => {
+          if (ns === namespace) done();
+        }),
+      );
+      signal?.addEventListener('abort', done);
+      cleanup.push(() => signal?.removeEventListener('abort', done));
+    });
+  }
+
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -115,6 +115,14 @@ export const RESOURCES = {
     plural: 'horizontalpodautoscalers',
     namespaced: true,
   },
+  // The cluster's Service IP ranges (GA in Kubernetes 1.33): the capacity check counts them.
+  servicecidrs: {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'ServiceCIDR',
+    plural: 'servicecidrs',
+    namespaced: false,
+    optional: true,
+  },
   httproutes: {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',

@@ -197,6 +197,7 @@ describe('the permission matrix', () => {
       ['events', 'get', `/environments/${name}/events`],
       ['islands', 'get', `/environments/${name}/islands`],
       ['island ledger', 'get', '/clusters/local/islands'],
+      ['clusters', 'get', '/clusters'],
     ] as const;
 
   it('lets everyone signed in read, and nobody anonymous', async () => {
@@ -379,6 +380,7 @@ describe('the permission matrix', () => {
         'GET /environments/{name}/pods/{pod}/logs',
         'GET /environments/{name}/islands',
         'GET /clusters/{cluster}/islands',
+        'GET /clusters',
       ].sort(),
     );
   });

@@ -3,12 +3,6 @@
  * counting HTTPS proxy, and reading an environment, its pods, topology, events and registry
  * many times adds no request to the ones the watch cache keeps open.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import {
   ENVIRONMENT_LABEL,
   EnvironmentsClient,
@@ -23,95 +17,9 @@ import {
   testKube,
   uniqueName,
 } from '../__testUtils__/harness';
+import { countingProxy } from '../__testUtils__/countingProxy';
 
 jest.setTimeout(240_000);
-
-interface Seen {
-  method: string;
-  url: string;
-  watch: boolean;
-  at: number;
-}
-
-/** A TLS-terminating proxy in front of the test cluster's API server that notes every request. */
-async function countingProxy() {
-  const real = testClusterAppConfig().kubernetes.clusterLocatorMethods[0]
-    .clusters[0] as { url: string; caData: string };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archipelago-proxy-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      path.join(dir, 'key.pem'),
-      '-out',
-      path.join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
-  const upstream = new URL(real.url);
-  const seen: Seen[] = [];
-  /** Requests for pod logs that are still open. */
-  const openLogs = new Set<object>();
-  const server = https.createServer(
-    { key: fs.readFileSync(path.join(dir, 'key.pem')), cert },
-    (req, res) => {
-      if (/\/pods\/[^/]+\/log\b/.test(req.url ?? '')) {
-        const token = {};
-        openLogs.add(token);
-        res.on('close', () => openLogs.delete(token));
-      }
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        watch: /[?&]watch=(true|1)\b/.test(req.url ?? ''),
-        at: Date.now(),
-      });
-      const up = https.request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-          ca: Buffer.from(real.caData, 'base64'),
-        },
-        answer => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      up.on('error', () => res.destroy());
-      res.on('close', () => up.destroy());
-      req.pipe(up);
-    },
-  );
-  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
-  fs.rmSync(dir, { recursive: true, force: true });
-  return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    caData: cert.toString('base64'),
-    seen,
-    openLogs,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
 
 describe('views', () => {
   let proxy: Awaited<ReturnType<typeof countingProxy>>;
@@ -120,7 +28,9 @@ describe('views', () => {
   const name = uniqueName('views');
 
   beforeAll(async () => {
-    proxy = await countingProxy();
+    proxy = await countingProxy(
+      testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0],
+    );
     ctx = await startEnvironmentsBackend({
       cluster: { url: proxy.url, caData: proxy.caData },
       config: { limits: { logFollowsPerUser: 2, logSince: '1h' } },
@@ -193,6 +103,30 @@ describe('views', () => {
       expect(resolved.body.environment).toBe(name);
     }
     expect(calls().slice(before)).toEqual([]);
+  });
+
+  it("says how it sees each cluster: reachable, what it caches, its request cap, and the Service IPs the cluster's range has left", async () => {
+    const { body } = await ctx.api.get('/clusters');
+    expect(body.items).toHaveLength(1);
+    const [local] = body.items;
+    expect(local).toMatchObject({
+      name: 'local',
+      reachable: true,
+      synced: true,
+      maxRequestsInFlight: 16,
+    });
+    expect(local.cachedObjects).toBeGreaterThan(0);
+    expect(local.peakRequestsInFlight).toBeGreaterThan(0);
+    expect(local.peakRequestsInFlight).toBeLessThanOrEqual(16);
+    // The range the API server serves (its ServiceCIDR), and every Service with a cluster IP.
+    expect(local.serviceIPs.total).toBeGreaterThanOrEqual(254);
+    await eventually('the Service count to match the cluster', async () => {
+      const now = (await ctx.api.get('/clusters')).body.items[0].serviceIPs;
+      const live = (await core.listServiceForAllNamespaces()).items.filter(
+        s => s.spec?.clusterIP && s.spec.clusterIP !== 'None',
+      ).length;
+      return live > 0 && now.used === live ? true : undefined;
+    });
   });
 
   it('answers the typed client generated from openapi.yaml', async () => {

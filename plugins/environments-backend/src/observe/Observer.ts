@@ -27,6 +27,7 @@ import { EnvironmentTrigger } from './EnvironmentTrigger';
 export class EnvironmentObserver {
   private readonly last = new Map<string, string>();
   private readonly lastPods = new Map<string, string>();
+  private readonly lastRegistry = new Map<string, string>();
   private readonly trigger: EnvironmentTrigger;
 
   constructor(
@@ -48,6 +49,14 @@ export class EnvironmentObserver {
       sweepMs: 15_000,
       debounceMs: 200,
       check: env => this.checkEnv(env),
+      // A sweep reads every environment's latest operations in one query.
+      checkMany: async envs => {
+        const recent = await store.queue.recentOperations(
+          envs.map(e => e.id),
+          20,
+        );
+        await Promise.all(envs.map(e => this.checkEnv(e, recent.get(e.id))));
+      },
     });
   }
 
@@ -68,9 +77,9 @@ export class EnvironmentObserver {
     });
   }
 
-  private async checkEnv(env: EnvironmentRecord) {
+  private async checkEnv(env: EnvironmentRecord, recent?: OperationRecord[]) {
     try {
-      const { status } = await this.service.status(env);
+      const { status } = await this.service.status(env, recent);
       if (!env.destroyedAt) await this.syncRegistry(env);
       const signature = JSON.stringify([
         status.phase,
@@ -147,6 +156,11 @@ export class EnvironmentObserver {
       env.name,
       cluster.cache.snapshot(env.namespace),
     );
+    // What this backend last wrote for the environment: the same again writes nothing, so a
+    // sweep of unchanged environments costs the database nothing here. (Another replica that
+    // saw the same cluster wrote the same; one that saw a change had a watch event too.)
+    const signature = JSON.stringify(observed);
+    if (this.lastRegistry.get(env.name) === signature) return;
     const uids = new Map(
       observed.map(o => [o.instance, (o as any).uid as string | undefined]),
     );
@@ -154,7 +168,10 @@ export class EnvironmentObserver {
       env.name,
       observed.map(({ uid: _u, ...o }: any) => o),
     );
-    if (!events.length) return;
+    if (!events.length) {
+      this.lastRegistry.set(env.name, signature);
+      return;
+    }
     await this.store.registry.enqueueRegistrations(
       this.dispatcher.names,
       events.map(e => {
@@ -173,6 +190,7 @@ export class EnvironmentObserver {
         };
       }),
     );
+    this.lastRegistry.set(env.name, signature);
   }
 
   /** Tells the owner when an environment breaks, and when it recovers. */

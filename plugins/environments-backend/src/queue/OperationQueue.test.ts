@@ -49,6 +49,49 @@ describe('OperationQueue', () => {
     const names = (prefix: string, n: number) =>
       Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
+    it("reads many environments' latest operations in one query, newest first, at most the limit each", async () => {
+      await createOn('a', names('recent', 30));
+      const envs = await store.listEnvironments({});
+      // A few more operations on some: recent0 has 4 in all, recent1 has 2.
+      for (const type of ['stop', 'start', 'restart'] as const)
+        await store.requestOperation('recent0', {
+          type,
+          requestedBy: 'u',
+          params: {},
+        });
+      await store.requestOperation('recent1', {
+        type: 'stop',
+        requestedBy: 'u',
+        params: {},
+      });
+      let queries = 0;
+      const count = () => queries++;
+      knex.on('query', count);
+      const recent = await store.queue.recentOperations(
+        envs.map(e => e.id),
+        3,
+      );
+      knex.removeListener('query', count);
+      expect(queries).toBe(1);
+      const byName = new Map(envs.map(e => [e.name, recent.get(e.id)!]));
+      expect(byName.get('recent0')!.map(o => o.type)).toEqual([
+        'restart',
+        'start',
+        'stop',
+      ]);
+      expect(byName.get('recent1')!.map(o => o.type)).toEqual([
+        'stop',
+        'create',
+      ]);
+      expect(byName.get('recent2')!.map(o => o.type)).toEqual(['create']);
+      // The same as one environment's list, cut to the limit.
+      for (const e of envs)
+        expect(recent.get(e.id)!.map(o => o.id)).toEqual(
+          (await store.queue.listOperations(e.id, 3)).map(o => o.id),
+        );
+      expect((await store.queue.recentOperations([])).size).toBe(0);
+    });
+
     /** Many claimers at once, each a worker of its own; then their claims are finished. */
     const race = async (
       max: number,

@@ -105,6 +105,43 @@ export class Reconciler {
     private readonly config: EnvironmentsConfig,
   ) {}
 
+  /** The configured clusters, by name. */
+  clusterNames(): string[] {
+    return [...this.clusters.keys()];
+  }
+
+  /**
+   * What this backend knows of each cluster: whether its watches answer, what its caches
+   * hold, the most requests it had in flight at once, and its Service IPs.
+   */
+  clusterStates() {
+    return [...this.clusters].map(([name, c]) => {
+      const cache = c.cache.stats();
+      const capacity = c.capacity?.stats();
+      const cap =
+        capacity?.synced && c.capacity
+          ? capacityOf(
+              [],
+              [],
+              c.capacity.all('services'),
+              c.capacity.all('servicecidrs'),
+            )
+          : undefined;
+      return {
+        name,
+        reachable: cache.reachable && (capacity?.reachable ?? true),
+        synced: cache.synced && (capacity?.synced ?? true),
+        cachedObjects: cache.objects + (capacity?.objects ?? 0),
+        maxRequestsInFlight: c.client.limiter.max,
+        peakRequestsInFlight: c.client.limiter.peak,
+        serviceIPs: cap?.serviceIPs && {
+          total: cap.serviceIPs.total,
+          used: cap.serviceIPs.used,
+        },
+      };
+    });
+  }
+
   cluster(name: string): Cluster {
     const c = this.clusters.get(name);
     if (!c)
@@ -441,7 +478,7 @@ export class Reconciler {
       const services = input.services.map(s => s.name);
       if (!withPods.size || Date.now() > deadline)
         return this.store.islands.releaseGone(env.id, services, withPods);
-      await new Promise(r => setTimeout(r, 300));
+      await cache.changed(env.namespace, 1000, signal);
     }
   }
 
@@ -473,6 +510,16 @@ export class Reconciler {
     const alongside = sum(live.filter(leaving).map(podAmounts));
     const current = sum(live.filter(p => !leaving(p)).map(podAmounts));
     const cap = await this.capacity(env.cluster);
+    // Each Service with a cluster IP the change adds takes an address of the cluster's range.
+    const existing = new Set(
+      cache.snapshot(env.namespace).services.map(s => s.metadata?.name),
+    );
+    const newServices = renderEnvironment(input).filter(
+      (m: any) =>
+        m.kind === 'Service' &&
+        m.spec?.clusterIP !== 'None' &&
+        !existing.has(m.metadata.name),
+    ).length;
     const { quota } = input.sizing;
     const result = fits({
       cluster: env.cluster,
@@ -485,6 +532,12 @@ export class Reconciler {
         pods: cap.allocatable.pods - cap.requested.pods,
       },
       alongside,
+      serviceIPs: cap.serviceIPs && {
+        wanted: newServices,
+        free: cap.serviceIPs.total - cap.serviceIPs.used,
+        total: cap.serviceIPs.total,
+        ranges: cap.serviceIPs.ranges,
+      },
       quota: {
         pods: quota.pods,
         cpuMillis: parseCpu(quota.cpu),
@@ -505,7 +558,12 @@ export class Reconciler {
     await watched.waitForSync().catch(e => {
       throw new TransientError(String(e));
     });
-    return capacityOf(watched.all('nodes'), watched.all('pods'));
+    return capacityOf(
+      watched.all('nodes'),
+      watched.all('pods'),
+      watched.all('services'),
+      watched.all('servicecidrs'),
+    );
   }
 
   /** Waits until every service is Ready (or Stopped when stopped), within the budget. */
@@ -529,7 +587,7 @@ export class Reconciler {
           throw new PermanentError(
             'The watch cache never saw the applied workloads; is the cluster watch working?',
           );
-        await new Promise(r => setTimeout(r, 100));
+        await cache.changed(env.namespace, 250, signal);
         continue;
       }
       // With the operation running, pods that are merely rolling out count as progressing.
@@ -599,7 +657,8 @@ export class Reconciler {
           )}m: ${waiting.join(', ')}`,
         );
       }
-      await new Promise(r => setTimeout(r, 300));
+      // Woken by the namespace's next watch event; the timer only keeps the deadlines.
+      await cache.changed(env.namespace, 1000, signal);
     }
   }
 
@@ -608,7 +667,7 @@ export class Reconciler {
     op: OperationRecord,
     run: StepRunner,
   ) {
-    const { client } = this.cluster(env.cluster);
+    const { client, cache } = this.cluster(env.cluster);
     const deleted = await run.step(
       'delete',
       () => client.deleteNamespace(env.namespace, env, run.signal),
@@ -628,11 +687,22 @@ export class Reconciler {
         // Someone else's namespace stays: there is nothing of ours in it to wait for.
         if (deleted.owned === 'theirs') return [];
         const deadline = Date.now() + 120_000;
+        let asked = Date.now();
         for (;;) {
           run.signal.throwIfAborted();
-          const ns = await client.namespaceExists(env.namespace);
-          if (!ns.exists) break;
+          // The watch says when the namespace goes, and the API server confirms it; it is
+          // asked every 10 s besides, in case the watch missed it.
+          if (
+            !cache.snapshot(env.namespace).namespaces.length ||
+            Date.now() - asked > 10_000
+          ) {
+            asked = Date.now();
+            const gone = await client.namespaceExists(env.namespace);
+            if (!gone.exists) break;
+          }
           if (Date.now() > deadline) {
+            const ns = await client.namespaceExists(env.namespace);
+            if (!ns.exists) break;
             throw new PermanentError(
               `Namespace ${env.namespace} is stuck terminating${
                 ns.finalizers.length
@@ -641,7 +711,7 @@ export class Reconciler {
               }; remove them or the blocking objects, then destroy again`,
             );
           }
-          await new Promise(r => setTimeout(r, 500));
+          await cache.changed(env.namespace, 2000, run.signal);
         }
         const left = await client.remainingObjects(env.name);
         if (left.length)

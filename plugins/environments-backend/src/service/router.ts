@@ -277,7 +277,7 @@ export async function createRouter(
     const visible = envs.filter(
       (_, i) => decisions[i].result === AuthorizeResult.ALLOW,
     );
-    let items = await Promise.all(visible.map(e => service.view(e)));
+    let items = await service.views(visible);
     const phase = str(q.phase);
     if (phase) items = items.filter(i => i.status.phase === phase);
     res.json({ items });
@@ -412,6 +412,12 @@ export async function createRouter(
     '/environments/:name/islands',
     environmentView(async env => ({ items: await service.islands(env) })),
   );
+  // The clusters and how this backend sees them (reachable, cached, Service IPs). Names and
+  // counts only; it needs a signed-in user or a service.
+  router.get('/clusters', async (req, res) => {
+    await credentials(req);
+    res.json({ items: service.clusters() });
+  });
   // Which island holds which ports of a cluster. It names environments, which the catalog
   // shows every signed-in user anyway; it needs a signed-in user or a service.
   router.get('/clusters/:cluster/islands', async (req, res) => {

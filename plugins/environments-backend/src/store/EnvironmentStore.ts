@@ -490,6 +490,19 @@ export class EnvironmentStore {
     return row ? toEnvironment(row) : undefined;
   }
 
+  /** Environments by id, destroyed ones included, in one query per 500 ids. */
+  async getEnvironmentsByIds(ids: string[]): Promise<EnvironmentRecord[]> {
+    const out: EnvironmentRecord[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db('environments').whereIn(
+        'id',
+        ids.slice(i, i + 500),
+      );
+      out.push(...rows.map(toEnvironment));
+    }
+    return out;
+  }
+
   /** The ingress hosts other live environments of a cluster hold, with their names. */
   async heldHosts(
     cluster: string,

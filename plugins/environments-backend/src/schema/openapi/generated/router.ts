@@ -485,6 +485,37 @@ export const spec = {
         },
       },
     },
+    '/clusters': {
+      get: {
+        operationId: 'ListClusters',
+        description:
+          'The configured clusters as this backend sees them: whether their watches answer, how many objects its caches hold, the requests it sends at once, and the Service IPs in use.',
+        responses: {
+          '200': {
+            description: 'One item per cluster.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/ClusterState',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '401': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/clusters/{cluster}/islands': {
       parameters: [
         {
@@ -1101,6 +1132,59 @@ export const spec = {
           'restarts',
         ],
         additionalProperties: true,
+      },
+      ClusterState: {
+        type: 'object',
+        required: [
+          'name',
+          'reachable',
+          'synced',
+          'cachedObjects',
+          'maxRequestsInFlight',
+          'peakRequestsInFlight',
+        ],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          reachable: {
+            type: 'boolean',
+            description:
+              'Whether every watch of the cluster answered its last call.',
+          },
+          synced: {
+            type: 'boolean',
+            description:
+              'Whether every watched kind has been listed since start.',
+          },
+          cachedObjects: {
+            type: 'integer',
+          },
+          maxRequestsInFlight: {
+            type: 'integer',
+            description:
+              'The cap on requests sent at once (clusters[].maxRequestsInFlight).',
+          },
+          peakRequestsInFlight: {
+            type: 'integer',
+            description:
+              'The most requests that were in flight at once since start.',
+          },
+          serviceIPs: {
+            type: 'object',
+            description:
+              "The cluster's IPv4 Service IP ranges, where it serves ServiceCIDRs.",
+            required: ['total', 'used'],
+            properties: {
+              total: {
+                type: 'integer',
+              },
+              used: {
+                type: 'integer',
+              },
+            },
+          },
+        },
       },
       IslandLedger: {
         type: 'object',

@@ -8,6 +8,7 @@ import { CreateEnvironment202Response } from '../models/CreateEnvironment202Resp
 import { EnvironmentSpec } from '../models/EnvironmentSpec.model';
 import { GetRegistry200Response } from '../models/GetRegistry200Response.model';
 import { Health200Response } from '../models/Health200Response.model';
+import { ListClusters200Response } from '../models/ListClusters200Response.model';
 import { ListEnvironments200Response } from '../models/ListEnvironments200Response.model';
 import { ListEnvironments400Response } from '../models/ListEnvironments400Response.model';
 import { ListEvents200Response } from '../models/ListEvents200Response.model';
@@ -97,6 +98,12 @@ export type GetTopology = {
  */
 export type Health = {
   response: Health200Response;
+};
+/**
+ * @public
+ */
+export type ListClusters = {
+  response: ListClusters200Response | Error;
 };
 /**
  * @public
@@ -222,6 +229,8 @@ export type EndpointMap = {
   '#get|/environments/{name}/topology': GetTopology;
 
   '#get|/health': Health;
+
+  '#get|/clusters': ListClusters;
 
   '#get|/environments': ListEnvironments;
 

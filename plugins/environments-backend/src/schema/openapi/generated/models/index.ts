@@ -1,5 +1,7 @@
 //
 
+export * from '../models/ClusterState.model';
+export * from '../models/ClusterStateServiceIPs.model';
 export * from '../models/CreateEnvironment202Response.model';
 export * from '../models/EnvironmentSpec.model';
 export * from '../models/EnvironmentSpecServicesInner.model';
@@ -9,6 +11,7 @@ export * from '../models/ErrorResponse.model';
 export * from '../models/GetRegistry200Response.model';
 export * from '../models/GetRegistry200ResponseRegistrarsValue.model';
 export * from '../models/Health200Response.model';
+export * from '../models/ListClusters200Response.model';
 export * from '../models/ListEnvironments200Response.model';
 export * from '../models/ListEnvironments400Response.model';
 export * from '../models/ListEnvironments400ResponseAllOfErrorsInner.model';

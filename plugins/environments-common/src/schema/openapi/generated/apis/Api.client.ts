@@ -13,6 +13,7 @@ import { CreateEnvironment202Response } from '../models/CreateEnvironment202Resp
 import { EnvironmentSpec } from '../models/EnvironmentSpec.model';
 import { GetRegistry200Response } from '../models/GetRegistry200Response.model';
 import { Health200Response } from '../models/Health200Response.model';
+import { ListClusters200Response } from '../models/ListClusters200Response.model';
 import { ListEnvironments200Response } from '../models/ListEnvironments200Response.model';
 import { ListEvents200Response } from '../models/ListEvents200Response.model';
 import { ListIslands200Response } from '../models/ListIslands200Response.model';
@@ -105,6 +106,10 @@ export type GetTopology = {
  * @public
  */
 export type Health = {};
+/**
+ * @public
+ */
+export type ListClusters = {};
 /**
  * @public
  */
@@ -415,6 +420,29 @@ export class DefaultApiClient {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
     const uriTemplate = `/health`;
+
+    const uri = parser.parse(uriTemplate).expand({});
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
+    });
+  }
+
+  /**
+   * The configured clusters as this backend sees them: whether their watches answer, how many objects its caches hold, the requests it sends at once, and the Service IPs in use.
+   */
+  public async listClusters(
+    // @ts-ignore
+    request: ListClusters,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<ListClusters200Response>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/clusters`;
 
     const uri = parser.parse(uriTemplate).expand({});
 
