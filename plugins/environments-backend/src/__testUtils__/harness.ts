@@ -139,6 +139,8 @@ export async function startEnvironmentsBackend(
     features?: Parameters<typeof startTestBackend>[0]['features'];
     /** Top-level config besides `environments` (permission.enabled, say). */
     rootConfig?: Record<string, unknown>;
+    /** Catalog entities besides the studio's service definitions. */
+    entities?: Entity[];
   } = {},
 ) {
   const cluster = testClusterAppConfig();
@@ -168,7 +170,9 @@ export async function startEnvironmentsBackend(
           },
         },
       }),
-      catalogServiceMock.factory({ entities: studioEntities }),
+      catalogServiceMock.factory({
+        entities: [...studioEntities, ...(options.entities ?? [])],
+      }),
       // The real scheduler, so that the TTL task runs on its schedule.
       schedulerServiceFactory,
       createServiceFactory({

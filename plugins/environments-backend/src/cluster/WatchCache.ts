@@ -172,6 +172,8 @@ export class WatchCache {
     Map<string, Map<string, KubernetesObject>>
   >();
   private readonly listeners = new Set<Listener>();
+  /** Snapshots handed out since their namespace last changed. */
+  private readonly snapshots = new Map<string, NamespaceSnapshot>();
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private synced = new Set<CachedKind>();
@@ -216,6 +218,7 @@ export class WatchCache {
     this.kinds = sources.length;
     for (const source of sources) {
       this.store.set(source.kind, new Map());
+      this.snapshots.clear();
       this.loops.push(this.reflect(source));
     }
   }
@@ -261,6 +264,7 @@ export class WatchCache {
             if (!(e instanceof KubeApiError && e.code === 404)) throw e;
             if (!(RESOURCES[source.kind] as ResourceType).optional) throw e;
             this.store.set(source.kind, new Map());
+            this.snapshots.clear();
             this.markSynced(source.kind);
             this.failing.delete(source.kind);
             await sleep(60_000, signal);
@@ -476,11 +480,20 @@ export class WatchCache {
   }
 
   /** Everything cached for a namespace. */
+  /**
+   * What the cache holds of a namespace. The same object until the namespace changes, so
+   * what is derived from it can be kept with it (see derivedFrom); its lists are frozen.
+   */
   snapshot(namespace: string): NamespaceSnapshot {
+    const kept = this.snapshots.get(namespace);
+    if (kept) return kept;
     const out = emptySnapshot();
     for (const [kind, byNs] of this.store) {
-      out[kind] = [...(byNs.get(namespace)?.values() ?? [])];
+      out[kind] = Object.freeze([
+        ...(byNs.get(namespace)?.values() ?? []),
+      ]) as KubernetesObject[];
     }
+    this.snapshots.set(namespace, out);
     return out;
   }
 
@@ -525,6 +538,7 @@ export class WatchCache {
   }
 
   private emit(namespace: string) {
+    this.snapshots.delete(namespace);
     for (const l of this.listeners) {
       try {
         l(namespace);
@@ -533,4 +547,21 @@ export class WatchCache {
       }
     }
   }
+}
+
+const derived = new WeakMap<NamespaceSnapshot, Map<string, unknown>>();
+
+/**
+ * A value computed from a snapshot, computed once per snapshot: reading an unchanged
+ * environment again (its page, a list, a sweep) costs a lookup.
+ */
+export function derivedFrom<T>(
+  snapshot: NamespaceSnapshot,
+  key: string,
+  compute: () => T,
+): T {
+  let values = derived.get(snapshot);
+  if (!values) derived.set(snapshot, (values = new Map()));
+  if (!values.has(key)) values.set(key, compute());
+  return values.get(key) as T;
 }

@@ -1019,10 +1019,16 @@ export class EnvironmentsService {
    */
   async views(envs: EnvironmentRecord[]): Promise<Environment[]> {
     if (!envs.length) return [];
-    const recent = await this.store.queue.recentOperations(
-      envs.map(e => e.id),
-      20,
-    );
+    // One environment's read is the common case: its own, simpler query.
+    const recent =
+      envs.length === 1
+        ? new Map([
+            [envs[0].id, await this.store.queue.listOperations(envs[0].id, 20)],
+          ])
+        : await this.store.queue.recentOperations(
+            envs.map(e => e.id),
+            20,
+          );
     const baseIds = [
       ...new Set(envs.flatMap(e => (e.baseId ? [e.baseId] : []))),
     ];

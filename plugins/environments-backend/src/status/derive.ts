@@ -17,7 +17,7 @@ import {
   VersionStatus,
   WorkloadKind,
 } from '@archipelago/plugin-environments-common';
-import type { NamespaceSnapshot } from '../cluster/WatchCache';
+import { type NamespaceSnapshot, derivedFrom } from '../cluster/WatchCache';
 import type {
   EnvironmentRecord,
   OperationRecord,
@@ -91,6 +91,10 @@ export function podReason(p: any): string | undefined {
 }
 
 export function podViews(snapshot: NamespaceSnapshot): PodView[] {
+  return derivedFrom(snapshot, 'podViews', () => computePodViews(snapshot));
+}
+
+function computePodViews(snapshot: NamespaceSnapshot): PodView[] {
   return snapshot.pods
     .map((p: any) => {
       const containers = (p.status?.containerStatuses ?? []).map((c: any) => ({
@@ -313,11 +317,18 @@ export function deriveStatus(
   const unfinished = operations.filter(
     o => o.status === 'pending' || o.status === 'running',
   );
-  const services = serviceStatuses(
+  // Computed once per snapshot, revision and whether an operation runs; copied, since the
+  // missing services are added to the list below.
+  const services = derivedFrom(
     snapshot,
-    unfinished.length > 0,
-    new Map((env.services ?? []).map(s => [s.name, s])),
-  );
+    `services:${env.id}:${env.revision}:${unfinished.length > 0}`,
+    () =>
+      serviceStatuses(
+        snapshot,
+        unfinished.length > 0,
+        new Map((env.services ?? []).map(s => [s.name, s])),
+      ),
+  ).map(s => ({ ...s }));
   const expected = new Set(env.spec.services.map(s => s.name));
   for (const name of expected) {
     if (!services.some(s => s.name === name)) {
@@ -389,6 +400,10 @@ export function observedRegistry(
 }
 
 export function eventViews(snapshot: NamespaceSnapshot): EnvironmentEvent[] {
+  return derivedFrom(snapshot, 'eventViews', () => computeEventViews(snapshot));
+}
+
+function computeEventViews(snapshot: NamespaceSnapshot): EnvironmentEvent[] {
   return (snapshot.events as any[])
     .map(e => ({
       type: e.type ?? 'Normal',
