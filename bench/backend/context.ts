@@ -1,0 +1,301 @@
+/*
+ * What every backend benchmark row runs against: the environments plugin and Backstage's own
+ * kubernetes-backend, side by side in one real backend (startTestBackend), on the benchmark
+ * cluster (scripts/cluster/cluster.sh --name bench), both reaching the API server through
+ * one counting proxy. The database is a SQLite file, the embedded default, with every query
+ * counted.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { Knex } from 'knex';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  startEnvironmentsBackend,
+  testClusterAppConfig,
+} from '../../plugins/environments-backend/src/__testUtils__/harness';
+import { countingProxy } from '../../plugins/environments-backend/src/__testUtils__/countingProxy';
+
+export const root = path.resolve(__dirname, '../..');
+export const outDir = path.join(root, '.local/bench');
+
+/** The catalog entities Backstage's kubernetes plugin reads for, one per benchmark environment. */
+export const kubernetesEntity = (environment: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: `k8s-${environment}`,
+    namespace: 'default',
+    annotations: {
+      // The route finds the environment's objects by this selector (see docs/performance.md).
+      'backstage.io/kubernetes-label-selector': `archipelago.dev/environment=${environment}`,
+    },
+  },
+  spec: {
+    type: 'service',
+    lifecycle: 'experimental',
+    owner: 'group:default/backend',
+  },
+});
+
+type Backend = Awaited<ReturnType<typeof startEnvironmentsBackend>>;
+
+export interface Bench extends Backend {
+  knex: Knex;
+  /** Database queries the whole backend has made. */
+  queries: { count: number };
+  proxy: Awaited<ReturnType<typeof countingProxy>>;
+  kubectl(args: string[], input?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startBench(options: {
+  kubernetesEntities: string[];
+}): Promise<Bench> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const dbFile = path.join(outDir, `bench-${Date.now().toString(36)}.sqlite`);
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: dbFile },
+    useNullAsDefault: true,
+  });
+  const queries = { count: 0 };
+  knex.on('query', () => {
+    queries.count++;
+  });
+  const cluster =
+    testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0];
+  const proxy = await countingProxy(cluster);
+  const ctx = await startEnvironmentsBackend({
+    knex,
+    cluster: { url: proxy.url, caData: proxy.caData },
+    config: {
+      readinessTimeout: '15m',
+      queue: { pollInterval: '200ms', concurrencyPerCluster: 4 },
+      limits: {
+        environmentsPerOwner: 5000,
+        queuedOperationsPerOwner: 5000,
+      },
+    },
+    features: [import('@backstage/plugin-kubernetes-backend')],
+    entities: options.kubernetesEntities.map(kubernetesEntity),
+  });
+  const kubectlBin = process.env.ARCHIPELAGO_BENCH_KUBECTL ?? 'kubectl';
+  const kubeconfig =
+    process.env.ARCHIPELAGO_BENCH_KUBECONFIG ??
+    path.join(root, '.local/kubeconfig-bench.yaml');
+  const kubectl = (args: string[], input?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const child = execFile(
+        kubectlBin,
+        ['--kubeconfig', kubeconfig, ...args],
+        { maxBuffer: 512 * 1024 * 1024 },
+        (err, stdout, stderr) =>
+          err
+            ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err}`))
+            : resolve(stdout),
+      );
+      if (input !== undefined) child.stdin!.end(input);
+    });
+  return {
+    ...ctx,
+    knex,
+    queries,
+    proxy,
+    kubectl,
+    async stop() {
+      await ctx.backend.stop();
+      proxy.close();
+      await knex.destroy();
+      fs.rmSync(dbFile, { force: true });
+      for (const suffix of ['-wal', '-shm'])
+        fs.rmSync(dbFile + suffix, { force: true });
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const i = Math.min(
+    sorted.length - 1,
+    Math.ceil((p / 100) * sorted.length) - 1,
+  );
+  return sorted[Math.max(0, i)];
+}
+export const median = (values: number[]) => percentile(values, 50);
+
+/** Polls fast (20 ms) until probe returns a value; fails after timeoutMs. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 600_000,
+  everyMs = 20,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Waits until every named environment is Ready, failing fast on Failed; returns when each was. */
+export async function allReady(
+  bench: Bench,
+  names: string[],
+  timeoutMs = 900_000,
+): Promise<{ readyAt: Map<string, number>; failed: Map<string, string> }> {
+  const readyAt = new Map<string, number>();
+  const failed = new Map<string, string>();
+  const deadline = Date.now() + timeoutMs;
+  while (readyAt.size + failed.size < names.length) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `Timed out: ${
+          names.length - readyAt.size - failed.size
+        } environment(s) never Ready`,
+      );
+    const { body } = await bench.api.get('/environments');
+    for (const e of body.items ?? []) {
+      if (!names.includes(e.name) || readyAt.has(e.name) || failed.has(e.name))
+        continue;
+      if (e.status?.phase === 'Ready') readyAt.set(e.name, Date.now());
+      else if (e.status?.phase === 'Failed')
+        failed.set(
+          e.name,
+          `${e.lastOperation?.error ?? e.status.reasons?.join('; ')}`,
+        );
+    }
+    await sleep(names.length > 20 ? 100 : 20);
+  }
+  return { readyAt, failed };
+}
+
+/** Destroys environments at once and waits until the store says each is destroyed. */
+export async function destroyEnvironments(
+  bench: Bench,
+  names: string[],
+  timeoutMs = 900_000,
+): Promise<number> {
+  const t0 = Date.now();
+  const res = await Promise.all(
+    names.map(n => bench.api.delete(`/environments/${n}`)),
+  );
+  const bad = res.filter(r => r.status !== 202);
+  if (bad.length)
+    throw new Error(`destroy refused: ${JSON.stringify(bad[0].body)}`);
+  const left = new Set(names);
+  const deadline = Date.now() + timeoutMs;
+  while (left.size) {
+    if (Date.now() > deadline)
+      throw new Error(`Timed out destroying ${[...left].join(', ')}`);
+    await Promise.all(
+      [...left].map(async n => {
+        const { body } = await bench.api.get(`/environments/${n}`);
+        if (body.destroyedAt) left.delete(n);
+        else if (body.lastOperation?.status === 'failed')
+          throw new Error(
+            `destroy of ${n} failed: ${body.lastOperation.error}`,
+          );
+      }),
+    );
+    if (left.size) await sleep(names.length > 20 ? 200 : 20);
+  }
+  return Date.now() - t0;
+}
+
+/** The objects labelled for an environment, as the cluster holds them, ready to apply elsewhere. */
+export async function exportManifests(
+  bench: Bench,
+  environment: string,
+): Promise<any[]> {
+  const kinds =
+    'serviceaccounts,configmaps,secrets,services,deployments,statefulsets,networkpolicies,resourcequotas,limitranges,poddisruptionbudgets,rolebindings,roles';
+  const out = JSON.parse(
+    await bench.kubectl([
+      'get',
+      kinds,
+      '-n',
+      `env-${environment}`,
+      '-l',
+      `archipelago.dev/environment=${environment}`,
+      '-o',
+      'json',
+    ]),
+  );
+  return out.items.map((o: any) => {
+    const { metadata } = o;
+    const spec = { ...o.spec };
+    if (o.kind === 'Service') {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    return {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: {
+        name: metadata.name,
+        labels: metadata.labels,
+        annotations: metadata.annotations,
+      },
+      ...(spec && Object.keys(spec).length ? { spec } : {}),
+      ...(o.data ? { data: o.data } : {}),
+      ...(o.type ? { type: o.type } : {}),
+    };
+  });
+}
+
+/** Applies manifests into a fresh namespace with kubectl, server-side, and waits for them. */
+export async function kubectlApplyAndWait(
+  bench: Bench,
+  namespace: string,
+  manifests: any[],
+): Promise<number> {
+  const list = {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      ...manifests.map(m => ({
+        ...m,
+        metadata: { ...m.metadata, namespace },
+      })),
+    ],
+  };
+  const t0 = Date.now();
+  await bench.kubectl(
+    ['apply', '--server-side', '--field-manager', 'bench', '-f', '-'],
+    JSON.stringify(list),
+  );
+  const waits: Promise<string>[] = [];
+  if (manifests.some(m => m.kind === 'Deployment'))
+    waits.push(
+      bench.kubectl([
+        'wait',
+        '--for=condition=Available',
+        'deployment',
+        '--all',
+        '-n',
+        namespace,
+        '--timeout=900s',
+      ]),
+    );
+  if (manifests.some(m => m.kind === 'StatefulSet'))
+    waits.push(
+      bench.kubectl([
+        'wait',
+        '--for=jsonpath={.status.readyReplicas}=1',
+        'statefulset',
+        '--all',
+        '-n',
+        namespace,
+        '--timeout=900s',
+      ]),
+    );
+  await Promise.all(waits);
+  return Date.now() - t0;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `yarn bench`: the backend benchmarks P1 to P7 (bench/backend/run.ts) on a cluster of their
+# own, "bench", with room for P4 (10,000 pods and Services). Prints one table; writes it to
+# .local/bench/results.md. Benchmarks print figures and ratios; they are not tests.
+#
+#   ARCHIPELAGO_BENCH_ONLY=P1,P2   ARCHIPELAGO_BENCH_ROUNDS=3
+#   ARCHIPELAGO_BENCH_BURST=100    ARCHIPELAGO_BENCH_SCALE=1000
+#   ARCHIPELAGO_BENCH_KEEP_CLUSTER=1   leave the bench cluster running afterwards
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../scripts/bootstrap.sh
+source "$here/../scripts/bootstrap.sh" || { echo "bootstrap failed"; exit 1; }
+set -e
+cd "$ARCHIPELAGO_ROOT"
+mkdir -p .local/bench
+
+# The benchmark cluster: 40 kwok nodes of 400 pods, 64 CPU and 256Gi each, a /16 of Service
+# IPs (65,534), on its own loopback ports beside "dev" and "test".
+export ARCHIPELAGO_CLUSTER_PORT_BASE="${ARCHIPELAGO_CLUSTER_PORT_BASE:-34000}"
+export ARCHIPELAGO_CLUSTER_NODES="${ARCHIPELAGO_BENCH_NODES:-40}"
+export ARCHIPELAGO_CLUSTER_NODE_PODS=400 ARCHIPELAGO_CLUSTER_NODE_CPU=64 ARCHIPELAGO_CLUSTER_NODE_MEMORY=256Gi
+echo "[bench] starting the bench cluster (log: .local/bench/cluster.log)"
+scripts/cluster/cluster.sh up --name bench > .local/bench/cluster.log 2>&1 || {
+  tail -20 .local/bench/cluster.log; exit 1; }
+tail -1 .local/bench/cluster.log
+stop_cluster() {
+  if [ -z "${ARCHIPELAGO_BENCH_KEEP_CLUSTER:-}" ]; then
+    echo "[bench] stopping the bench cluster"
+    scripts/cluster/cluster.sh down --name bench >/dev/null 2>&1 || true
+  fi
+}
+trap stop_cluster EXIT
+
+BIN="$(scripts/cluster/build.sh)"
+export ARCHIPELAGO_TEST_APP_CONFIG="$ARCHIPELAGO_ROOT/.local/app-config.cluster-bench.yaml"
+export ARCHIPELAGO_BENCH_KUBECTL="$BIN/kubectl"
+export ARCHIPELAGO_BENCH_KUBECONFIG="$ARCHIPELAGO_ROOT/.local/kubeconfig-bench.yaml"
+export ARCHIPELAGO_BENCH_CLUSTER=bench
+export LOG_LEVEL="${LOG_LEVEL:-warn}"
+node --expose-gc --max-old-space-size=4096 \
+  --require @backstage/cli/config/nodeTransform.cjs bench/backend/run.ts
