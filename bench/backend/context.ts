@@ -114,6 +114,11 @@ export async function startBench(options: {
   };
 }
 
+const chunks = <T>(list: T[], size: number) =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, i) =>
+    list.slice(i * size, i * size + size),
+  );
+
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 export function percentile(values: number[], p: number): number {
@@ -170,7 +175,8 @@ export async function allReady(
           `${e.lastOperation?.error ?? e.status.reasons?.join('; ')}`,
         );
     }
-    await sleep(names.length > 20 ? 100 : 20);
+    // Reading the list is work for the backend too: the more environments, the less often.
+    await sleep(names.length > 200 ? 2000 : names.length > 20 ? 100 : 20);
   }
   return { readyAt, failed };
 }
@@ -182,9 +188,14 @@ export async function destroyEnvironments(
   timeoutMs = 900_000,
 ): Promise<number> {
   const t0 = Date.now();
-  const res = await Promise.all(
-    names.map(n => bench.api.delete(`/environments/${n}`)),
-  );
+  // All at once, in waves of 100 requests so that the HTTP server's backlog holds them.
+  const res = [];
+  for (const chunk of chunks(names, 100))
+    res.push(
+      ...(await Promise.all(
+        chunk.map(n => bench.api.delete(`/environments/${n}`)),
+      )),
+    );
   const bad = res.filter(r => r.status !== 202);
   if (bad.length)
     throw new Error(`destroy refused: ${JSON.stringify(bad[0].body)}`);
@@ -193,16 +204,17 @@ export async function destroyEnvironments(
   while (left.size) {
     if (Date.now() > deadline)
       throw new Error(`Timed out destroying ${[...left].join(', ')}`);
-    await Promise.all(
-      [...left].map(async n => {
-        const { body } = await bench.api.get(`/environments/${n}`);
-        if (body.destroyedAt) left.delete(n);
-        else if (body.lastOperation?.status === 'failed')
-          throw new Error(
-            `destroy of ${n} failed: ${body.lastOperation.error}`,
-          );
-      }),
-    );
+    for (const chunk of chunks([...left], 100))
+      await Promise.all(
+        chunk.map(async n => {
+          const { body } = await bench.api.get(`/environments/${n}`);
+          if (body.destroyedAt) left.delete(n);
+          else if (body.lastOperation?.status === 'failed')
+            throw new Error(
+              `destroy of ${n} failed: ${body.lastOperation.error}`,
+            );
+        }),
+      );
     if (left.size) await sleep(names.length > 20 ? 200 : 20);
   }
   return Date.now() - t0;
@@ -227,7 +239,16 @@ export async function exportManifests(
       'json',
     ]),
   );
-  return out.items.map((o: any) => {
+  // The copies must not carry the environment's label: Archipelago's destroy checks that
+  // nothing labelled for the environment remains anywhere in the cluster.
+  const relabel = (v: unknown) =>
+    JSON.parse(
+      JSON.stringify(v).replaceAll(
+        `"archipelago.dev/environment":"${environment}"`,
+        `"archipelago.dev/environment":"anchor-${environment}"`,
+      ),
+    );
+  return relabel(out.items).map((o: any) => {
     const { metadata } = o;
     const spec = { ...o.spec };
     if (o.kind === 'Service') {

@@ -74,6 +74,14 @@ async function main() {
       });
     }
     log(`${id} done in ${Math.round((Date.now() - t0) / 1000)} s`);
+    // Written after every row, so a run stopped halfway keeps what it measured.
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(
+      path.join(outDir, 'results.partial.md'),
+      `${table(rows)}\n`,
+    );
+    const last = rows[rows.length - 1];
+    if (last) log(`${last.id}: ${last.figures.join(' | ')}`);
   };
   const clusters = async () =>
     (await bench.api.get('/clusters')).body.items[0] as {

@@ -4,6 +4,7 @@ import { MANAGED_SELECTOR } from '@archipelago/plugin-environments-common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ENVIRONMENT_RESOURCES } from '../render/render';
 import { KubeHttp, RequestLimiter } from './KubeHttp';
+import { foreignEntries } from './foreignFields';
 import { KubeApiError } from '../errors';
 import {
   RESOURCES,
@@ -112,6 +113,28 @@ function capacityProjection(
     },
     status: { phase: o.status?.phase },
   } as KubernetesObject;
+}
+
+/**
+ * An object as the environments cache keeps it: of its managedFields, only the entries of
+ * other writers (foreignEntries), which is all a repair reads. Our own apply's and the
+ * cluster's entries are most of an object's size, and the cache holds every object of every
+ * environment.
+ */
+export function withoutOwnManagedFields(
+  obj: KubernetesObject,
+): KubernetesObject {
+  const managed = obj.metadata?.managedFields;
+  if (!managed?.length) return obj;
+  const foreign = foreignEntries(obj);
+  if (foreign.length === managed.length) return obj;
+  const { managedFields: _all, ...metadata } = obj.metadata!;
+  return {
+    ...obj,
+    metadata: foreign.length
+      ? { ...metadata, managedFields: foreign as typeof managed }
+      : metadata,
+  };
 }
 
 export interface WatchCacheOptions {
@@ -240,7 +263,7 @@ export class WatchCache {
   private kept(kind: CachedKind, obj: KubernetesObject): KubernetesObject {
     return this.options.mode === 'capacity'
       ? capacityProjection(kind, obj)
-      : obj;
+      : withoutOwnManagedFields(obj);
   }
 
   private keep(kind: CachedKind, obj: KubernetesObject) {

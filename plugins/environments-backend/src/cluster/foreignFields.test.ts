@@ -1,4 +1,5 @@
 import { foreignEntries, foreignFields, removalPatch } from './foreignFields';
+import { withoutOwnManagedFields } from './WatchCache';
 
 /** A Deployment as the API server keeps it after `kubectl set env`, `kubectl scale` and a hand-added nodeSelector. */
 const live: any = {
@@ -140,5 +141,50 @@ describe('foreign fields', () => {
     ]);
     const { managedFields: _m, ...meta } = live.metadata;
     expect(removalPatch({ ...live, metadata: meta }, manifest)).toBeUndefined();
+  });
+});
+
+describe('withoutOwnManagedFields', () => {
+  it('keeps exactly the entries a repair reads, and drops ours and the cluster’s', () => {
+    const obj = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'web',
+        managedFields: [
+          {
+            manager: 'archipelago',
+            operation: 'Apply',
+            fieldsV1: { 'f:spec': {} },
+          },
+          {
+            manager: 'kube-controller-manager',
+            operation: 'Update',
+            subresource: 'status',
+          },
+          {
+            manager: 'kubectl-edit',
+            operation: 'Update',
+            fieldsV1: { 'f:metadata': {} },
+          },
+        ],
+      },
+    };
+    const kept = withoutOwnManagedFields(obj as any);
+    expect(kept.metadata?.managedFields).toEqual([
+      obj.metadata.managedFields[2],
+    ]);
+    expect(foreignEntries(kept)).toEqual(foreignEntries(obj as any));
+    expect(obj.metadata.managedFields).toHaveLength(3);
+    const ours = {
+      ...obj,
+      metadata: {
+        name: 'web',
+        managedFields: obj.metadata.managedFields.slice(0, 2),
+      },
+    };
+    expect(withoutOwnManagedFields(ours as any).metadata).toEqual({
+      name: 'web',
+    });
   });
 });
