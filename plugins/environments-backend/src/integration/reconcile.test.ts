@@ -17,6 +17,7 @@ import {
   testClusterAppConfig,
   testKube,
   uniqueName,
+  destroyAll,
 } from '../__testUtils__/harness';
 
 jest.setTimeout(300_000);
@@ -80,17 +81,7 @@ describe('reconcile on the local cluster', () => {
   });
 
   afterAll(async () => {
-    for (const name of created) await ctx.api.delete(`/environments/${name}`);
-    await eventually(
-      'cleanup',
-      async () => {
-        const left = await core.listNamespace({
-          labelSelector: `${ENVIRONMENT_LABEL} in (${created.join(',')})`,
-        });
-        return left.items.length === 0 ? true : undefined;
-      },
-      120_000,
-    ).catch(() => undefined);
+    await destroyAll(ctx.api, core, created);
     await ctx?.backend.stop();
   });
 

@@ -21,6 +21,7 @@ import {
   startEnvironmentsBackend,
   testKube,
   uniqueName,
+  destroyAll,
 } from '../__testUtils__/harness';
 
 jest.setTimeout(240_000);
@@ -231,17 +232,7 @@ describe('operation queue durability', () => {
           ).toBe('Stopped');
         }
       } finally {
-        for (const name of names) await a.api.delete(`/environments/${name}`);
-        await eventually(
-          'cleanup',
-          async () => {
-            const left = await core.listNamespace({
-              labelSelector: `${ENVIRONMENT_LABEL} in (${names.join(',')})`,
-            });
-            return left.items.length === 0 ? true : undefined;
-          },
-          120_000,
-        ).catch(() => undefined);
+        await destroyAll(a.api, core, names);
         await a.backend.stop();
         await b.backend.stop();
       }

@@ -29,7 +29,7 @@ import {
   TransientError,
 } from '../errors';
 import { fits, sum } from '../capacity/fits';
-import { capacityOf } from '../capacity/capacity';
+import { capacityOf, serviceIPsOf } from '../capacity/capacity';
 import {
   Manifest,
   RenderInput,
@@ -105,11 +105,6 @@ export class Reconciler {
     private readonly config: EnvironmentsConfig,
   ) {}
 
-  /** The configured clusters, by name. */
-  clusterNames(): string[] {
-    return [...this.clusters.keys()];
-  }
-
   /**
    * What this backend knows of each cluster: whether its watches answer, what its caches
    * hold, the most requests it had in flight at once, and its Service IPs.
@@ -118,11 +113,9 @@ export class Reconciler {
     return [...this.clusters].map(([name, c]) => {
       const cache = c.cache.stats();
       const capacity = c.capacity?.stats();
-      const cap =
+      const ips =
         capacity?.synced && c.capacity
-          ? capacityOf(
-              [],
-              [],
+          ? serviceIPsOf(
               c.capacity.all('services'),
               c.capacity.all('servicecidrs'),
             )
@@ -134,10 +127,7 @@ export class Reconciler {
         cachedObjects: cache.objects + (capacity?.objects ?? 0),
         maxRequestsInFlight: c.client.limiter.max,
         peakRequestsInFlight: c.client.limiter.peak,
-        serviceIPs: cap?.serviceIPs && {
-          total: cap.serviceIPs.total,
-          used: cap.serviceIPs.used,
-        },
+        serviceIPs: ips && { total: ips.total, used: ips.used },
       };
     });
   }
@@ -320,7 +310,7 @@ export class Reconciler {
       try {
         await run.step(
           'capacity',
-          () => this.checkCapacity(env, input),
+          () => this.checkCapacity(env, input, objects),
           m => m,
         );
       } catch (e) {
@@ -486,6 +476,7 @@ export class Reconciler {
   async checkCapacity(
     env: EnvironmentRecord,
     input: RenderInput,
+    objects: Manifest[] = renderEnvironment(input),
   ): Promise<string> {
     const { cache } = this.cluster(env.cluster);
     const wanted = sum(
@@ -514,7 +505,7 @@ export class Reconciler {
     const existing = new Set(
       cache.snapshot(env.namespace).services.map(s => s.metadata?.name),
     );
-    const newServices = renderEnvironment(input).filter(
+    const newServices = objects.filter(
       (m: any) =>
         m.kind === 'Service' &&
         m.spec?.clusterIP !== 'None' &&

@@ -426,7 +426,7 @@ export class EnvironmentsService {
     try {
       capacity = {
         fits: true,
-        message: await this.reconciler.checkCapacity(record, input),
+        message: await this.reconciler.checkCapacity(record, input, objects),
       };
     } catch (e) {
       if (!(e instanceof PermanentError)) throw e;
