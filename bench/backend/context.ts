@@ -132,22 +132,6 @@ export function percentile(values: number[], p: number): number {
 }
 export const median = (values: number[]) => percentile(values, 50);
 
-/** Polls fast (20 ms) until probe returns a value; fails after timeoutMs. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 600_000,
-  everyMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
 /** Waits until every named environment is Ready, failing fast on Failed; returns when each was. */
 export async function allReady(
   bench: Bench,
@@ -270,53 +254,65 @@ export async function exportManifests(
   });
 }
 
-/** Applies manifests into a fresh namespace with kubectl, server-side, and waits for them. */
+/**
+ * Applies manifests into fresh namespaces with kubectl, server-side, all in one apply, and
+ * waits until every namespace's Deployments are Available and StatefulSets ready.
+ */
 export async function kubectlApplyAndWait(
   bench: Bench,
-  namespace: string,
+  namespaces: string | string[],
   manifests: any[],
 ): Promise<number> {
-  const list = {
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
-      ...manifests.map(m => ({
-        ...m,
-        metadata: { ...m.metadata, namespace },
-      })),
-    ],
-  };
+  const nss = typeof namespaces === 'string' ? [namespaces] : namespaces;
+  const items = nss.flatMap(namespace => [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    ...manifests.map(m => ({ ...m, metadata: { ...m.metadata, namespace } })),
+  ]);
   const t0 = Date.now();
   await bench.kubectl(
     ['apply', '--server-side', '--field-manager', 'bench', '-f', '-'],
-    JSON.stringify(list),
+    JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
   );
-  const waits: Promise<string>[] = [];
-  if (manifests.some(m => m.kind === 'Deployment'))
-    waits.push(
-      bench.kubectl([
-        'wait',
-        '--for=condition=Available',
-        'deployment',
-        '--all',
-        '-n',
-        namespace,
-        '--timeout=900s',
-      ]),
-    );
-  if (manifests.some(m => m.kind === 'StatefulSet'))
-    waits.push(
-      bench.kubectl([
-        'wait',
-        '--for=jsonpath={.status.readyReplicas}=1',
-        'statefulset',
-        '--all',
-        '-n',
-        namespace,
-        '--timeout=900s',
-      ]),
-    );
-  await Promise.all(waits);
+  const wait = (namespace: string, kind: string, condition: string) =>
+    bench.kubectl([
+      'wait',
+      condition,
+      kind,
+      '--all',
+      '-n',
+      namespace,
+      '--timeout=900s',
+    ]);
+  await Promise.all(
+    nss.flatMap(namespace => [
+      ...(manifests.some(m => m.kind === 'Deployment')
+        ? [wait(namespace, 'deployment', '--for=condition=Available')]
+        : []),
+      ...(manifests.some(m => m.kind === 'StatefulSet')
+        ? [
+            wait(
+              namespace,
+              'statefulset',
+              '--for=jsonpath={.status.readyReplicas}=1',
+            ),
+          ]
+        : []),
+    ]),
+  );
   return Date.now() - t0;
 }
+
+/** A small environment: three http services. */
+export const smallEnvironment = (
+  name: string,
+  service: Record<string, unknown> = {},
+) => ({
+  name,
+  owner: 'group:default/backend',
+  purpose: 'sandbox',
+  services: ['global', 'global-b', 'global-c'].map(s => ({
+    name: s,
+    component: 'component:default/global',
+    ...service,
+  })),
+});

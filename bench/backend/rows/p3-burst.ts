@@ -4,21 +4,14 @@
  * to accept all, to the first, median and last Ready, failures, and the most API requests in
  * flight at once (the proxy's count, watches aside) against the cluster's cap.
  */
-import { Bench, allReady, median } from '../context';
+import { Bench, allReady, median, smallEnvironment } from '../context';
 import type { RowResult } from './types';
 
-const spec = (name: string, impossible = false) => ({
-  name,
-  owner: 'group:default/backend',
-  purpose: 'sandbox',
-  services: ['global', 'global-b', 'global-c'].map(s => ({
-    name: s,
-    component: 'component:default/global',
-    ...(impossible
-      ? { nodeSelector: { 'archipelago.dev/bench': 'nowhere' } }
-      : {}),
-  })),
-});
+const spec = (name: string, impossible = false) =>
+  smallEnvironment(
+    name,
+    impossible ? { nodeSelector: { 'archipelago.dev/bench': 'nowhere' } } : {},
+  );
 
 export interface BurstResult {
   names: string[];

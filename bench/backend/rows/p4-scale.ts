@@ -3,7 +3,6 @@
  * list's latency, and memory per cached object. P7 runs on the same environments: the
  * catalog provider's refresh, with the database queries it causes counted.
  */
-import { ConfigReader } from '@backstage/config';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { EnvironmentsClient } from '@archipelago/plugin-environments-common';
 import { EnvironmentEntityProvider } from '../../../plugins/catalog-backend-module-environments/src/EnvironmentEntityProvider';
@@ -112,9 +111,7 @@ export async function p4(
         return this;
       },
     } as any,
-    appBaseUrl:
-      new ConfigReader({}).getOptionalString('app.baseUrl') ??
-      'http://localhost:3000',
+    appBaseUrl: 'http://localhost:3000',
   });
   let emitted = 0;
   await provider.connect({

@@ -8,50 +8,11 @@ import {
   allReady,
   destroyEnvironments,
   exportManifests,
+  kubectlApplyAndWait,
   median,
+  smallEnvironment,
 } from '../context';
 import type { RowResult } from './types';
-
-const spec = (name: string) => ({
-  name,
-  owner: 'group:default/backend',
-  purpose: 'sandbox',
-  services: ['global', 'global-b', 'global-c'].map(s => ({
-    name: s,
-    component: 'component:default/global',
-  })),
-});
-
-async function anchorNamespaces(
-  bench: Bench,
-  names: string[],
-  manifests: any[],
-) {
-  const items = names.flatMap(ns => [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    ...manifests.map(m => ({
-      ...m,
-      metadata: { ...m.metadata, namespace: ns },
-    })),
-  ]);
-  await bench.kubectl(
-    ['apply', '--server-side', '--field-manager', 'bench', '-f', '-'],
-    JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
-  );
-  await Promise.all(
-    names.map(ns =>
-      bench.kubectl([
-        'wait',
-        '--for=condition=Available',
-        'deployment',
-        '--all',
-        '-n',
-        ns,
-        '--timeout=900s',
-      ]),
-    ),
-  );
-}
 
 async function kubectlDelete(bench: Bench, names: string[]) {
   const t0 = Date.now();
@@ -90,18 +51,18 @@ export async function p6(
   let manifests: any[] | undefined;
   for (let r = 0; r < rounds; r++) {
     const name = `p6-${run}-${r}`;
-    const res = await bench.api.post('/environments', spec(name));
+    const res = await bench.api.post('/environments', smallEnvironment(name));
     if (res.status !== 202) throw new Error(JSON.stringify(res.body));
     await allReady(bench, [name]);
     manifests ??= await exportManifests(bench, name);
     const ns = `bench-del-${run}-${r}`;
-    await anchorNamespaces(bench, [ns], manifests);
+    await kubectlApplyAndWait(bench, ns, manifests);
     ours1.push(await destroyEnvironments(bench, [name]));
     theirs1.push(await kubectlDelete(bench, [ns]));
   }
   // Many at once: environments made before (P3's), and as many kubectl namespaces.
   const nss = many.map((_, i) => `bench-del-${run}-m${i}`);
-  await anchorNamespaces(bench, nss, manifests!);
+  await kubectlApplyAndWait(bench, nss, manifests!);
   const oursMany = await destroyEnvironments(bench, many);
   const theirsMany = await kubectlDelete(bench, nss);
   const left = await remaining(bench, [
