@@ -130,11 +130,18 @@ export class EnvironmentObserver {
       const message = {
         change: statusChanged ? 'status' : 'pods',
       } satisfies EnvironmentSignal;
-      await this.signals?.publish({
-        recipients: { type: 'broadcast' },
-        channel: environmentSignalChannel(env.name),
-        message,
-      });
+      // A pod replaced in the same check as a status change is news of its own: followers of
+      // the environment hear both.
+      const podsChanged = podSignature !== previousPods;
+      for (const change of [
+        ...(statusChanged ? (['status'] as const) : []),
+        ...(podsChanged ? (['pods'] as const) : []),
+      ])
+        await this.signals?.publish({
+          recipients: { type: 'broadcast' },
+          channel: environmentSignalChannel(env.name),
+          message: { change } satisfies EnvironmentSignal,
+        });
       // Lists show status only: they hear of status changes, not of every pod.
       if (!statusChanged) return;
       await this.signals?.publish({
