@@ -321,10 +321,6 @@ export class ClusterClient {
     }
   }
 
-  /**
-   * Deletes objects of the environment that are not in the desired set. Claims are never
-   * pruned: they hold data, and go only with the namespace at destroy.
-   */
   /** Deletes these Pods of a namespace (gone already is fine); returns the names it asked. */
   async deletePods(
     namespace: string,
@@ -345,6 +341,10 @@ export class ClusterClient {
     return names;
   }
 
+  /**
+   * Deletes objects of the environment that are not in the desired set. Claims are never
+   * pruned: they hold data, and go only with the namespace at destroy.
+   */
   async prune(
     namespace: string,
     environment: string,

@@ -86,10 +86,15 @@ describe('what the API server stores is what we rendered', () => {
   const settings =
     testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0];
   const client = new ClusterClient(settings);
-  const namespace = uniqueName('roundtrip');
+  // Claims are never pruned (they hold data), so every run's claims stay in the namespace.
+  // When the next run's would pass the namespace's claim quota, it starts a new namespace:
+  // later runs update the objects of earlier ones, as a redeploy does, until then.
+  const namespaces = [uniqueName('roundtrip')];
+  let claims = new Set<string>();
 
   afterAll(async () => {
-    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    for (const ns of namespaces)
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
   });
 
   it('reads back every rendered field of random valid specs, NetworkPolicies included', async () => {
@@ -213,24 +218,39 @@ describe('what the API server stores is what we rendered', () => {
           }
           accepted++;
           const { spec, values } = extractSecretValues(parsed.value);
-          const input = renderInput(spec, {
-            secretValues: values,
-            revision,
-            namespace,
-            stopped: services.filter(s => s.stopped).map(s => s.name),
-            fallbacks: withBase
-              ? [
-                  {
-                    service: 'matchmaker',
-                    environment: 'integration',
-                    namespace: 'env-integration',
-                  },
-                ]
-              : [],
-            baseNamespace: withBase ? 'env-integration' : undefined,
-            routing: settings.routing,
-          });
-          const objects = renderEnvironment(input);
+          const render = (namespace: string) =>
+            renderEnvironment(
+              renderInput(spec, {
+                secretValues: values,
+                revision,
+                namespace,
+                stopped: services.filter(s => s.stopped).map(s => s.name),
+                fallbacks: withBase
+                  ? [
+                      {
+                        service: 'matchmaker',
+                        environment: 'integration',
+                        namespace: 'env-integration',
+                      },
+                    ]
+                  : [],
+                baseNamespace: withBase ? 'env-integration' : undefined,
+                routing: settings.routing,
+              }),
+            );
+          let objects = render(namespaces[namespaces.length - 1]);
+          const claimNames = objects
+            .filter(o => o.kind === 'PersistentVolumeClaim')
+            .map(o => o.metadata.name);
+          const quota = objects.find(o => o.kind === 'ResourceQuota') as any;
+          const limit = Number(quota.spec.hard.persistentvolumeclaims);
+          if (new Set([...claims, ...claimNames]).size > limit) {
+            namespaces.push(uniqueName('roundtrip'));
+            claims = new Set();
+            objects = render(namespaces[namespaces.length - 1]);
+          }
+          for (const c of claimNames) claims.add(c);
+          const namespace = namespaces[namespaces.length - 1];
           await client.apply(objects);
           await client.prune(namespace, 'roundtrip', objects);
           for (const obj of objects) {
