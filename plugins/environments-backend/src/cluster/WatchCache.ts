@@ -116,6 +116,31 @@ function capacityProjection(
 }
 
 /**
+ * What the environments cache keeps of an Event (core/v1 or events.k8s.io/v1 shape): what the
+ * events view shows (status/derive.ts eventViews), never more. Events are most of the objects
+ * of a busy namespace, and their source, series, managedFields and regarding uid are unread.
+ */
+export function eventProjection(obj: KubernetesObject): KubernetesObject {
+  const e = obj as any;
+  const involved = e.involvedObject ?? e.regarding;
+  return {
+    metadata: {
+      name: e.metadata?.name,
+      namespace: e.metadata?.namespace,
+      uid: e.metadata?.uid,
+      resourceVersion: e.metadata?.resourceVersion,
+      creationTimestamp: e.metadata?.creationTimestamp,
+    },
+    type: e.type,
+    reason: e.reason,
+    message: e.message ?? e.note,
+    involvedObject: involved && { kind: involved.kind, name: involved.name },
+    count: e.count ?? e.series?.count,
+    lastTimestamp: e.lastTimestamp ?? e.eventTime ?? undefined,
+  } as KubernetesObject;
+}
+
+/**
  * An object as the environments cache keeps it: of its managedFields, only the entries of
  * other writers (foreignEntries), which is all a repair reads. Our own apply's and the
  * cluster's entries are most of an object's size, and the cache holds every object of every
@@ -261,9 +286,9 @@ export class WatchCache {
 
   /** What the cache stores of an object. */
   private kept(kind: CachedKind, obj: KubernetesObject): KubernetesObject {
-    return this.options.mode === 'capacity'
-      ? capacityProjection(kind, obj)
-      : withoutOwnManagedFields(obj);
+    if (this.options.mode === 'capacity') return capacityProjection(kind, obj);
+    if (kind === 'events') return eventProjection(obj);
+    return withoutOwnManagedFields(obj);
   }
 
   private keep(kind: CachedKind, obj: KubernetesObject) {
