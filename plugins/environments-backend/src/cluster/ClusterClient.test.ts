@@ -168,19 +168,26 @@ describe('ClusterClient.apply', () => {
     // Every check came before the first write after the namespace's.
     const firstWrite = seen.indexOf(writes[1]);
     expect(seen.slice(firstWrite).some(s => s.dryRun)).toBe(false);
-    // The quota, limit range, config and Services are written before any workload.
+    // The quota, limit range, policies and config are written before any workload (pods
+    // are admitted against them); Services go with the workloads (pods do not read them:
+    // enableServiceLinks is off), which lead their wave.
     const lastFirstWave = Math.max(
       ...writes
         .map((w, i) => [w, i] as const)
         .filter(([w]) =>
-          ['ResourceQuota', 'LimitRange', 'Service', 'ConfigMap'].includes(
-            w.kind,
-          ),
+          [
+            'ResourceQuota',
+            'LimitRange',
+            'NetworkPolicy',
+            'ConfigMap',
+          ].includes(w.kind),
         )
         .map(([, i]) => i),
     );
     const firstWorkload = writes.findIndex(w => w.kind === 'Deployment');
     expect(firstWorkload).toBeGreaterThan(lastFirstWave);
+    const firstService = writes.findIndex(w => w.kind === 'Service');
+    expect(firstService).toBeGreaterThan(firstWorkload);
   });
 
   it('writes nothing but the namespace when a check is refused, and names the object', async () => {

@@ -66,14 +66,35 @@ const FIRST_WAVE = new Set([
   'ConfigMap',
   'Secret',
   'PersistentVolumeClaim',
-  'Service',
-  'PodDisruptionBudget',
 ]);
+
+/**
+ * Conditions the namespace controller sets on a terminating namespace that will not finish by
+ * itself. NamespaceContentRemaining is not one: it holds while content is being deleted.
+ */
+const BLOCKING_NAMESPACE_CONDITIONS = new Set([
+  'NamespaceFinalizersRemaining',
+  'NamespaceDeletionContentFailure',
+  'NamespaceDeletionDiscoveryFailure',
+  'NamespaceDeletionGroupVersionParsingFailure',
+]);
+
+const WORKLOAD_KINDS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'Pod',
+]);
+const isWorkload = (m: Manifest) => WORKLOAD_KINDS.has(m.kind);
 
 /** The objects to write, in waves: each wave is written at once, after the one before. */
 export function applyWaves(manifests: Manifest[]): Manifest[][] {
   const first = manifests.filter(m => FIRST_WAVE.has(m.kind));
-  const rest = manifests.filter(m => !FIRST_WAVE.has(m.kind));
+  // Workloads lead their wave: the limiter sends in order, and their pods take longest.
+  const rest = manifests
+    .filter(m => !FIRST_WAVE.has(m.kind))
+    .sort((a, b) => Number(isWorkload(b)) - Number(isWorkload(a)));
   return [first, rest].filter(w => w.length);
 }
 
@@ -89,6 +110,8 @@ export interface ApplyOptions {
   createOnly?: Set<string>;
   /** The environment predates namespace ids: its namespace may be known by labels alone. */
   legacyNamespace?: boolean;
+  /** Filled with the namespaces this apply created (they did not exist before it). */
+  created?: Set<string>;
 }
 
 /** Everything the reconciler does to one cluster. Reads for views come from the WatchCache. */
@@ -194,7 +217,12 @@ export class ClusterClient {
     const namespaces = manifests.filter(m => m.kind === 'Namespace');
     const rest = manifests.filter(m => m.kind !== 'Namespace');
     for (const m of namespaces) {
-      await this.claimNamespace(m, signal, options.legacyNamespace);
+      const before = await this.claimNamespace(
+        m,
+        signal,
+        options.legacyNamespace,
+      );
+      if (before === 'absent') options.created?.add(m.metadata.name);
       await this.removeForeign(m, removals.get(manifestKey(m)), signal);
       const r = await write(m, false);
       if (r) out.push(r);
@@ -286,6 +314,7 @@ export class ClusterClient {
       throw new TransientError(
         `Namespace ${m.metadata.name} is still terminating; it is applied once it is gone`,
       );
+    return o.owned;
   }
 
   /** Removes fields other writers added, unless the object changed since it was observed. */
@@ -353,32 +382,41 @@ export class ClusterClient {
   ): Promise<string[]> {
     const keep = new Set(desired.map(manifestKey));
     const pruned: string[] = [];
-    for (const name of ENVIRONMENT_RESOURCES) {
-      if (name === 'persistentvolumeclaims') continue;
-      const type = RESOURCES[name];
-      options.signal?.throwIfAborted();
-      const list = await this.http
-        .request<{ items: KubernetesObject[] }>(
-          'GET',
-          resourcePath(type, namespace),
-          {
-            query: {
-              labelSelector: `${MANAGED_SELECTOR},${ENVIRONMENT_LABEL}=${environment}`,
+    // The lists go out together (the cluster's limiter caps them); deletions keep the order
+    // of ENVIRONMENT_RESOURCES, workloads first.
+    options.signal?.throwIfAborted();
+    const kinds = ENVIRONMENT_RESOURCES.filter(
+      n => n !== 'persistentvolumeclaims',
+    );
+    const lists = await Promise.all(
+      kinds.map(name => {
+        const type = RESOURCES[name];
+        return this.http
+          .request<{ items: KubernetesObject[] }>(
+            'GET',
+            resourcePath(type, namespace),
+            {
+              query: {
+                labelSelector: `${MANAGED_SELECTOR},${ENVIRONMENT_LABEL}=${environment}`,
+              },
+              signal: options.signal,
             },
-            signal: options.signal,
-          },
-        )
-        .catch(e => {
-          // A CRD this cluster does not serve: none of its objects can exist.
-          if (
-            (type as ResourceType).optional &&
-            e instanceof KubeApiError &&
-            e.code === 404
           )
-            return { items: [] };
-          throw e;
-        });
-      for (const item of list.items ?? []) {
+          .catch(e => {
+            // A CRD this cluster does not serve: none of its objects can exist.
+            if (
+              (type as ResourceType).optional &&
+              e instanceof KubeApiError &&
+              e.code === 404
+            )
+              return { items: [] };
+            throw e;
+          });
+      }),
+    );
+    for (const [i, name] of kinds.entries()) {
+      const type = RESOURCES[name];
+      for (const item of lists[i].items ?? []) {
         const obj = {
           ...item,
           apiVersion: type.apiVersion,
@@ -403,18 +441,36 @@ export class ClusterClient {
     return pruned;
   }
 
-  async namespaceExists(
-    namespace: string,
-  ): Promise<{ exists: boolean; terminating: boolean; finalizers: string[] }> {
+  async namespaceExists(namespace: string): Promise<{
+    exists: boolean;
+    terminating: boolean;
+    finalizers: string[];
+    /**
+     * Why its deletion cannot finish without help, as the namespace controller reports it:
+     * a finalizer of someone else, objects held by finalizers, content or discovery it failed
+     * to delete. Undefined while it is merely in progress.
+     */
+    blocked?: string;
+  }> {
     try {
       const ns = await this.core.readNamespace({ name: namespace });
+      const finalizers = [
+        ...(ns.spec?.finalizers ?? []),
+        ...(ns.metadata?.finalizers ?? []),
+      ];
+      const foreign = finalizers.filter(f => f !== 'kubernetes');
+      const failing = (ns.status?.conditions ?? []).filter(
+        c => c.status === 'True' && BLOCKING_NAMESPACE_CONDITIONS.has(c.type),
+      );
+      const blocked = [
+        ...(foreign.length ? [`finalizers ${foreign.join(', ')}`] : []),
+        ...failing.map(c => `${c.type}: ${c.message ?? c.reason ?? ''}`),
+      ].join('; ');
       return {
         exists: true,
         terminating: !!ns.metadata?.deletionTimestamp,
-        finalizers: [
-          ...(ns.spec?.finalizers ?? []),
-          ...(ns.metadata?.finalizers ?? []),
-        ],
+        finalizers,
+        ...(blocked && { blocked }),
       };
     } catch (e) {
       if (statusCode(e) === 404)

@@ -135,6 +135,10 @@ describe('environments lifecycle on the local cluster', () => {
       ['prune', 'succeeded'],
       ['wait', 'succeeded'],
     ]);
+    // The create made the namespace: there was nothing in it to list or delete.
+    expect(op.steps.find((s: any) => s.name === 'prune').message).toBe(
+      'nothing to delete (a namespace new with this apply)',
+    );
 
     const registry = await eventually('registry entries', async () => {
       const r = (await ctx.api.get(`/environments/${integration}/registry`))

@@ -4,9 +4,11 @@
  * environment's name survives a create and a destroy of that name.
  */
 import { ENVIRONMENT_ID_ANNOTATION } from '@archipelago/plugin-environments-common';
+import { ClusterClient } from '../cluster/ClusterClient';
 import {
   eventually,
   startEnvironmentsBackend,
+  testClusterAppConfig,
   testKube,
   uniqueName,
 } from '../__testUtils__/harness';
@@ -139,5 +141,58 @@ describe('namespaces that are not the environment’s', () => {
     const after = await core.readNamespace({ name: namespace });
     expect(after.metadata?.uid).toBe(ns.metadata?.uid);
     expect(after.metadata?.deletionTimestamp).toBeUndefined();
+  });
+});
+
+describe('a namespace that cannot finish terminating', () => {
+  const { core } = testKube();
+  const client = new ClusterClient(
+    testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0],
+  );
+  const namespace = `env-${uniqueName('held')}`;
+  const hold = 'example.com/hold';
+
+  afterAll(async () => {
+    await core
+      .patchNamespacedConfigMap({
+        name: 'held',
+        namespace,
+        body: [{ op: 'remove', path: '/metadata/finalizers' }],
+      })
+      .catch(() => undefined);
+  });
+
+  it('says what blocks it, and nothing while it merely terminates', async () => {
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'held', finalizers: [hold] } },
+    });
+    const before = await client.namespaceExists(namespace);
+    expect(before).toMatchObject({ exists: true, terminating: false });
+    expect(before.blocked).toBeUndefined();
+    await core.deleteNamespace({ name: namespace });
+    // The namespace controller deletes the ConfigMap, which its finalizer holds.
+    const blocked = await eventually(
+      'the namespace to be blocked',
+      async () => {
+        const ns = await client.namespaceExists(namespace);
+        return ns.blocked ? ns : undefined;
+      },
+    );
+    expect(blocked.terminating).toBe(true);
+    expect(blocked.finalizers).toEqual(['kubernetes']);
+    expect(blocked.blocked).toMatch(
+      /^NamespaceFinalizersRemaining: .*example\.com\/hold/,
+    );
+    // Once the finalizer goes, so does the namespace.
+    await core.patchNamespacedConfigMap({
+      name: 'held',
+      namespace,
+      body: [{ op: 'remove', path: '/metadata/finalizers' }],
+    });
+    await eventually('the namespace to go', async () =>
+      (await client.namespaceExists(namespace)).exists ? undefined : true,
+    );
   });
 });

@@ -358,10 +358,12 @@ export class Reconciler {
     const toApply = objects.filter(
       o => !launched.has(manifestKey(o)) && !isRoute(o),
     );
+    const created = new Set<string>();
     const applied = await run.step(
       'apply',
       () =>
         client.apply(toApply, {
+          created,
           signal: run.signal,
           createOnly: createOnlyKeys(input, objects),
           legacyNamespace: env.legacyNamespace,
@@ -392,13 +394,22 @@ export class Reconciler {
       ...objects,
       ...previousLaunchesToKeep(input, cache.snapshot(env.namespace).pods),
     ];
+    // A namespace this apply created holds only what it applied: nothing to list or delete.
+    const fresh = created.has(env.namespace);
     await run.step(
       'prune',
-      () =>
-        client.prune(env.namespace, env.name, [...keep(), ...leaving], {
-          signal: run.signal,
-        }),
-      p => (p.length ? `deleted ${p.join(', ')}` : 'nothing to delete'),
+      async () =>
+        fresh
+          ? []
+          : client.prune(env.namespace, env.name, [...keep(), ...leaving], {
+              signal: run.signal,
+            }),
+      p =>
+        p.length
+          ? `deleted ${p.join(', ')}`
+          : `nothing to delete${
+              fresh ? ' (a namespace new with this apply)' : ''
+            }`,
     );
     run.signal.throwIfAborted();
     // Waiting is no work for the API server: it holds no slot of the cluster's queue.
@@ -677,30 +688,40 @@ export class Reconciler {
       async () => {
         // Someone else's namespace stays: there is nothing of ours in it to wait for.
         if (deleted.owned === 'theirs') return [];
-        const deadline = Date.now() + 120_000;
+        // Blocked (a finalizer, content it cannot delete) for 2 minutes is stuck. Merely slow
+        // (hundreds of namespaces terminating at once queue at the namespace controller) is
+        // waited for, up to the readiness budget.
+        const started = Date.now();
+        const blockedAfter = started + 120_000;
+        const deadline =
+          started + Math.max(120_000, this.config.readinessTimeoutMs);
         let asked = Date.now();
         for (;;) {
           run.signal.throwIfAborted();
           // The watch says when the namespace goes, and the API server confirms it; it is
-          // asked every 10 s besides, in case the watch missed it.
+          // asked every 10 s besides, in case the watch missed it, and to see what blocks it.
           if (
             !cache.snapshot(env.namespace).namespaces.length ||
             Date.now() - asked > 10_000
           ) {
             asked = Date.now();
-            const gone = await client.namespaceExists(env.namespace);
-            if (!gone.exists) break;
-          }
-          if (Date.now() > deadline) {
             const ns = await client.namespaceExists(env.namespace);
             if (!ns.exists) break;
-            throw new PermanentError(
-              `Namespace ${env.namespace} is stuck terminating${
-                ns.finalizers.length
-                  ? ` on finalizers ${ns.finalizers.join(', ')}`
-                  : ''
-              }; remove them or the blocking objects, then destroy again`,
-            );
+            if (
+              (ns.blocked && Date.now() > blockedAfter) ||
+              Date.now() > deadline
+            )
+              throw new PermanentError(
+                `Namespace ${env.namespace} is stuck terminating${
+                  ns.blocked
+                    ? ` (${ns.blocked})`
+                    : ` after ${Math.round((Date.now() - started) / 60_000)}m${
+                        ns.finalizers.length
+                          ? ` on finalizers ${ns.finalizers.join(', ')}`
+                          : ''
+                      }`
+                }; remove the finalizers or the blocking objects, then destroy again`,
+              );
           }
           await cache.changed(env.namespace, 2000, run.signal);
         }
