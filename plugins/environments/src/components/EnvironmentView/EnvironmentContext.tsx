@@ -3,6 +3,7 @@ import {
   createContext,
   useCallback,
   useContext,
+  useEffect,
   useMemo,
   useState,
 } from 'react';
@@ -41,6 +42,14 @@ export interface EnvironmentContextValue extends Live<Environment> {
 const Context = createContext<EnvironmentContextValue | undefined>(undefined);
 
 /**
+ * While an operation is pending or running, the view loads again after this long without a
+ * signal. Signals are how changes arrive, but one sent while the signals socket was
+ * (re)connecting is lost (Backstage's client gives a connect 1 s, then waits 5 s to retry):
+ * the page must not stay on a half-done operation because of it.
+ */
+export const IN_FLIGHT_RELOAD_MS = 5000;
+
+/**
  * Loads one environment and keeps it current: one signal subscription per page, shared by the
  * header and every tab, which load again when it fires.
  */
@@ -58,6 +67,14 @@ export function EnvironmentProvider(props: {
   const environment = useLive(() => api.getEnvironment(name), name, generation);
   const permissions = useEnvironmentPermissions(name);
   const [tracked, track] = useState<string>();
+  const inFlight = ['pending', 'running'].includes(
+    environment.value?.lastOperation?.status ?? '',
+  );
+  useEffect(() => {
+    if (!inFlight) return undefined;
+    const timer = setTimeout(bump, IN_FLIGHT_RELOAD_MS);
+    return () => clearTimeout(timer);
+  }, [inFlight, generation, bump]);
   const refresh = useCallback(() => bump(), [bump]);
   const tabLink = useCallback(
     (tab: EnvironmentTab, query?: EnvironmentLinkQuery) =>

@@ -9,6 +9,7 @@ import {
   service,
 } from '../../__testUtils__/fakes';
 import { renderEnvironments } from '../../__testUtils__/render';
+import { IN_FLIGHT_RELOAD_MS } from './EnvironmentContext';
 
 function setup() {
   const api = new FakeEnvironmentsApi([
@@ -157,6 +158,33 @@ describe('EnvironmentView', () => {
     ).toBeInTheDocument();
     expect(screen.getAllByText('Degraded').length).toBeGreaterThan(0);
   });
+
+  it('while an operation runs, loads again now and then in case a signal was lost, and stops once it is done', async () => {
+    const { api, signals } = setup();
+    const running = operation('op-start', { type: 'start', status: 'running' });
+    api.environments.set(
+      'feature-login',
+      environment('feature-login', { lastOperation: running } as any),
+    );
+    await renderEnvironments('/environments/feature-login', { api, signals });
+    await screen.findByRole('button', { name: 'Stop game' });
+    const loads = api.callsOf('getEnvironment').length;
+    // No signal comes (the socket was reconnecting): the view loads again by itself.
+    api.environments.set(
+      'feature-login',
+      environment('feature-login', {
+        lastOperation: { ...running, status: 'succeeded' },
+      } as any),
+    );
+    await waitFor(
+      () => expect(api.callsOf('getEnvironment').length).toBeGreaterThan(loads),
+      { timeout: IN_FLIGHT_RELOAD_MS + 2000 },
+    );
+    // Done: nothing more is loaded without a signal.
+    const settled = api.callsOf('getEnvironment').length;
+    await new Promise(r => setTimeout(r, IN_FLIGHT_RELOAD_MS + 500));
+    expect(api.callsOf('getEnvironment')).toHaveLength(settled);
+  }, 20_000);
 
   it('disables what the policy refuses, and says why', async () => {
     // An environment of its own: permission answers are cached per resource.
