@@ -584,6 +584,37 @@ describe('environments lifecycle on the local cluster', () => {
     await ctx.api.delete(`/environments/${name}`);
   });
 
+  it('restarts a service of an environment at its quota: the namespace leaves room for the surge', async () => {
+    const name = uniqueName('full');
+    const res = await ctx.api.post('/environments', {
+      name,
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      // Exactly the sandbox quota of 20 pods.
+      services: [{ name: 'global', replicas: 20 }],
+    });
+    expect(res.status).toBe(202);
+    expect((await operationDone(name, res.body.operation.id)).status).toBe(
+      'succeeded',
+    );
+    const t0 = Date.now();
+    const restart = await ctx.api.post(`/environments/${name}/operations`, {
+      type: 'restart',
+      services: ['global'],
+    });
+    expect(restart.status).toBe(202);
+    const op = await operationDone(name, restart.body.id);
+    expect(op.status).toBe('succeeded');
+    // Refused surge pods would have left the ReplicaSet controller backing off for minutes.
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    const quota = await core.readNamespacedResourceQuota({
+      name: 'environment-quota',
+      namespace: `env-${name}`,
+    });
+    expect(quota.spec?.hard).toMatchObject({ pods: '22' });
+    await ctx.api.delete(`/environments/${name}`);
+  });
+
   it('expires an environment at its TTL and reclaims everything', async () => {
     const name = uniqueName('ttl');
     const res = await ctx.api.post('/environments', {

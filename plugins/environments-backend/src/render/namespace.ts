@@ -11,6 +11,7 @@ import {
 } from '@archipelago/plugin-environments-common';
 import type { ResourceName } from '../cluster/resources';
 import { compareSize, environmentLabels, objectMeta, prune } from './common';
+import { parseCpu, parseMemory } from '@archipelago/plugin-environments-common';
 import type { Manifest, RenderInput } from './types';
 
 /** What this renderer creates, for the watch cache and prune. */
@@ -28,6 +29,28 @@ export const NAMESPACE_RESOURCES: readonly ResourceName[] = [
  */
 export const chainLabel = (environmentId: string) =>
   `base.archipelago.dev/${environmentId}`;
+
+/**
+ * The room a rolling update takes on top of the purpose's quota: new pods come up (maxSurge
+ * 10%, workloads/http.ts) before old ones go. Without it a full environment cannot roll out:
+ * its surge pods are refused by the quota, and the ReplicaSet controller backs off for
+ * minutes. The capacity check (capacity/fits.ts) holds the environment itself to the quota.
+ */
+export const ROLLOUT_ROOM = 0.1;
+
+const withRolloutRoom = {
+  pods: (n: number) => String(n + Math.ceil(n * ROLLOUT_ROOM)),
+  cpu: (q: string) => {
+    const m = parseCpu(q);
+    return m === undefined ? q : `${Math.ceil(m * (1 + ROLLOUT_ROOM))}m`;
+  },
+  memory: (q: string) => {
+    const b = parseMemory(q);
+    return b === undefined
+      ? q
+      : `${Math.ceil((b * (1 + ROLLOUT_ROOM)) / 2 ** 20)}Mi`;
+  },
+};
 
 export function renderNamespace(input: RenderInput): Manifest[] {
   const { spec, namespace, sizing } = input;
@@ -146,9 +169,9 @@ export function renderNamespace(input: RenderInput): Manifest[] {
       metadata: meta('environment-quota'),
       spec: {
         hard: {
-          'requests.cpu': sizing.quota.cpu,
-          'requests.memory': sizing.quota.memory,
-          pods: String(sizing.quota.pods),
+          'requests.cpu': withRolloutRoom.cpu(sizing.quota.cpu),
+          'requests.memory': withRolloutRoom.memory(sizing.quota.memory),
+          pods: withRolloutRoom.pods(sizing.quota.pods),
           'requests.storage': sizing.quota.storage,
           persistentvolumeclaims: String(sizing.quota.claims),
         },

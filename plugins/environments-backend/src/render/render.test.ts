@@ -47,7 +47,8 @@ describe('renderEnvironment', () => {
     );
     expect(
       find(objs, 'ResourceQuota', 'environment-quota').spec.hard,
-    ).toMatchObject({ 'requests.cpu': '8', pods: '50' });
+      // The purpose's 8 CPU and 50 pods, and 10% of room for a rolling update's surge.
+    ).toMatchObject({ 'requests.cpu': '8800m', pods: '55' });
     expect(
       find(objs, 'LimitRange', 'environment-defaults').spec.limits[0]
         .defaultRequest,
