@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `yarn bench`: the backend benchmarks P1 to P7 (bench/backend/run.ts) on a cluster of their
-# own, "bench", with room for P4 (10,000 pods and Services). Prints one table; writes it to
-# .local/bench/results.md. Benchmarks print figures and ratios; they are not tests.
+# `yarn bench`: the browser benchmark P8 (bench/environments-ui.bench.ts, against the app
+# served on the benchmark cluster on port 7207), then the backend benchmarks P1 to P7
+# (bench/backend/run.ts), on a cluster of their own, "bench", with room for P4 (10,000 pods
+# and Services). Prints one table; writes it to .local/bench/results.md. Benchmarks print
+# figures and ratios; they are not tests.
 #
 #   ARCHIPELAGO_BENCH_ONLY=P1,P2   ARCHIPELAGO_BENCH_ROUNDS=3
 #   ARCHIPELAGO_BENCH_BURST=100    ARCHIPELAGO_BENCH_SCALE=1000
@@ -29,7 +31,12 @@ stop_cluster() {
     scripts/cluster/cluster.sh down --name bench >/dev/null 2>&1 || true
   fi
 }
-trap stop_cluster EXIT
+app_pid=""
+stop_all() {
+  if [ -n "$app_pid" ]; then kill -- -"$app_pid" 2>/dev/null || true; fi
+  stop_cluster
+}
+trap stop_all EXIT
 
 BIN="$(scripts/cluster/build.sh)"
 export ARCHIPELAGO_TEST_APP_CONFIG="$ARCHIPELAGO_ROOT/.local/app-config.cluster-bench.yaml"
@@ -37,5 +44,33 @@ export ARCHIPELAGO_BENCH_KUBECTL="$BIN/kubectl"
 export ARCHIPELAGO_BENCH_KUBECONFIG="$ARCHIPELAGO_ROOT/.local/kubeconfig-bench.yaml"
 export ARCHIPELAGO_BENCH_CLUSTER=bench
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
+
+wants() { [ -z "${ARCHIPELAGO_BENCH_ONLY:-}" ] || [[ ",${ARCHIPELAGO_BENCH_ONLY^^}," == *",$1,"* ]]; }
+rm -f .local/bench/p8.json
+if wants P8; then
+  # The app as a browser sees it: the built frontend, served by the backend, on this cluster.
+  [ -x /usr/bin/chromium ] || { echo "[bench] P8 needs Debian's chromium (apt-get install chromium)"; exit 1; }
+  echo "[bench] P8: building the frontend (log: .local/bench/app-build.log)"
+  yarn workspace app build > .local/bench/app-build.log 2>&1 || { tail -40 .local/bench/app-build.log; exit 1; }
+  sed 's/7107/7207/g' app-config.e2e.yaml > .local/app-config.bench-app.yaml
+  echo "[bench] P8: starting the app on http://localhost:7207 (log: .local/bench/app.log)"
+  set -m
+  (cd packages/backend && LOG_LEVEL=warn exec yarn start --config ../../app-config.yaml \
+    --config ../../.local/app-config.bench-app.yaml --config "$ARCHIPELAGO_TEST_APP_CONFIG") \
+    > .local/bench/app.log 2>&1 &
+  app_pid=$!
+  set +m
+  for _ in $(seq 1 180); do
+    curl -sf http://localhost:7207/.backstage/health/v1/readiness >/dev/null 2>&1 && break
+    kill -0 "$app_pid" 2>/dev/null || { tail -40 .local/bench/app.log; exit 1; }
+    sleep 1
+  done
+  ARCHIPELAGO_BENCH_APP=http://localhost:7207 ARCHIPELAGO_BENCH_BACKEND=http://localhost:7207 \
+    yarn playwright test --config bench/playwright.config.ts || echo "[bench] P8 failed (see above)"
+  kill -- -"$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+fi
+
 node --expose-gc --max-old-space-size=4096 \
   --require @backstage/cli/config/nodeTransform.cjs bench/backend/run.ts

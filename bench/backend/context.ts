@@ -1,20 +1,17 @@
 /*
  * What every backend benchmark row runs against: the environments plugin and Backstage's own
- * kubernetes-backend, side by side in one real backend (startTestBackend), on the benchmark
- * cluster (scripts/cluster/cluster.sh --name bench), both reaching the API server through
- * one counting proxy. The database is a SQLite file, the embedded default, with every query
- * counted.
+ * kubernetes-backend, side by side in one real backend (bench/backend/server.ts, a process of
+ * its own), on the benchmark cluster (scripts/cluster/cluster.sh --name bench), both reaching
+ * the API server through one counting proxy in this process. The database is a SQLite file,
+ * the embedded default, with every query counted.
  */
-import { execFile } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import knexFactory, { Knex } from 'knex';
 import type { Entity } from '@backstage/catalog-model';
-import {
-  startEnvironmentsBackend,
-  testClusterAppConfig,
-} from '../../plugins/environments-backend/src/__testUtils__/harness';
+import { testClusterAppConfig } from '../../plugins/environments-backend/src/__testUtils__/harness';
 import { countingProxy } from '../../plugins/environments-backend/src/__testUtils__/countingProxy';
+import type { ServerOptions, ServerStats } from './server';
 
 export const root = path.resolve(__dirname, '../..');
 export const outDir = path.join(root, '.local/bench');
@@ -38,12 +35,23 @@ export const kubernetesEntity = (environment: string): Entity => ({
   },
 });
 
-type Backend = Awaited<ReturnType<typeof startEnvironmentsBackend>>;
+/** An answer of the environments API: its status and parsed body. */
+export interface Answer {
+  status: number;
+  body: any;
+}
 
-export interface Bench extends Backend {
-  knex: Knex;
-  /** Database queries the whole backend has made. */
-  queries: { count: number };
+export interface Bench {
+  /** The environments API (…/api/environments), as the guest user. */
+  api: {
+    get(path: string): Promise<Answer>;
+    post(path: string, body: unknown): Promise<Answer>;
+    delete(path: string): Promise<Answer>;
+  };
+  baseUrl: string;
+  auth: string;
+  /** The backend process's database queries so far and its memory (after a full GC if gc). */
+  stats(gc?: boolean): Promise<ServerStats>;
   proxy: Awaited<ReturnType<typeof countingProxy>>;
   kubectl(args: string[], input?: string): Promise<string>;
   stop(): Promise<void>;
@@ -54,39 +62,86 @@ export async function startBench(options: {
 }): Promise<Bench> {
   fs.mkdirSync(outDir, { recursive: true });
   const dbFile = path.join(outDir, `bench-${Date.now().toString(36)}.sqlite`);
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename: dbFile },
-    useNullAsDefault: true,
-  });
-  const queries = { count: 0 };
-  knex.on('query', () => {
-    queries.count++;
-  });
   const cluster =
     testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0];
   const proxy = await countingProxy(cluster);
-  const ctx = await startEnvironmentsBackend({
-    knex,
+  const serverOptions: ServerOptions = {
+    dbFile,
     cluster: { url: proxy.url, caData: proxy.caData },
-    config: {
-      readinessTimeout: '15m',
-      queue: { pollInterval: '200ms', concurrencyPerCluster: 4 },
-      limits: {
-        environmentsPerOwner: 5000,
-        queuedOperationsPerOwner: 5000,
-      },
-    },
-    features: [import('@backstage/plugin-kubernetes-backend')],
     entities: options.kubernetesEntities.map(kubernetesEntity),
+  };
+  const child = fork(path.join(__dirname, 'server.ts'), [], {
+    execArgv: [
+      // ARCHIPELAGO_BENCH_CPU_PROF=1: a CPU profile of the backend in .local/bench/profiles.
+      ...(process.env.ARCHIPELAGO_BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(outDir, 'profiles')}`]
+        : []),
+      '--expose-gc',
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+    ],
+    env: {
+      ...process.env,
+      ARCHIPELAGO_BENCH_SERVER: JSON.stringify(serverOptions),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  let nextId = 0;
+  const pending = new Map<number, (m: any) => void>();
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', code =>
+      reject(new Error(`the benchmark backend exited (code ${code})`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  const ready = new Promise<{ baseUrl: string; auth: string }>(resolve =>
+    child.on('message', (m: any) => {
+      if (m.type === 'ready') resolve(m);
+      else pending.get(m.id)?.(m);
+    }),
+  );
+  const { baseUrl, auth } = await Promise.race([ready, exited]);
+  const ask = (type: string, extra: Record<string, unknown> = {}) =>
+    Promise.race([
+      new Promise<any>(resolve => {
+        const id = nextId++;
+        pending.set(id, m => {
+          pending.delete(id);
+          resolve(m);
+        });
+        child.send({ type, id, ...extra });
+      }),
+      exited,
+    ]);
+  const call = async (
+    method: string,
+    p: string,
+    body?: unknown,
+  ): Promise<Answer> => {
+    const res = await fetch(`${baseUrl}${p}`, {
+      method,
+      headers: {
+        Authorization: auth,
+        ...(body !== undefined && { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, body: parsed };
+  };
   const kubectlBin = process.env.ARCHIPELAGO_BENCH_KUBECTL ?? 'kubectl';
   const kubeconfig =
     process.env.ARCHIPELAGO_BENCH_KUBECONFIG ??
     path.join(root, '.local/kubeconfig-bench.yaml');
   const kubectl = (args: string[], input?: string) =>
     new Promise<string>((resolve, reject) => {
-      const child = execFile(
+      const c = execFile(
         kubectlBin,
         ['--kubeconfig', kubeconfig, ...args],
         { maxBuffer: 512 * 1024 * 1024 },
@@ -95,18 +150,22 @@ export async function startBench(options: {
             ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err}`))
             : resolve(stdout),
       );
-      if (input !== undefined) child.stdin!.end(input);
+      if (input !== undefined) c.stdin!.end(input);
     });
   return {
-    ...ctx,
-    knex,
-    queries,
+    api: {
+      get: p => call('GET', p),
+      post: (p, body) => call('POST', p, body),
+      delete: p => call('DELETE', p),
+    },
+    baseUrl,
+    auth,
+    stats: async (gc = false) => (await ask('stats', { gc })).stats,
     proxy,
     kubectl,
     async stop() {
-      await ctx.backend.stop();
+      await ask('stop').catch(() => undefined);
       proxy.close();
-      await knex.destroy();
       fs.rmSync(dbFile, { force: true });
       for (const suffix of ['-wal', '-shm'])
         fs.rmSync(dbFile + suffix, { force: true });

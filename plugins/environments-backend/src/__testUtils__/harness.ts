@@ -141,6 +141,8 @@ export async function startEnvironmentsBackend(
     rootConfig?: Record<string, unknown>;
     /** Catalog entities besides the studio's service definitions. */
     entities?: Entity[];
+    /** Keep what the plugin publishes in `signals` (default); a benchmark keeps nothing. */
+    recordSignals?: boolean;
   } = {},
 ) {
   const cluster = testClusterAppConfig();
@@ -180,7 +182,7 @@ export async function startEnvironmentsBackend(
         deps: {},
         factory: () => ({
           publish: async (signal: SignalPayload) => {
-            signals.push(signal);
+            if (options.recordSignals !== false) signals.push(signal);
           },
         }),
       }),
