@@ -45,11 +45,34 @@ export ARCHIPELAGO_BENCH_KUBECONFIG="$ARCHIPELAGO_ROOT/.local/kubeconfig-bench.y
 export ARCHIPELAGO_BENCH_CLUSTER=bench
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 
-wants() { [ -z "${ARCHIPELAGO_BENCH_ONLY:-}" ] || [[ ",${ARCHIPELAGO_BENCH_ONLY^^}," == *",$1,"* ]]; }
+only="${ARCHIPELAGO_BENCH_ONLY:-}"
+only="${only// /}"
+wants() { [ -z "$only" ] || [[ ",${only^^}," == *",$1,"* ]]; }
 rm -f .local/bench/p8.json
-if wants P8; then
+# P8 drives Debian's Chromium (or CHROMIUM_PATH): installed here as scripts/test.sh does, when
+# this runs as root; otherwise P8 is skipped with the reason, and its row says so.
+chromium_ready() {
+  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  [ -x "$chromium" ] && return 0
+  if [ -z "${CHROMIUM_PATH:-}" ] && [ "$(id -u)" = 0 ]; then
+    echo "[bench] P8: installing chromium from Debian's packages"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq chromium fonts-noto-cjk >/dev/null && [ -x /usr/bin/chromium ] && return 0
+  fi
+  p8_skipped "no browser at $chromium (apt-get install chromium, or set CHROMIUM_PATH)"
+  return 1
+}
+p8_skipped() {
+  echo "[bench] P8 skipped: $1"
+  node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({id: "P8", what: "failed to run",
+    figures: [process.argv[2]], target: "< 1 s", met: false}))' .local/bench/p8.json "$1"
+}
+app_port=7207
+if wants P8 && chromium_ready; then
   # The app as a browser sees it: the built frontend, served by the backend, on this cluster.
-  [ -x /usr/bin/chromium ] || { echo "[bench] P8 needs Debian's chromium (apt-get install chromium)"; exit 1; }
+  if curl -s -o /dev/null "http://localhost:$app_port/" 2>/dev/null; then
+    echo "[bench] P8 needs port $app_port, and something already answers there"; exit 1
+  fi
   echo "[bench] P8: building the frontend (log: .local/bench/app-build.log)"
   yarn workspace app build > .local/bench/app-build.log 2>&1 || { tail -40 .local/bench/app-build.log; exit 1; }
   sed 's/7107/7207/g' app-config.e2e.yaml > .local/app-config.bench-app.yaml
@@ -60,13 +83,19 @@ if wants P8; then
     > .local/bench/app.log 2>&1 &
   app_pid=$!
   set +m
+  app_ready=""
   for _ in $(seq 1 180); do
-    curl -sf http://localhost:7207/.backstage/health/v1/readiness >/dev/null 2>&1 && break
+    curl -sf "http://localhost:$app_port/.backstage/health/v1/readiness" >/dev/null 2>&1 && { app_ready=1; break; }
     kill -0 "$app_pid" 2>/dev/null || { tail -40 .local/bench/app.log; exit 1; }
     sleep 1
   done
-  ARCHIPELAGO_BENCH_APP=http://localhost:7207 ARCHIPELAGO_BENCH_BACKEND=http://localhost:7207 \
-    yarn playwright test --config bench/playwright.config.ts || echo "[bench] P8 failed (see above)"
+  if [ -n "$app_ready" ]; then
+    ARCHIPELAGO_BENCH_APP="http://localhost:$app_port" ARCHIPELAGO_BENCH_BACKEND="http://localhost:$app_port" \
+      yarn playwright test --config bench/playwright.config.ts || echo "[bench] P8 failed (see above)"
+  else
+    tail -20 .local/bench/app.log
+    p8_skipped "the app on port $app_port was not ready after 180 s (.local/bench/app.log)"
+  fi
   kill -- -"$app_pid" 2>/dev/null || true
   wait "$app_pid" 2>/dev/null || true
   app_pid=""

@@ -361,6 +361,30 @@ export async function kubectlApplyAndWait(
   return Date.now() - t0;
 }
 
+/** Creates `count` small environments at once and waits until they are Ready; their names. */
+export async function createSmallEnvironments(
+  bench: Bench,
+  prefix: string,
+  count: number,
+): Promise<string[]> {
+  const run = Date.now().toString(36).slice(-4);
+  const names = Array.from(
+    { length: count },
+    (_, i) => `${prefix}-${run}-${i}`,
+  );
+  for (const chunk of chunks(names, 100)) {
+    const res = await Promise.all(
+      chunk.map(n => bench.api.post('/environments', smallEnvironment(n))),
+    );
+    const bad = res.find(r => r.status !== 202);
+    if (bad) throw new Error(`create refused: ${JSON.stringify(bad.body)}`);
+  }
+  const { failed } = await allReady(bench, names);
+  if (failed.size)
+    throw new Error(`${failed.size} failed: ${[...failed.values()][0]}`);
+  return names;
+}
+
 /** A small environment: three http services. */
 export const smallEnvironment = (
   name: string,
