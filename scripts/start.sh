@@ -14,6 +14,8 @@ cd "$ARCHIPELAGO_ROOT"
 cluster="${ARCHIPELAGO_CLUSTER:-dev}"
 
 started_cluster=""
+# Built once and cached; a first build prints its steps and a line a minute.
+scripts/cluster/build.sh >/dev/null || { echo "the local cluster could not be built" >&2; exit 1; }
 if ! scripts/cluster/cluster.sh status --name "$cluster" >/dev/null 2>&1; then
   started_cluster=1
 fi

@@ -41,6 +41,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Built once and cached; a first build prints its steps and a line a minute.
+scripts/cluster/build.sh >/dev/null || { echo "the local cluster could not be built"; echo "0 passed, 1 failed"; exit 1; }
 if ! scripts/cluster/cluster.sh status --name test >/dev/null 2>&1; then
   started_cluster=1
   scripts/cluster/cluster.sh reset --name test >/dev/null 2>&1

@@ -23,6 +23,19 @@ if complete; then echo "$bin"; exit 0; fi
 command -v go >/dev/null || { echo "build.sh: Go is required to build the local cluster (install Go 1.26+)" >&2; exit 1; }
 mkdir -p "$bin" "$dest/src"
 log() { echo "[cluster-build] $*" >&2; }
+# The Go builds are minutes without a line of their own: say every minute that it goes on.
+# It holds no pipe of its caller's after it is stopped: its sleep goes with it.
+(
+  trap 'kill "$s" 2>/dev/null; exit 0' TERM
+  start=$SECONDS
+  while :; do
+    sleep 60 >/dev/null 2>&1 & s=$!
+    wait "$s"
+    log "still building ($(( (SECONDS - start) / 60 )) min so far; a first build takes 10-20 min on 2 cores)"
+  done
+) >/dev/null &
+heartbeat=$!
+trap 'kill "$heartbeat" 2>/dev/null' EXIT
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
 jobs="${ARCHIPELAGO_BUILD_JOBS:-2}"
 
