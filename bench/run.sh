@@ -21,14 +21,17 @@ mkdir -p .local/bench
 export ARCHIPELAGO_CLUSTER_PORT_BASE="${ARCHIPELAGO_CLUSTER_PORT_BASE:-34000}"
 export ARCHIPELAGO_CLUSTER_NODES="${ARCHIPELAGO_BENCH_NODES:-40}"
 export ARCHIPELAGO_CLUSTER_NODE_PODS=400 ARCHIPELAGO_CLUSTER_NODE_CPU=64 ARCHIPELAGO_CLUSTER_NODE_MEMORY=256Gi
-echo "[bench] starting the bench cluster (log: .local/bench/cluster.log)"
-scripts/cluster/cluster.sh up --name bench > .local/bench/cluster.log 2>&1 || {
+# Always a fresh one: a run stopped before its clean-up (or P4's 10,000 pods) would otherwise
+# be measured again as the next run's load.
+echo "[bench] starting a fresh bench cluster (log: .local/bench/cluster.log)"
+scripts/cluster/cluster.sh reset --name bench > .local/bench/cluster.log 2>&1 || true
+scripts/cluster/cluster.sh up --name bench >> .local/bench/cluster.log 2>&1 || {
   tail -20 .local/bench/cluster.log; exit 1; }
 tail -1 .local/bench/cluster.log
 stop_cluster() {
   if [ -z "${ARCHIPELAGO_BENCH_KEEP_CLUSTER:-}" ]; then
-    echo "[bench] stopping the bench cluster"
-    scripts/cluster/cluster.sh down --name bench >/dev/null 2>&1 || true
+    echo "[bench] removing the bench cluster"
+    scripts/cluster/cluster.sh reset --name bench >/dev/null 2>&1 || true
   fi
 }
 app_pid=""
