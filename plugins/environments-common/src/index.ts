@@ -14,5 +14,6 @@ export * from './spec/releases';
 export * from './types';
 export * from './labels';
 export * from './links';
+export * from './branches/branches';
 export * from './permissions';
 export * from './client/EnvironmentsClient';

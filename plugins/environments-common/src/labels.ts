@@ -19,6 +19,11 @@ export const FALLBACK_LABEL = 'archipelago.dev/fallback';
 export const ENVIRONMENT_ID_ANNOTATION = 'archipelago.dev/environment-id';
 export const OWNER_ANNOTATION = 'archipelago.dev/owner';
 export const BASE_ANNOTATION = 'archipelago.dev/base';
+/**
+ * On a branch environment's namespace: the label holds the branch as its environment name
+ * (environmentNameForBranch), the annotation of the same key the branch as given.
+ */
+export const BRANCH_LABEL = 'archipelago.dev/branch';
 export const PURPOSE_LABEL = 'archipelago.dev/purpose';
 export const STOPPED_REPLICAS_ANNOTATION =
   'archipelago.dev/replicas-when-started';

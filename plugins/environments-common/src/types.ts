@@ -88,6 +88,8 @@ export interface Environment {
 export const OPERATION_TYPES = [
   'create',
   'deploy',
+  /** PUT /environments/{name}: a whole spec applied (CI's way in, docs/ci.md). */
+  'apply',
   'stop',
   'start',
   'restart',

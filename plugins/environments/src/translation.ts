@@ -45,6 +45,7 @@ export const environmentsMessages = {
     destroy: 'Destroy',
     expire: 'Expire',
     repair: 'Drift repair',
+    apply: 'Apply spec',
     'island-add': 'Add islands',
     'island-stop': 'Stop island',
     'island-start': 'Start island',

@@ -203,6 +203,11 @@ export async function startEnvironmentsBackend(
         .post(`/api/environments${path}`)
         .set('Authorization', auth)
         .send(body as object),
+    put: (path: string, body: unknown) =>
+      request(backend.server)
+        .put(`/api/environments${path}`)
+        .set('Authorization', auth)
+        .send(body as object),
     delete: (path: string) =>
       request(backend.server)
         .delete(`/api/environments${path}`)

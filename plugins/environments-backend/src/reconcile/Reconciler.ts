@@ -295,6 +295,7 @@ export class Reconciler {
       [
         'create',
         'deploy',
+        'apply',
         'rollback',
         'start',
         'repair',

@@ -4,6 +4,8 @@
  */
 import {
   BASE_ANNOTATION,
+  BRANCH_LABEL,
+  environmentNameForBranch,
   ENVIRONMENT_ID_ANNOTATION,
   MANAGED_SECRET_NAME,
   OWNER_ANNOTATION,
@@ -152,6 +154,10 @@ export function renderNamespace(input: RenderInput): Manifest[] {
           'pod-security.kubernetes.io/warn': podSecurity.warn,
           [PURPOSE_LABEL]: spec.purpose,
           ...(input.baseName ? { [BASE_ANNOTATION]: input.baseName } : {}),
+          // The branch as a label value (its environment name); the annotation holds it whole.
+          ...(spec.branch
+            ? { [BRANCH_LABEL]: environmentNameForBranch(spec.branch) }
+            : {}),
           ...Object.fromEntries(
             (input.bases ?? []).map(b => [chainLabel(b), 'true']),
           ),
@@ -160,6 +166,7 @@ export function renderNamespace(input: RenderInput): Manifest[] {
           [ENVIRONMENT_ID_ANNOTATION]: input.environmentId,
           [OWNER_ANNOTATION]: spec.owner,
           [BASE_ANNOTATION]: input.baseName,
+          [BRANCH_LABEL]: spec.branch,
         }),
       },
     },

@@ -22,6 +22,8 @@ import {
   ResolvedService,
   extractSecretValues,
   normalizeEntityRef,
+  withNameFromBranch,
+  MANAGED_SECRET_NAME,
   operationRequestSchema,
   resolveServices,
   toFieldErrors,
@@ -104,6 +106,74 @@ function routingErrors(
   });
 }
 
+/** JSON with its keys sorted, for comparing specs whatever order they were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map(k => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
+/**
+ * Why an apply may not make this change to an island service's islands, and what does; or
+ * nothing when it may. `was` and `now` are the counts of the current and the applied spec
+ * (undefined: no such island service), `live` the islands it holds now.
+ */
+function islandChange(
+  svc: string,
+  was: number | undefined,
+  now: number | undefined,
+  live: number,
+): string | undefined {
+  if (now === undefined) {
+    if (was === undefined || live === 0) return undefined;
+    return `leaves out island service "${svc}", which holds ${live} islands: remove them with island-remove first`;
+  }
+  if (was === undefined)
+    return now === 0
+      ? undefined
+      : `adds island service "${svc}" with ${now} islands: add it with island.count 0, then its islands with island-add`;
+  if (now === was) return undefined;
+  return `is ${now}, and ${svc} was created with ${was}: change its islands with island-add and island-remove`;
+}
+
+/** The keys of the environment's own Secret that a stored spec references. */
+function managedSecretKeys(spec: EnvironmentSpec): string[] {
+  return spec.services.flatMap(svc =>
+    Object.values(svc.secrets ?? {}).flatMap(source =>
+      'secretKeyRef' in source &&
+      source.secretKeyRef.name === MANAGED_SECRET_NAME
+        ? [source.secretKeyRef.key]
+        : [],
+    ),
+  );
+}
+
+/** What an apply changes, in words: the fields and services that differ. */
+function specChanges(was: EnvironmentSpec, now: EnvironmentSpec): string[] {
+  const out: string[] = [];
+  const before = new Map(was.services.map(s => [s.name, s]));
+  const after = new Map(now.services.map(s => [s.name, s]));
+  for (const [n, s] of after) {
+    const b = before.get(n);
+    if (!b) out.push(`+${n}`);
+    else if (canonical(b) !== canonical(s)) out.push(n);
+  }
+  for (const n of before.keys()) if (!after.has(n)) out.push(`-${n}`);
+  for (const k of new Set([...Object.keys(was), ...Object.keys(now)]))
+    if (
+      k !== 'services' &&
+      canonical((was as any)[k]) !== canonical((now as any)[k])
+    )
+      out.push(k);
+  return out;
+}
+
 /** How often an operation is computed again when other replicas keep changing its environment. */
 const CHANGE_ATTEMPTS = 30;
 
@@ -129,6 +199,8 @@ export class EnvironmentsService {
     input: unknown,
     now = new Date(),
     caller: Caller | string = 'system',
+    /** The environment the spec is for, when it exists: what it holds is not taken from it. */
+    self?: string,
   ): Promise<{
     spec: EnvironmentSpec;
     services: ResolvedService[];
@@ -187,7 +259,7 @@ export class EnvironmentsService {
     );
     if (error) errors.push(error);
     if (resolved.success && errors.length === 0)
-      errors.push(...(await this.reachErrors(cluster, resolved.value)));
+      errors.push(...(await this.reachErrors(cluster, resolved.value, self)));
     if (errors.length || !resolved.success) throw new ValidationError(errors);
     return { spec, services: resolved.value, cluster, baseId, expiresAt };
   }
@@ -334,7 +406,7 @@ export class EnvironmentsService {
   async create(input: unknown, caller: Caller | string) {
     const who = callerOf(caller);
     const { spec, services, cluster, baseId, expiresAt } = await this.validate(
-      input,
+      withNameFromBranch(input),
       new Date(),
       who,
     );
@@ -381,10 +453,178 @@ export class EnvironmentsService {
     };
   }
 
+  /**
+   * PUT /environments/{name} (CI's way in): creates the environment when there is none,
+   * records the spec as a new revision and queues an `apply` when it differs from the current
+   * one, and does nothing when they match. Owner, purpose, cluster and base stay as created;
+   * island services change through their own operations.
+   */
+  async apply(
+    name: string,
+    input: unknown,
+    caller: Caller | string,
+  ): Promise<{
+    environment: Environment;
+    operation?: OperationRecord;
+    created: boolean;
+  }> {
+    if (!input || typeof input !== 'object' || Array.isArray(input))
+      throw new ValidationError([
+        { path: '', message: 'must be an environment spec (an object)' },
+      ]);
+    const given = (input as { name?: unknown }).name;
+    if (given !== undefined && given !== name)
+      throw new ValidationError([
+        {
+          path: 'name',
+          message: `is ${JSON.stringify(
+            given,
+          )}, but the request is for environment "${name}": leave it out, or make them the same`,
+        },
+      ]);
+    const request = { ...input, name };
+    return this.inTurn(name, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const existing = await this.store.getEnvironment(name);
+        if (!existing || existing.destroyedAt) {
+          try {
+            const created = await this.create(request, caller);
+            return { ...created, created: true };
+          } catch (e) {
+            // Another replica created it meanwhile: apply to what it made.
+            const raced =
+              e instanceof ConflictError &&
+              /already exists$/.test(e.message) &&
+              attempt < CHANGE_ATTEMPTS;
+            if (!raced) throw e;
+            continue;
+          }
+        }
+        try {
+          const operation = await this.applyTo(existing, request, caller);
+          return {
+            environment: await this.view(await this.live(name)),
+            operation,
+            created: false,
+          };
+        } catch (e) {
+          if (!(e instanceof EnvironmentChangedError)) throw e;
+          if (attempt >= CHANGE_ATTEMPTS)
+            throw new ConflictError(
+              `Environment "${name}" kept changing while this apply was computed (${CHANGE_ATTEMPTS} tries); send it again`,
+            );
+          await new Promise(r =>
+            setTimeout(r, Math.min(200, 5 * attempt) * (0.5 + Math.random())),
+          );
+        }
+      }
+    });
+  }
+
+  /** The operation that makes `env` hold `request`, or undefined when it already does. */
+  private async applyTo(
+    env: EnvironmentRecord,
+    request: Record<string, unknown>,
+    caller: Caller | string,
+  ): Promise<OperationRecord | undefined> {
+    const who = callerOf(caller);
+    // A spec that names no cluster is for the environment's own.
+    const { spec, services, cluster, expiresAt } = await this.validate(
+      { ...request, cluster: request.cluster ?? env.cluster },
+      new Date(),
+      who,
+      env.id,
+    );
+    if (request.cluster === undefined) delete spec.cluster;
+    const fixed: FieldError[] = [];
+    const keep = (field: string, now: unknown, was: unknown) => {
+      if ((now ?? null) !== (was ?? null))
+        fixed.push({
+          path: field,
+          message: `is ${JSON.stringify(was ?? null)} for ${
+            env.name
+          } and cannot change by an apply (asked: ${JSON.stringify(
+            now ?? null,
+          )}); destroy the environment and create it again`,
+        });
+    };
+    keep('owner', spec.owner, env.owner);
+    keep('purpose', spec.purpose, env.purpose);
+    keep('cluster', cluster, env.cluster);
+    keep('base', spec.base, env.base);
+    // Islands hold ids, ports and registrations: they change through island-add and
+    // island-remove, which say what becomes of each.
+    const countOf = (list: ResolvedService[] | undefined, svc: string) =>
+      list?.find(s => s.name === svc && s.kind === 'island')?.island?.count;
+    const heldIslands = await this.store.islands.list(env.id);
+    const islandNames = new Set(
+      [...services, ...(env.services ?? [])]
+        .filter(s => s.kind === 'island')
+        .map(s => s.name),
+    );
+    for (const svc of islandNames) {
+      const now = countOf(services, svc);
+      const was = countOf(env.services, svc);
+      const live = heldIslands.filter(x => x.service === svc).length;
+      const i = spec.services.findIndex(s => s.name === svc);
+      const message = islandChange(svc, was, now, live);
+      if (message)
+        fixed.push({
+          path: i >= 0 ? `services[${i}].island.count` : 'services',
+          message,
+        });
+    }
+    if (fixed.length) throw new ValidationError(fixed);
+    const { spec: stored, values } = extractSecretValues(spec);
+    if (stored.cluster === undefined && env.spec.cluster !== undefined)
+      stored.cluster = env.spec.cluster;
+    // A value given replaces the one held; a reference to one held (a spec read back from
+    // GET and sent again) keeps it; one no longer referenced goes.
+    const held = await this.store.getSecretValues(env.id);
+    const secretValues: Record<string, string> = {};
+    for (const k of managedSecretKeys(stored)) {
+      const value = k in values ? values[k] : held[k];
+      if (value !== undefined) secretValues[k] = value;
+    }
+    const secretsChanged = canonical(secretValues) !== canonical(held);
+    if (canonical(stored) === canonical(env.spec) && !secretsChanged)
+      return undefined;
+    this.checkQueued(env.owner, (await this.store.ownerLoad(env.owner)).queued);
+    const lifetimeChanged =
+      (stored.ttl ?? null) !== (env.spec.ttl ?? null) ||
+      (stored.expiresAt ?? null) !== (env.spec.expiresAt ?? null);
+    const names = new Set(stored.services.map(s => s.name));
+    const op = await this.store.requestOperation(
+      env.name,
+      {
+        type: 'apply',
+        requestedBy: who.ref,
+        params: { changed: specChanges(env.spec, stored) },
+      },
+      {
+        spec: stored,
+        services,
+        hosts: hostsOf(services),
+        revisionReason: `apply: ${
+          specChanges(env.spec, stored).join(', ') || 'secret values'
+        }`,
+        ...(secretsChanged ? { secretValues } : {}),
+        // A service the spec no longer has is neither stopped nor restarted.
+        ...(env.stopped.some(s => !names.has(s))
+          ? { stopped: env.stopped.filter(s => names.has(s)) }
+          : {}),
+        ...(lifetimeChanged ? { expiresAt: expiresAt ?? null } : {}),
+        basedOn: env.updatedAt,
+      },
+    );
+    this.onQueued(op);
+    return op;
+  }
+
   /** Validates and renders without touching the cluster, and reports whether it would fit. */
   async dryRun(request: unknown, caller: Caller | string = 'system') {
     const { spec, services, cluster, baseId } = await this.validate(
-      request,
+      withNameFromBranch(request),
       new Date(),
       caller,
     );

@@ -27,6 +27,7 @@ import {
   environmentReadPermission,
   environmentUpdatePermission,
   environmentUseAsBasePermission,
+  branchOfRef,
   FieldError,
   describeFieldErrors,
   formatPath,
@@ -34,6 +35,7 @@ import {
   operationRequestSchema,
   toFieldErrors,
   validateEnvironmentSpec,
+  withNameFromBranch,
 } from '@archipelago/plugin-environments-common';
 import { PassThrough } from 'node:stream';
 import { ValidationError, errorMessage } from '../errors';
@@ -263,6 +265,7 @@ export async function createRouter(
       cluster: str(q.cluster),
       q: str(q.q),
       component,
+      branch: str(q.branch) ? branchOfRef(str(q.branch)!) : undefined,
       includeDestroyed: q.includeDestroyed === true,
     });
     const decisions = envs.length
@@ -319,6 +322,42 @@ export async function createRouter(
   router.get('/environments/:name', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     res.json(await service.view(await service.get(req.params.name)));
+  });
+
+  // CI's way in (docs/ci.md): create, or change to match, or nothing when it matches. A live
+  // environment needs the update permission; a new one, the create permission.
+  router.put('/environments/:name', async (req, res) => {
+    const name = req.params.name;
+    const exists = await service.live(name).then(
+      () => true,
+      e => {
+        if ((e as Error).name === 'NotFoundError') return false;
+        throw e;
+      },
+    );
+    const c = exists
+      ? await authorize(req, environmentUpdatePermission, name)
+      : await authorize(req, environmentCreatePermission);
+    const caller = await callerOf(c, req);
+    await mutation(
+      req,
+      res,
+      'environment-apply',
+      { name, owner: String(req.body?.owner ?? '') },
+      async () => {
+        const result = await service.apply(name, req.body, caller);
+        return {
+          status: result.operation ? 202 : 200,
+          body: {
+            environment: result.environment,
+            operation: result.operation
+              ? stripInternal(result.operation)
+              : null,
+            changed: Boolean(result.operation),
+          },
+        };
+      },
+    );
   });
 
   /** Queues an operation on an existing environment: authorise, audit, answer 202. */
@@ -669,8 +708,18 @@ function checkBodies(
   res: AnyResponse,
   next: express.NextFunction,
 ) {
-  if (req.method === 'POST' && req.path === '/environments') {
-    const parsed = validateEnvironmentSpec(req.body);
+  const put = /^\/environments\/([^/]+)$/.exec(req.path);
+  if (
+    (req.method === 'POST' && req.path === '/environments') ||
+    (req.method === 'PUT' && put)
+  ) {
+    // A spec with a branch and no name is named after the branch; PUT's name is its path's.
+    const body = req.body;
+    const named =
+      put && body && typeof body === 'object' && !Array.isArray(body)
+        ? { ...body, name: body.name ?? decodeURIComponent(put[1]) }
+        : withNameFromBranch(body);
+    const parsed = validateEnvironmentSpec(named);
     if (!parsed.success) {
       sendValidationError(res, new ValidationError(parsed.errors));
       return;

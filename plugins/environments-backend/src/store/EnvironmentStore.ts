@@ -84,6 +84,8 @@ export interface ListFilter {
   q?: string;
   /** Only environments running a service of this component (a normalized entity ref). */
   component?: string;
+  /** Only environments of this git branch (spec.branch). */
+  branch?: string;
   includeDestroyed?: boolean;
 }
 
@@ -119,6 +121,8 @@ export interface DesiredStateChange {
   };
   /** spec.clock changed: a start runs from now. */
   clockSet?: boolean;
+  /** With `spec`: the secret values it references, by Secret key (they replace what it held). */
+  secretValues?: Record<string, string>;
   /**
    * The environment's updatedAt that the change was computed from: when another change was
    * recorded since, nothing is written and EnvironmentChangedError is thrown (the caller
@@ -368,6 +372,7 @@ export class EnvironmentStore {
           ? JSON.stringify(change.services)
           : null;
         updates.revision = revision;
+        updates.title = change.spec.title ?? null;
         await tx('environment_revisions').insert({
           environment_id: row.id,
           revision,
@@ -377,6 +382,21 @@ export class EnvironmentStore {
           created_by: op.requestedBy,
           created_at: now,
         });
+      }
+      if (change.secretValues) {
+        await tx('environment_secrets')
+          .where({ environment_id: row.id })
+          .delete();
+        const secrets = Object.entries(change.secretValues);
+        if (secrets.length)
+          await tx('environment_secrets').insert(
+            secrets.map(([key, value]) => ({
+              environment_id: row.id,
+              key,
+              value,
+              updated_at: now,
+            })),
+          );
       }
       if (change.stopped)
         updates.stopped = JSON.stringify([...new Set(change.stopped)].sort());
@@ -595,7 +615,11 @@ export class EnvironmentStore {
           .orWhereRaw('LOWER(spec) LIKE ?', [like]),
       );
     }
-    const envs = (await q).map(r => toEnvironment(r));
+    let envs = (await q).map(r => toEnvironment(r));
+    if (filter.branch) {
+      // The spec column holds it (a row of its own would be worth it at thousands).
+      envs = envs.filter(e => e.spec.branch === filter.branch);
+    }
     const component = filter.component;
     if (!component) return envs;
     return envs.filter(e =>

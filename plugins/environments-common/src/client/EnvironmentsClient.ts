@@ -34,6 +34,8 @@ export interface ListEnvironmentsQuery {
   q?: string;
   /** Only environments that run a service of this catalog component (an entity ref). */
   component?: string;
+  /** Only environments of this git branch. */
+  branch?: string;
   /** Include destroyed environments. */
   includeDestroyed?: boolean;
 }
@@ -41,6 +43,14 @@ export interface ListEnvironmentsQuery {
 export interface CreateEnvironmentResult {
   environment: Environment;
   operation: Operation;
+}
+
+/** What PUT /environments/{name} did: created, changed (with its operation), or nothing. */
+export interface ApplyEnvironmentResult {
+  environment: Environment;
+  /** The create or apply operation; null when the environment already matched. */
+  operation: Operation | null;
+  changed: boolean;
 }
 
 export interface DryRunResult {
@@ -123,6 +133,20 @@ export class EnvironmentsClient {
   ): Promise<CreateEnvironmentResult> {
     return answer(
       this.api.createEnvironment({ body: spec as any, query: {} }, options),
+    );
+  }
+
+  /**
+   * Applies a spec idempotently: creates the environment, or changes it to match, or does
+   * nothing when it already matches (CI's way in, docs/ci.md).
+   */
+  applyEnvironment(
+    name: string,
+    spec: unknown,
+    options?: RequestOptions,
+  ): Promise<ApplyEnvironmentResult> {
+    return answer(
+      this.api.applyEnvironment({ path: { name }, body: spec as any }, options),
     );
   }
 

@@ -29,6 +29,7 @@ import {
   version,
 } from './primitives';
 import { clockSchema, islandSettingsSchema } from './islands';
+import { branchName, branchOfRef } from '../branches/branches';
 import {
   RELEASE_LIMITS,
   autoscalingSchema,
@@ -321,6 +322,14 @@ export const environmentSpecSchema = z
       )
       .optional(),
     base: environmentName.optional(),
+    /**
+     * The git branch the environment runs (seed 001). `refs/heads/` is dropped. A request with
+     * a branch and no name is named by environmentNameForBranch; GET /environments?branch=
+     * finds it.
+     */
+    branch: z
+      .preprocess(v => (typeof v === 'string' ? branchOfRef(v) : v), branchName)
+      .optional(),
     /** The clock of the environment's islands (real time when left out); islands may override it. */
     clock: clockSchema.optional(),
     ttl: duration.optional(),

@@ -44,6 +44,7 @@ const zh: EnvironmentsMessages = {
     destroy: '销毁',
     expire: '到期回收',
     repair: '漂移修复',
+    apply: '应用配置',
     'island-add': '起岛',
     'island-stop': '停岛',
     'island-start': '启动岛',

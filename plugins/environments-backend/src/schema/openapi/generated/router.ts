@@ -54,7 +54,7 @@ export const spec = {
       get: {
         operationId: 'ListEnvironments',
         description:
-          'Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster, component and free text.',
+          'Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster, component, branch and free text.',
         parameters: [
           {
             name: 'owner',
@@ -113,6 +113,16 @@ export const spec = {
               'Only environments that run a service of this catalog component (an entity ref; the kind defaults to component).',
           },
           {
+            name: 'branch',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'string',
+            },
+            description:
+              'Only environments of this git branch (as given at create; refs/heads/ is dropped).',
+          },
+          {
             name: 'includeDestroyed',
             in: 'query',
             allowReserved: true,
@@ -149,7 +159,7 @@ export const spec = {
       post: {
         operationId: 'CreateEnvironment',
         description:
-          'Validates an environment spec, records revision 1 and queues a create operation. With dryRun, renders and checks capacity instead and changes nothing.',
+          'Validates an environment spec, records revision 1 and queues a create operation. A spec with a branch and no name is named after the branch (docs/ci.md). With dryRun, renders and checks capacity instead and changes nothing.',
         parameters: [
           {
             name: 'dryRun',
@@ -237,6 +247,78 @@ export const spec = {
             },
           },
           '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      put: {
+        operationId: 'ApplyEnvironment',
+        description:
+          "Applies a spec idempotently (CI's way in, docs/ci.md): creates the environment when there is none (202, with its create operation), records a new revision and queues an apply operation when the spec differs from the current one (202), and changes nothing when they match (200, operation null). The spec's name, when given, must be the path's. Owner, purpose, cluster and base cannot change; island services change through their operations.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/EnvironmentSpec',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description:
+              'The environment already matches the spec; nothing was queued.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['environment', 'operation', 'changed'],
+                  properties: {
+                    environment: {
+                      $ref: '#/components/schemas/Environment',
+                    },
+                    operation: {
+                      nullable: true,
+                    },
+                    changed: {
+                      type: 'boolean',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '202': {
+            description:
+              'The environment was created or changed, and its operation queued.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['environment', 'operation', 'changed'],
+                  properties: {
+                    environment: {
+                      $ref: '#/components/schemas/Environment',
+                    },
+                    operation: {
+                      $ref: '#/components/schemas/Operation',
+                    },
+                    changed: {
+                      type: 'boolean',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/InvalidInput',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '409': {
             $ref: '#/components/responses/Error',
           },
         },
@@ -964,12 +1046,18 @@ export const spec = {
       EnvironmentSpec: {
         description: 'See docs/environments.md for every field and limit.',
         type: 'object',
-        required: ['name', 'owner', 'purpose'],
+        required: ['owner', 'purpose'],
         properties: {
           name: {
             type: 'string',
             pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
             maxLength: 40,
+            description:
+              "Required unless branch is given (then it is the branch's name; docs/ci.md).",
+          },
+          branch: {
+            type: 'string',
+            maxLength: 266,
           },
           title: {
             type: 'string',

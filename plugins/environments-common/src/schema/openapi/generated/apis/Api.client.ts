@@ -9,6 +9,8 @@ import { FetchApi } from '../types/fetch';
 import crossFetch from 'cross-fetch';
 import { pluginId } from '../pluginId';
 import * as parser from 'uri-template';
+import { ApplyEnvironment200Response } from '../models/ApplyEnvironment200Response.model';
+import { ApplyEnvironment202Response } from '../models/ApplyEnvironment202Response.model';
 import { CreateEnvironment202Response } from '../models/CreateEnvironment202Response.model';
 import { EnvironmentSpec } from '../models/EnvironmentSpec.model';
 import { GetRegistry200Response } from '../models/GetRegistry200Response.model';
@@ -41,6 +43,15 @@ export type TypedResponse<T> = Omit<Response, 'json'> & {
 export interface RequestOptions {
   token?: string;
 }
+/**
+ * @public
+ */
+export type ApplyEnvironment = {
+  path: {
+    name: string;
+  };
+  body: EnvironmentSpec;
+};
 /**
  * @public
  */
@@ -121,6 +132,7 @@ export type ListEnvironments = {
     cluster?: string;
     q?: string;
     component?: string;
+    branch?: string;
     includeDestroyed?: boolean;
   };
 };
@@ -220,7 +232,37 @@ export class DefaultApiClient {
   }
 
   /**
-   * Validates an environment spec, records revision 1 and queues a create operation. With dryRun, renders and checks capacity instead and changes nothing.
+   * Applies a spec idempotently (CI\'s way in, docs/ci.md): creates the environment when there is none (202, with its create operation), records a new revision and queues an apply operation when the spec differs from the current one (202), and changes nothing when they match (200, operation null). The spec\'s name, when given, must be the path\'s. Owner, purpose, cluster and base cannot change; island services change through their operations.
+   * @param name -
+   * @param environmentSpec -
+   */
+  public async applyEnvironment(
+    // @ts-ignore
+    request: ApplyEnvironment,
+    options?: RequestOptions,
+  ): Promise<
+    TypedResponse<ApplyEnvironment200Response | ApplyEnvironment202Response>
+  > {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/environments/{name}`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'PUT',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * Validates an environment spec, records revision 1 and queues a create operation. A spec with a branch and no name is named after the branch (docs/ci.md). With dryRun, renders and checks capacity instead and changes nothing.
    * @param environmentSpec -
    * @param dryRun - Validate, render and check capacity without touching the cluster.
    */
@@ -456,13 +498,14 @@ export class DefaultApiClient {
   }
 
   /**
-   * Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster, component and free text.
+   * Lists the environments the caller may read, with their live status, filtered by owner, purpose, phase, cluster, component, branch and free text.
    * @param owner - Owner entity refs; \&quot;me\&quot; means the caller and their groups.
    * @param purpose -
    * @param phase -
    * @param cluster -
    * @param q - Free text over name, title and services.
    * @param component - Only environments that run a service of this catalog component (an entity ref; the kind defaults to component).
+   * @param branch - Only environments of this git branch (as given at create; refs/heads/ is dropped).
    * @param includeDestroyed -
    */
   public async listEnvironments(
@@ -472,7 +515,7 @@ export class DefaultApiClient {
   ): Promise<TypedResponse<ListEnvironments200Response>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/environments{?owner*,purpose,phase,cluster,q,component,includeDestroyed}`;
+    const uriTemplate = `/environments{?owner*,purpose,phase,cluster,q,component,branch,includeDestroyed}`;
 
     const uri = parser.parse(uriTemplate).expand({
       ...request.query,

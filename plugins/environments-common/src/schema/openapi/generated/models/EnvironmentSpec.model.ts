@@ -11,7 +11,11 @@ import { Purpose } from '../models/Purpose.model';
  * @public
  */
 export interface EnvironmentSpec {
-  name: string;
+  /**
+   * Required unless branch is given (then it is the branch\'s name; docs/ci.md).
+   */
+  name?: string;
+  branch?: string;
   title?: string;
   /**
    * A user or group entity ref.

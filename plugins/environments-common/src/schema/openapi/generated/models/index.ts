@@ -1,5 +1,7 @@
 //
 
+export * from '../models/ApplyEnvironment200Response.model';
+export * from '../models/ApplyEnvironment202Response.model';
 export * from '../models/ClusterState.model';
 export * from '../models/ClusterStateServiceIPs.model';
 export * from '../models/CreateEnvironment202Response.model';
