@@ -200,6 +200,12 @@ test.describe.serial('environment templates', () => {
     expect(task.output.links[0].url).toMatch(
       new RegExp(`/environments/${feature}$`),
     );
+    const made = await (
+      await request.get(`/api/environments/environments/${feature}`, {
+        headers: auth,
+      })
+    ).json();
+    expect(made.spec.branch).toBe(branch);
     const resolved = await (
       await request.get(
         `/api/environments/environments/${feature}/resolve/global`,

@@ -30,7 +30,8 @@ export const examples: TemplateExample[] = [
           action: 'environments:create',
           name: 'Create the feature environment',
           input: {
-            name: '${{ parameters.branch | replace("/", "-") | lower }}',
+            // The branch names it (feature/Login_v2 is feature-login-v2), as CI's pushes do.
+            branch: '${{ parameters.branch }}',
             purpose: 'feature',
             base: 'integration',
             ttl: '3d',

@@ -54,6 +54,24 @@ describe('environments:create', () => {
     });
   });
 
+  it('names the environment after its branch when it has no name, as the API does', async () => {
+    const client = fakeClient();
+    const { name: _name, ...unnamed } = input;
+    const { ctx, outputs } = context({
+      ...unnamed,
+      branch: 'Feature/Login_v2',
+    });
+    await createEnvironmentAction(deps(client)).handler(ctx as any);
+    const [spec] = client.createEnvironment.mock.calls[0] as any[];
+    expect(spec).toMatchObject({
+      name: 'feature-login-v2',
+      branch: 'Feature/Login_v2',
+    });
+    expect(outputs.url).toBe(
+      'http://portal.example/environments/feature-login-v2',
+    );
+  });
+
   it('renders and checks capacity in a dry run, and creates nothing', async () => {
     const client = fakeClient();
     const { ctx, log, outputs } = context(input, { isDryRun: true });

@@ -3,6 +3,7 @@ import {
   environmentUrl,
   normalizeEntityRef,
   validateEnvironmentSpec,
+  withNameFromBranch,
 } from '@archipelago/plugin-environments-common';
 import {
   ActionDeps,
@@ -64,8 +65,16 @@ export function createEnvironmentAction(deps: ActionDeps) {
         name: z =>
           z
             .string()
+            .optional()
             .describe(
-              'The environment name: lowercase letters, digits and dashes (a branch name works after slugifying)',
+              'The environment name: lowercase letters, digits and dashes. Leave it out with a branch: the branch names it (docs/ci.md)',
+            ),
+        branch: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The git branch it runs (seed 001). Without a name, the environment is named after it, as the API and the CLI name it',
             ),
         title: z => z.string().optional().describe('A human title'),
         owner: z =>
@@ -166,11 +175,16 @@ export function createEnvironmentAction(deps: ActionDeps) {
         purpose = 'feature',
         ...input
       } = ctx.input;
-      const spec = {
+      // A branch and no name: named by environmentNameForBranch, as the API would.
+      const spec = withNameFromBranch({
         ...input,
         purpose,
         owner: input.owner ?? ctx.user?.ref,
         services: input.services.map(s => fromForm(s, release)),
+      }) as typeof input & {
+        name: string;
+        purpose: typeof purpose;
+        services: ReturnType<typeof fromForm>[];
       };
       // The same schema the backend uses: bad input fails here, with every field named.
       const checked = validateEnvironmentSpec(spec);
