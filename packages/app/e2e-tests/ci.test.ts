@@ -73,12 +73,11 @@ function run(
         },
         timeout: 15 * 60_000,
       },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          stdout,
-          stderr,
-        }),
+      (error, stdout, stderr) => {
+        let code = 0;
+        if (error) code = typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
     );
   });
 }

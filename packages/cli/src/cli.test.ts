@@ -44,6 +44,7 @@ describe('archipelago usage errors', () => {
   it.each([
     [['env'], /env needs a command/],
     [['env', 'launch'], /unknown command "env launch"/],
+    [['env', 'apply', '--url', 'http://b'], /apply needs -f <file>/],
     [['kube', 'apply'], /unknown command "kube"/],
     [['env', 'apply'], /apply needs -f <file>/],
     [['env', 'wait', 'x'], /--url \(or ARCHIPELAGO_URL\)/],
@@ -80,7 +81,7 @@ describe('archipelago usage errors', () => {
     const flags = ['--url', 'http://b', '--token', 't', '--name', 'e'];
     fs.writeFileSync(
       file,
-      'owner: ${OWNER}\nservices: [{name: x, version: ${V}}]\n',
+      'owner: ${OWNER}\nservices:\n  - name: x\n    version: ${V}\n',
     );
     expect(
       (await cli(['env', 'apply', '-f', file, ...flags], { OWNER: 'o' })).err,
@@ -98,6 +99,49 @@ describe('archipelago usage errors', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(EXIT.ok);
     expect(r.out).toContain('archipelago env <command>');
+  });
+});
+
+describe('archipelago env apply', () => {
+  it('puts ${VAR} values into strings only: a commit id of digits stays a string', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+    const file = path.join(dir, 'env.yaml');
+    fs.writeFileSync(
+      file,
+      'owner: group:default/a\npurpose: feature\nservices:\n  - name: x\n    version: ${V}\n',
+    );
+    const requests: Array<{ url: string; body: string; auth: string | null }> =
+      [];
+    const run = main(
+      ['env', 'apply', '-f', file, '--branch', 'feature/X'],
+      { V: '12345678', ARCHIPELAGO_URL: 'http://b/', ARCHIPELAGO_TOKEN: 't' },
+      {
+        out: () => undefined,
+        err: () => undefined,
+        fetch: async (input, init) => {
+          requests.push({
+            url: String(input),
+            body: String(init?.body),
+            auth: new Headers(init?.headers).get('Authorization'),
+          });
+          throw new Error('stopped here');
+        },
+        sleep: async () => undefined,
+        now: () => 0,
+      },
+    );
+    await expect(run).rejects.toThrow('stopped here');
+    expect(requests).toHaveLength(1);
+    expect(requests[0].url).toBe(
+      'http://b/api/environments/environments/feature-x',
+    );
+    expect(requests[0].auth).toBe('Bearer t');
+    expect(JSON.parse(requests[0].body)).toEqual({
+      owner: 'group:default/a',
+      purpose: 'feature',
+      branch: 'feature/X',
+      services: [{ name: 'x', version: '12345678' }],
+    });
   });
 });
 

@@ -119,11 +119,37 @@ function readSpec(
   }
   let spec: unknown;
   try {
-    spec = parseYaml(substitute(text, env, file));
+    spec = parseYaml(text);
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     throw new UsageError(`${file}: not YAML or JSON (${(e as Error).message})`);
   }
+  // After parsing, inside strings only: a value is never read as YAML (a commit id such as
+  // 12345678 stays a string, and no value adds structure).
+  const missing = new Set<string>();
+  const fill = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      try {
+        return substitute(v, env, file);
+      } catch {
+        for (const m of v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g))
+          if (env[m[1]] === undefined) missing.add(m[1]);
+        return v;
+      }
+    }
+    if (Array.isArray(v)) return v.map(fill);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, fill(x)]),
+      );
+    return v;
+  };
+  spec = fill(spec);
+  if (missing.size)
+    throw new UsageError(
+      `${file}: ${[...missing].map(v => `\${${v}}`).join(', ')} ${
+        missing.size > 1 ? 'are' : 'is'
+      } not set`,
+    );
   if (!spec || typeof spec !== 'object' || Array.isArray(spec))
     throw new UsageError(`${file}: must hold an environment spec (a mapping)`);
   return spec as Record<string, unknown>;
@@ -188,12 +214,15 @@ export async function main(
     if (rest.length)
       throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
     const timeoutMs = parseDuration(o.timeout ?? '15m');
+    // The first that is set and not empty (GitHub sets GITHUB_HEAD_REF to "" on a push).
     const branchFromEnv = () =>
-      o.branch ??
-      env.ARCHIPELAGO_BRANCH ??
-      env.GITHUB_HEAD_REF ??
-      env.GITHUB_REF_NAME ??
-      env.CI_COMMIT_REF_NAME;
+      [
+        o.branch,
+        env.ARCHIPELAGO_BRANCH,
+        env.GITHUB_HEAD_REF,
+        env.GITHUB_REF_NAME,
+        env.CI_COMMIT_REF_NAME,
+      ].find(b => b);
     const nameOf = (spec?: Record<string, unknown>) => {
       const name =
         positionalName ??
@@ -216,6 +245,12 @@ export async function main(
       io.out(environmentNameForBranch(branch));
       return EXIT.ok;
     }
+    if (!['apply', 'wait', 'destroy', 'get'].includes(command ?? ''))
+      throw new UsageError(
+        command
+          ? `unknown command "env ${command}" (apply, wait, destroy, get, name)`
+          : 'env needs a command: apply, wait, destroy, get or name',
+      );
     if (command === 'apply' && !o.file)
       throw new UsageError('apply needs -f <file>');
     const url = (o.url ?? env.ARCHIPELAGO_URL)?.replace(/\/+$/, '');
@@ -251,7 +286,17 @@ export async function main(
       probe: () => Promise<T | undefined>,
     ): Promise<T> => {
       for (let i = 0; ; i++) {
-        const v = await probe();
+        let v: T | undefined;
+        try {
+          v = await probe();
+        } catch (e) {
+          // A dropped connection or a 502/503 while waiting is waited out, not a failure.
+          const status = (e as { statusCode?: number }).statusCode;
+          const transient =
+            e instanceof TypeError || (status !== undefined && status >= 502);
+          if (!transient) throw e;
+          io.err(`archipelago: ${(e as Error).message}; trying again`);
+        }
         if (v !== undefined) return v;
         if (io.now() >= deadline)
           throw new TimeoutError(
@@ -282,7 +327,19 @@ export async function main(
               op.error ?? 'no reason given'
             }`,
           );
-        return e.status.phase === 'Ready' ? e : undefined;
+        if (e.status.phase === 'Ready') return e;
+        // Its operation is done, and it will not become Ready by itself.
+        if (
+          ['Stopped', 'Destroying', 'Destroyed', 'Expired', 'Failed'].includes(
+            e.status.phase,
+          )
+        )
+          throw new FailedError(
+            `${name} is ${e.status.phase}${
+              e.status.reasons.length ? `: ${e.status.reasons.join('; ')}` : ''
+            }`,
+          );
+        return undefined;
       });
       return env0;
     };
@@ -300,17 +357,18 @@ export async function main(
         const branch =
           o.branch ??
           (typeof spec.branch === 'string' ? spec.branch : undefined);
-        const body = { ...spec, ...(branch ? { branch } : {}) };
+        const body: Record<string, unknown> = {
+          ...spec,
+          ...(branch ? { branch } : {}),
+        };
         if (!body.branch && branchFromEnv() && !o.name && !spec.name)
           body.branch = branchFromEnv();
         const name = nameOf(body);
         delete body.name;
         const result = await client.applyEnvironment(name, body);
-        const what = !result.changed
-          ? 'unchanged'
-          : result.operation?.type === 'create'
-          ? 'created'
-          : 'changed';
+        let what = 'changed';
+        if (!result.changed) what = 'unchanged';
+        else if (result.operation?.type === 'create') what = 'created';
         io.out(
           `${name}: ${what}${
             result.operation
@@ -318,11 +376,12 @@ export async function main(
               : ` (revision ${result.environment.revision})`
           }`,
         );
-        if (o.wait)
+        if (o.wait) {
           io.out(
             describe(await waitReady(name, result.operation ?? undefined)),
           );
-        io.out(link(name));
+          io.out(link(name));
+        }
         return EXIT.ok;
       }
       case 'wait': {
@@ -342,9 +401,18 @@ export async function main(
           const op = await client.destroyEnvironment(name);
           io.out(`${name}: destroying (operation ${op.type} ${op.id})`);
         } catch (e) {
-          if (!isNotFound(e)) throw e;
-          io.out(`${name}: already gone`);
-          return EXIT.ok;
+          const beingDestroyed =
+            (e as { statusCode?: number }).statusCode === 409 &&
+            /is being destroyed/.test(
+              (e as { body?: { error?: { message?: string } } }).body?.error
+                ?.message ?? '',
+            );
+          if (!isNotFound(e) && !beingDestroyed) throw e;
+          if (!beingDestroyed) {
+            io.out(`${name}: already gone`);
+            return EXIT.ok;
+          }
+          io.out(`${name}: already being destroyed`);
         }
         if (o.wait) {
           await poll(`${name} to be destroyed`, async () => {

@@ -135,7 +135,7 @@ describe('the permission matrix', () => {
 
   const call = (
     caller: Caller,
-    method: 'get' | 'post' | 'delete',
+    method: 'get' | 'post' | 'put' | 'delete',
     path: string,
     body?: unknown,
   ) => {
@@ -243,6 +243,29 @@ describe('the permission matrix', () => {
     expect((await call('owner', 'get', path)).body.items.length).toBe(
       before + 2,
     );
+  });
+
+  it('lets only owners and services apply a spec to an environment, and creates only for their own', async () => {
+    const path = `/environments/${name}`;
+    const changed = { ...spec(name), title: 'applied' };
+    delete (changed as any).name;
+    const other = await call('other', 'put', path, changed);
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toContain(
+      'environments.environment.update',
+    );
+    expect((await call('anonymous', 'put', path, changed)).status).toBe(401);
+    expect((await call('owner', 'get', path)).body.title).toBeUndefined();
+    const own = await call('owner', 'put', path, changed);
+    expect([own.status, own.body.operation?.type]).toEqual([202, 'apply']);
+    expect((await call('owner', 'get', path)).body.title).toBe('applied');
+    // A service applies to any environment; the same spec again changes nothing.
+    const again = await call('service', 'put', path, changed);
+    expect([again.status, again.body.changed]).toEqual([200, false]);
+    // A PUT that would create is a create: the caller's own groups only.
+    const foreign = await call('other', 'put', `${path}-p`, spec(`${name}-p`));
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.message).toMatch(/^owner: /);
   });
 
   it('lets only owners and services change islands and clocks', async () => {
@@ -367,6 +390,7 @@ describe('the permission matrix', () => {
         'GET /environments',
         'POST /environments',
         'GET /environments/{name}',
+        'PUT /environments/{name}',
         'DELETE /environments/{name}',
         'GET /environments/{name}/operations',
         'POST /environments/{name}/operations',

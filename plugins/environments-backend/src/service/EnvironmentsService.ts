@@ -463,6 +463,11 @@ export class EnvironmentsService {
     name: string,
     input: unknown,
     caller: Caller | string,
+    /**
+     * Whether the caller may change this environment (the update permission), asked whenever
+     * it turns out to exist: it may have been created since the route looked.
+     */
+    mayUpdate: () => Promise<boolean> = async () => true,
   ): Promise<{
     environment: Environment;
     operation?: OperationRecord;
@@ -500,6 +505,10 @@ export class EnvironmentsService {
             continue;
           }
         }
+        if (!(await mayUpdate()))
+          throw new NotAllowedError(
+            `You may not update environment "${name}" (environments.environment.update)`,
+          );
         try {
           const operation = await this.applyTo(existing, request, caller);
           return {
@@ -528,11 +537,14 @@ export class EnvironmentsService {
     caller: Caller | string,
   ): Promise<OperationRecord | undefined> {
     const who = callerOf(caller);
+    // The owner cannot change (refused below, by field): whether the caller may own
+    // environments for it is the update permission's question, asked already.
+    const asUpdater: Caller = { ...who, mayOwn: async () => true };
     // A spec that names no cluster is for the environment's own.
-    const { spec, services, cluster, expiresAt } = await this.validate(
+    const { spec, services, cluster, baseId, expiresAt } = await this.validate(
       { ...request, cluster: request.cluster ?? env.cluster },
       new Date(),
-      who,
+      asUpdater,
       env.id,
     );
     if (request.cluster === undefined) delete spec.cluster;
@@ -552,6 +564,11 @@ export class EnvironmentsService {
     keep('purpose', spec.purpose, env.purpose);
     keep('cluster', cluster, env.cluster);
     keep('base', spec.base, env.base);
+    if (spec.base && spec.base === env.base && baseId !== env.baseId)
+      fixed.push({
+        path: 'base',
+        message: `"${spec.base}" was destroyed and made again since ${env.name} was created; ${env.name} no longer falls back to it. Destroy ${env.name} and create it again`,
+      });
     // Islands hold ids, ports and registrations: they change through island-add and
     // island-remove, which say what becomes of each.
     const countOf = (list: ResolvedService[] | undefined, svc: string) =>
@@ -576,8 +593,18 @@ export class EnvironmentsService {
     }
     if (fixed.length) throw new ValidationError(fixed);
     const { spec: stored, values } = extractSecretValues(spec);
-    if (stored.cluster === undefined && env.spec.cluster !== undefined)
-      stored.cluster = env.spec.cluster;
+    // The cluster named or left out is the same cluster (checked above): keep it as stored.
+    if (env.spec.cluster === undefined) delete stored.cluster;
+    else stored.cluster = env.spec.cluster;
+    const destroying = (await this.store.queue.listOperations(env.id, 20)).find(
+      o =>
+        (o.type === 'destroy' || o.type === 'expire') &&
+        (o.status === 'pending' || o.status === 'running'),
+    );
+    if (destroying)
+      throw new ConflictError(
+        `Environment "${env.name}" is being destroyed (operation ${destroying.id})`,
+      );
     // A value given replaces the one held; a reference to one held (a spec read back from
     // GET and sent again) keeps it; one no longer referenced goes.
     const held = await this.store.getSecretValues(env.id);
@@ -594,6 +621,27 @@ export class EnvironmentsService {
       (stored.ttl ?? null) !== (env.spec.ttl ?? null) ||
       (stored.expiresAt ?? null) !== (env.spec.expiresAt ?? null);
     const names = new Set(stored.services.map(s => s.name));
+    // A service whose request did not change keeps the definition its revision pinned, as in
+    // a deploy of the others: a catalog edit reaches it at its own next change.
+    const before = new Map(env.spec.services.map(r => [r.name, canonical(r)]));
+    const pinned = services.map(
+      r =>
+        (before.get(r.name) ===
+          canonical(stored.services.find(x => x.name === r.name)) &&
+          env.services?.find(p => p.name === r.name)) ||
+        r,
+    );
+    // Secret values reach pods as environment variables: a service whose values changed
+    // restarts, or it would keep the old ones.
+    const secretRestarts = [
+      ...new Set(
+        Object.keys({ ...held, ...secretValues })
+          .filter(k => held[k] !== secretValues[k])
+          .map(k => k.slice(0, k.indexOf('.')))
+          .filter(svc => names.has(svc)),
+      ),
+    ];
+    const at = new Date().toISOString();
     const op = await this.store.requestOperation(
       env.name,
       {
@@ -603,11 +651,22 @@ export class EnvironmentsService {
       },
       {
         spec: stored,
-        services,
-        hosts: hostsOf(services),
+        services: pinned,
+        hosts: hostsOf(pinned),
         revisionReason: `apply: ${
-          specChanges(env.spec, stored).join(', ') || 'secret values'
+          [
+            ...specChanges(env.spec, stored),
+            ...secretRestarts.map(svc => `${svc} secrets`),
+          ].join(', ') || 'order of services'
         }`,
+        ...(secretRestarts.length
+          ? {
+              restartedAt: {
+                ...env.restartedAt,
+                ...Object.fromEntries(secretRestarts.map(svc => [svc, at])),
+              },
+            }
+          : {}),
         ...(secretsChanged ? { secretValues } : {}),
         // A service the spec no longer has is neither stopped nor restarted.
         ...(env.stopped.some(s => !names.has(s))

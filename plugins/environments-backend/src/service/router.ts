@@ -345,7 +345,11 @@ export async function createRouter(
       'environment-apply',
       { name, owner: String(req.body?.owner ?? '') },
       async () => {
-        const result = await service.apply(name, req.body, caller);
+        const result = await service.apply(name, req.body, caller, () =>
+          exists
+            ? Promise.resolve(true)
+            : allowed(req, c, environmentUpdatePermission, name),
+        );
         return {
           status: result.operation ? 202 : 200,
           body: {
@@ -703,6 +707,15 @@ export function fieldErrorsFromRequestParser(
 }
 
 /** Answers 400 with every field error of an invalid environment spec or operation request. */
+/** A path segment decoded, or as it is when it is no valid escape (validation names it). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 function checkBodies(
   req: AnyRequest,
   res: AnyResponse,
@@ -717,7 +730,7 @@ function checkBodies(
     const body = req.body;
     const named =
       put && body && typeof body === 'object' && !Array.isArray(body)
-        ? { ...body, name: body.name ?? decodeURIComponent(put[1]) }
+        ? { ...body, name: body.name ?? safeDecode(put[1]) }
         : withNameFromBranch(body);
     const parsed = validateEnvironmentSpec(named);
     if (!parsed.success) {

@@ -122,13 +122,13 @@ describe('docs/ci.md', () => {
     );
     const rows = [...doc.matchAll(/^\| `([^`]+)` +\| `([^`]+)` +\|$/gm)];
     expect(rows.length).toBeGreaterThanOrEqual(4);
-    for (const [, branch, name] of rows) {
+    for (const [, given, name] of rows) {
       const pattern = new RegExp(
         `^${name
           .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
           .replace('<hash>', '[0-9a-f]{8}')}$`,
       );
-      expect(environmentNameForBranch(branch)).toMatch(pattern);
+      expect(environmentNameForBranch(given)).toMatch(pattern);
     }
   });
 });

@@ -181,9 +181,10 @@ export function createEnvironmentAction(deps: ActionDeps) {
         purpose,
         owner: input.owner ?? ctx.user?.ref,
         services: input.services.map(s => fromForm(s, release)),
-      }) as typeof input & {
+      }) as Omit<typeof input, 'name' | 'services'> & {
         name: string;
         purpose: typeof purpose;
+        owner?: string;
         services: ReturnType<typeof fromForm>[];
       };
       // The same schema the backend uses: bad input fails here, with every field named.
