@@ -369,6 +369,8 @@ export async function main(
         let what = 'changed';
         if (!result.changed) what = 'unchanged';
         else if (result.operation?.type === 'create') what = 'created';
+        else if (result.operation?.params?.retries)
+          what = `unchanged, trying again after failed operation ${result.operation.params.retries}`;
         io.out(
           `${name}: ${what}${
             result.operation

@@ -222,6 +222,38 @@ describe('PUT /environments/{name}: idempotent apply from CI', () => {
     });
   });
 
+  it('tries a failed operation again when the same spec comes again', async () => {
+    const failing = `${name}-f`;
+    const nowhere = {
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [
+        {
+          name: 'web-a',
+          component: 'component:default/global',
+          // No node has it: the create fails as unschedulable.
+          nodeSelector: { 'example.com/nowhere': 'true' },
+        },
+      ],
+    };
+    const first = await ctx.api.put(`/environments/${failing}`, nowhere);
+    expect(first.status).toBe(202);
+    const op = await operationFinished(
+      ctx.api,
+      failing,
+      first.body.operation.id,
+    );
+    expect(op.status).toBe('failed');
+    const again = await ctx.api.put(`/environments/${failing}`, nowhere);
+    expect(again.status).toBe(202);
+    expect(again.body.operation).toMatchObject({
+      type: 'apply',
+      params: { retries: op.id },
+    });
+    expect(again.body.environment.revision).toBe(1);
+    await destroyAll(ctx.api, core, [failing]);
+  });
+
   it('names a POST with a branch and no name after the branch too', async () => {
     const res = await ctx.api.post('/environments?dryRun=true', {
       ...spec('1.0.0'),

@@ -614,8 +614,31 @@ export class EnvironmentsService {
       if (value !== undefined) secretValues[k] = value;
     }
     const secretsChanged = canonical(secretValues) !== canonical(held);
-    if (canonical(stored) === canonical(env.spec) && !secretsChanged)
-      return undefined;
+    if (canonical(stored) === canonical(env.spec) && !secretsChanged) {
+      // The same spec again after its operation failed (a CI job run again): try it again,
+      // rather than answer that nothing is to be done.
+      const [last] = await this.store.queue.listOperations(env.id, 1);
+      if (
+        last?.status !== 'failed' ||
+        ['destroy', 'expire'].includes(last.type)
+      )
+        return undefined;
+      this.checkQueued(
+        env.owner,
+        (await this.store.ownerLoad(env.owner)).queued,
+      );
+      const retry = await this.store.requestOperation(
+        env.name,
+        {
+          type: 'apply',
+          requestedBy: who.ref,
+          params: { changed: [], retries: last.id },
+        },
+        { basedOn: env.updatedAt },
+      );
+      this.onQueued(retry);
+      return retry;
+    }
     this.checkQueued(env.owner, (await this.store.ownerLoad(env.owner)).queued);
     const lifetimeChanged =
       (stored.ttl ?? null) !== (env.spec.ttl ?? null) ||
