@@ -177,6 +177,20 @@ function specChanges(was: EnvironmentSpec, now: EnvironmentSpec): string[] {
 /** How often an operation is computed again when other replicas keep changing its environment. */
 const CHANGE_ATTEMPTS = 30;
 
+/**
+ * Waits before a change is computed again, because another one was recorded meanwhile; after
+ * CHANGE_ATTEMPTS tries, refuses it.
+ */
+async function computeAgain(name: string, attempt: number, what: string) {
+  if (attempt >= CHANGE_ATTEMPTS)
+    throw new ConflictError(
+      `Environment "${name}" kept changing while this ${what} was computed (${CHANGE_ATTEMPTS} tries); send it again`,
+    );
+  await new Promise(r =>
+    setTimeout(r, Math.min(200, 5 * attempt) * (0.5 + Math.random())),
+  );
+}
+
 export class EnvironmentsService {
   /** Per environment, the last operation request queued in this backend (see inTurn). */
   private readonly turns = new Map<string, Promise<void>>();
@@ -518,13 +532,7 @@ export class EnvironmentsService {
           };
         } catch (e) {
           if (!(e instanceof EnvironmentChangedError)) throw e;
-          if (attempt >= CHANGE_ATTEMPTS)
-            throw new ConflictError(
-              `Environment "${name}" kept changing while this apply was computed (${CHANGE_ATTEMPTS} tries); send it again`,
-            );
-          await new Promise(r =>
-            setTimeout(r, Math.min(200, 5 * attempt) * (0.5 + Math.random())),
-          );
+          await computeAgain(name, attempt, 'apply');
         }
       }
     });
@@ -790,13 +798,7 @@ export class EnvironmentsService {
           return await this.requestParsed(name, parsed.data, user);
         } catch (e) {
           if (!(e instanceof EnvironmentChangedError)) throw e;
-          if (attempt >= CHANGE_ATTEMPTS)
-            throw new ConflictError(
-              `Environment "${name}" kept changing while this operation was computed (${CHANGE_ATTEMPTS} tries); send it again`,
-            );
-          await new Promise(r =>
-            setTimeout(r, Math.min(200, 5 * attempt) * (0.5 + Math.random())),
-          );
+          await computeAgain(name, attempt, 'operation');
         }
       }
     });
