@@ -3,6 +3,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -13,6 +14,7 @@ import {
   environmentPermissionRules,
   environmentsRegistrarExtensionPoint,
 } from '@archipelago/plugin-environments-node';
+import { registerEnvironmentActions } from './actions';
 import { ServiceDefinitions } from './catalog/ServiceDefinitions';
 import { ClusterClient } from './cluster/ClusterClient';
 import { WatchCache } from './cluster/WatchCache';
@@ -24,6 +26,7 @@ import { OperationWorker } from './queue/OperationWorker';
 import { DriftWatcher } from './reconcile/DriftWatcher';
 import { Cluster, Reconciler } from './reconcile/Reconciler';
 import { EnvironmentsService } from './service/EnvironmentsService';
+import { createAccess } from './service/access';
 import { createRouter } from './service/router';
 import { EnvironmentStore } from './store/EnvironmentStore';
 import { scheduleExpiry } from './ttl/expiryTask';
@@ -78,6 +81,7 @@ function registerEnvironments(
       scheduler: coreServices.scheduler,
       auth: coreServices.auth,
       lifecycle: coreServices.lifecycle,
+      actionsRegistry: actionsRegistryServiceRef,
       catalog: catalogServiceRef,
       signals: signalsServiceRef,
       notifications: notificationService,
@@ -203,15 +207,26 @@ function registerEnvironments(
           ),
       });
 
+      const access = createAccess({
+        permissions: deps.permissions,
+        auditor: deps.auditor,
+        userInfo: deps.userInfo,
+      });
       httpRouter.use(
         await createRouter({
           service,
+          access,
           httpAuth: deps.httpAuth,
-          userInfo: deps.userInfo,
-          permissions: deps.permissions,
           auditor: deps.auditor,
         }),
       );
+      // The same lifecycle for agents: Backstage's MCP actions server offers these as tools.
+      registerEnvironmentActions(deps.actionsRegistry, {
+        service,
+        access,
+        auditor: deps.auditor,
+        appBaseUrl: config.getOptionalString('app.baseUrl') ?? '',
+      });
       httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
       await scheduleRetention({

@@ -3,120 +3,19 @@
  * unauthenticated caller and a service, through the real permission backend with an owner-only
  * policy like the demo app's, against the local test cluster. Every refusal is asserted.
  */
-import {
-  coreServices,
-  createBackendModule,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import {
-  AuthorizeResult,
-  isPermission,
-} from '@backstage/plugin-permission-common';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import permissionBackend from '@backstage/plugin-permission-backend';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { parse } from 'yaml';
 import {
-  environmentCreateForOthersPermission,
-  environmentDeletePermission,
-  environmentLogsReadPermission,
-  environmentUpdatePermission,
-  environmentUseAsBasePermission,
-} from '@archipelago/plugin-environments-common';
-import {
-  createEnvironmentConditionalDecision,
-  environmentConditions,
-} from '@archipelago/plugin-environments-node';
-import {
   eventually,
   startEnvironmentsBackend,
   uniqueName,
 } from '../__testUtils__/harness';
+import { ownerOnlyPermissions } from '../__testUtils__/permissions';
 
 jest.setTimeout(240_000);
-
-/** Who belongs to which groups. */
-const ownership: Record<string, string[]> = {
-  'user:default/owner': ['user:default/owner', 'group:default/backend'],
-  'user:default/other': ['user:default/other', 'group:default/qa'],
-};
-
-/** Reads for everyone; changes, destroy and logs for owners; bases for owners. */
-const policyModule = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'matrix-policy',
-  register(reg) {
-    reg.registerInit({
-      deps: { policy: policyExtensionPoint },
-      async init({ policy }) {
-        policy.setPolicy({
-          async handle(req, user) {
-            const claims = user?.info.ownershipEntityRefs ?? [];
-            if (
-              isPermission(req.permission, environmentCreateForOthersPermission)
-            )
-              return { result: AuthorizeResult.DENY };
-            for (const p of [
-              environmentUpdatePermission,
-              environmentDeletePermission,
-              environmentLogsReadPermission,
-              environmentUseAsBasePermission,
-            ]) {
-              if (isPermission(req.permission, p))
-                return createEnvironmentConditionalDecision(
-                  p,
-                  environmentConditions.isEnvironmentOwner({ claims }),
-                );
-            }
-            return { result: AuthorizeResult.ALLOW };
-          },
-        });
-      },
-    });
-  },
-});
-
-const userInfo = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials: any) {
-      const ref = credentials.principal.userEntityRef as string;
-      return {
-        userEntityRef: ref,
-        ownershipEntityRefs: ownership[ref] ?? [ref],
-      };
-    },
-  }),
-});
-
-/**
- * The test backend's auth, except that a plugin calling another on behalf of a user sends a
- * user token with that plugin as actor, as the real auth service does. The mock sends a plain
- * user token, which the permissions registry's apply-conditions endpoint rightly refuses.
- */
-const auth = createServiceFactory({
-  service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory: ({ plugin }) => {
-    const mock = mockServices.auth({ pluginId: plugin.getId() });
-    return Object.assign(Object.create(mock), {
-      async getPluginRequestToken(options: any) {
-        const p = options.onBehalfOf.principal;
-        if (p.type === 'user')
-          return {
-            token: mockCredentials.user.token(p.userEntityRef, {
-              actor: { subject: `plugin:${plugin.getId()}` },
-            }),
-          };
-        return mock.getPluginRequestToken(options);
-      },
-    });
-  },
-});
 
 type Caller = 'owner' | 'other' | 'anonymous' | 'service';
 const headers: Record<Caller, Record<string, string>> = {
@@ -153,16 +52,7 @@ describe('the permission matrix', () => {
   beforeAll(async () => {
     ctx = await startEnvironmentsBackend({
       rootConfig: { permission: { enabled: true } },
-      features: [
-        permissionBackend,
-        policyModule,
-        userInfo,
-        auth,
-        // A request without credentials is anonymous (the test backend's default is a user).
-        mockServices.httpAuth.factory({
-          defaultCredentials: mockCredentials.none(),
-        }),
-      ],
+      features: ownerOnlyPermissions(),
     });
     const res = await call('owner', 'post', '/environments', spec(name));
     if (res.status !== 202) throw new Error(`create answered ${res.text}`);

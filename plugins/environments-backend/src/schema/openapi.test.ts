@@ -7,6 +7,7 @@ import {
   fieldErrorsFromRequestParser,
   fieldErrorsFromValidator,
 } from '../service/router';
+import { createAccess } from '../service/access';
 import { spec as generated } from './openapi';
 
 /** Every route the router serves is described in openapi.yaml, and nothing else is. */
@@ -26,9 +27,12 @@ describe('openapi.yaml', () => {
       .sort();
     const router = await createRouter({
       service: {} as any,
+      access: createAccess({
+        userInfo: mockServices.userInfo(),
+        permissions: mockServices.permissions(),
+        auditor: {} as any,
+      }),
       httpAuth: mockServices.httpAuth(),
-      userInfo: mockServices.userInfo(),
-      permissions: mockServices.permissions(),
       auditor: {} as any,
     });
     const served = (router as any).stack

@@ -3,30 +3,20 @@ import type {
   AuditorService,
   BackstageCredentials,
   HttpAuthService,
-  PermissionsService,
-  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import {
-  AuthorizeResult,
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
-import {
-  environmentCreateForOthersPermission,
   environmentCreatePermission,
   environmentDeletePermission,
   environmentLogsReadPermission,
   environmentReadPermission,
   environmentUpdatePermission,
-  environmentUseAsBasePermission,
   branchOfRef,
   FieldError,
   describeFieldErrors,
@@ -39,8 +29,8 @@ import {
 } from '@archipelago/plugin-environments-common';
 import { PassThrough } from 'node:stream';
 import { ValidationError, errorMessage } from '../errors';
+import { Access, AnyPermission } from './access';
 import {
-  Caller,
   DependantsPolicy,
   EnvironmentsService,
   stripInternal,
@@ -49,9 +39,9 @@ import { createOpenApiRouter } from '../schema/openapi';
 
 export interface RouterOptions {
   service: EnvironmentsService;
+  /** Permission checks and their audit, shared with the actions (see access.ts). */
+  access: Access;
   httpAuth: HttpAuthService;
-  userInfo: UserInfoService;
-  permissions: PermissionsService;
   auditor: AuditorService;
 }
 
@@ -86,7 +76,7 @@ function sendFieldErrors(
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { service, httpAuth, userInfo, permissions, auditor } = options;
+  const { service, access, httpAuth, auditor } = options;
   // Requests are checked against openapi.yaml before they reach a route (see fieldErrors).
   const router = await createOpenApiRouter({
     // The spec's zod schemas check bodies first: they report every field at once, with the
@@ -106,95 +96,29 @@ export async function createRouter(
   const followsOf = new Map<string, number>();
   const credentials = (req: AnyRequest) =>
     httpAuth.credentials(req, { allow: ['user', 'service'] });
-  const actor = async (c: BackstageCredentials) => {
-    const principal = c.principal as {
-      type: string;
-      userEntityRef?: string;
-      subject?: string;
-    };
-    if (principal.type === 'user') return principal.userEntityRef!;
-    return `service:${principal.subject ?? 'unknown'}`;
-  };
+  const actor = access.actor;
   /** Asks the policy; every refusal is audited, like the mutations it stops. */
-  const allowed = async (
+  const allowed = (
     req: AnyRequest,
     c: BackstageCredentials,
-    permission: BasicPermission | ResourcePermission,
+    permission: AnyPermission,
     resourceRef?: string,
-  ) => {
-    const [decision] = await permissions.authorize(
-      [
-        resourceRef
-          ? { permission: permission as ResourcePermission, resourceRef }
-          : { permission: permission as BasicPermission },
-      ],
-      { credentials: c },
-    );
-    if (decision.result === AuthorizeResult.ALLOW) return true;
-    const event = await auditor.createEvent({
-      eventId: 'environment-access-refused',
-      request: req,
-      severityLevel: 'medium',
-      meta: {
-        permission: permission.name,
-        ...(resourceRef ? { name: resourceRef } : {}),
-      },
-    });
-    await event.fail({
-      error: new NotAllowedError(`${permission.name} refused`),
-    });
-    return false;
-  };
+  ) => access.allowed(c, permission, resourceRef, req);
 
   /** The route's own permission: refused, the request answers 403. */
   const authorize = async (
     req: AnyRequest,
-    permission: BasicPermission | ResourcePermission,
+    permission: AnyPermission,
     resourceRef?: string,
   ) => {
     const c = await credentials(req);
-    if (!(await allowed(req, c, permission, resourceRef))) {
-      throw new NotAllowedError(
-        `You may not ${permission.attributes.action ?? 'use'} ${
-          resourceRef ? `environment "${resourceRef}"` : 'environments'
-        } (${permission.name})`,
-      );
-    }
+    await access.authorize(c, permission, resourceRef, req);
     return c;
   };
 
-  /**
-   * The caller as the service sees it. A user owns what their ownership refs name (themselves
-   * and their groups); anything else, and every base, is the policy's decision. A service
-   * principal (a static token, say) acts for any owner, unless its access restrictions leave
-   * out environments.environment.create.for-others.
-   */
-  const callerOf = async (
-    c: BackstageCredentials,
-    req: AnyRequest,
-  ): Promise<Caller> => {
-    const ref = await actor(c);
-    if ((c.principal as { type: string }).type !== 'user') {
-      // Allowed unless the token's access restrictions leave the permission out.
-      return {
-        ref,
-        mayOwn: () => allowed(req, c, environmentCreateForOthersPermission),
-        mayUseBase: name =>
-          allowed(req, c, environmentUseAsBasePermission, name),
-      };
-    }
-    const info = await userInfo.getUserInfo(c);
-    const own = new Set(
-      info.ownershipEntityRefs.map(r => r.toLocaleLowerCase('en-US')),
-    );
-    return {
-      ref,
-      mayOwn: async owner =>
-        own.has(owner.toLocaleLowerCase('en-US')) ||
-        allowed(req, c, environmentCreateForOthersPermission),
-      mayUseBase: name => allowed(req, c, environmentUseAsBasePermission, name),
-    };
-  };
+  /** The caller as the service sees it (see Access.callerOf). */
+  const callerOf = (c: BackstageCredentials, req: AnyRequest) =>
+    access.callerOf(c, req);
 
   /** Runs a mutation through the auditor; validation errors answer 400 with every field. */
   const mutation = async (
@@ -234,10 +158,9 @@ export async function createRouter(
       .concat(q.owner ?? [])
       .filter(o => typeof o === 'string' && o) as string[];
     if (owners.includes('me')) {
-      const info = await userInfo.getUserInfo(c).catch(() => undefined);
       owners = [
         ...owners.filter(o => o !== 'me'),
-        ...(info?.ownershipEntityRefs ?? []),
+        ...(await access.ownershipOf(c).catch(() => [])),
       ];
     }
     let component: string | undefined;
@@ -268,19 +191,7 @@ export async function createRouter(
       branch: str(q.branch) ? branchOfRef(str(q.branch)!) : undefined,
       includeDestroyed: q.includeDestroyed === true,
     });
-    const decisions = envs.length
-      ? await permissions.authorize(
-          envs.map(e => ({
-            permission: environmentReadPermission,
-            resourceRef: e.name,
-          })),
-          { credentials: c },
-        )
-      : [];
-    const visible = envs.filter(
-      (_, i) => decisions[i].result === AuthorizeResult.ALLOW,
-    );
-    let items = await service.views(visible);
+    let items = await service.views(await access.readable(c, envs));
     const phase = str(q.phase);
     if (phase) items = items.filter(i => i.status.phase === phase);
     res.json({ items });
@@ -376,7 +287,7 @@ export async function createRouter(
     const name = req.params.name;
     // An unknown environment is a 404 for everyone, before any permission is asked.
     await service.live(name);
-    const user = await actor(await authorize(req, permission, name));
+    const user = actor(await authorize(req, permission, name));
     await mutation(req, res, eventId, { name, ...meta }, async () => ({
       status: 202,
       body: stripInternal((await queue(user)) as any),
@@ -529,7 +440,7 @@ export async function createRouter(
         );
     }
     const follow = req.query.follow === true;
-    const user = await actor(await credentials(req));
+    const user = actor(await credentials(req));
     if (follow && (followsOf.get(user) ?? 0) >= limits.logFollowsPerUser)
       throw new ConflictError(
         `follow: you already follow ${limits.logFollowsPerUser} logs (environments.limits.logFollowsPerUser); close one first`,
