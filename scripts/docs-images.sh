@@ -23,6 +23,7 @@ declare -A wanted=(
   [islands-down]=islands-down
   [releases-gray]=releases-gray
   [releases-promoted]=releases-promoted
+  [agents-environment]=agents-environment
 )
 missing=0
 for shot in "${!wanted[@]}"; do

@@ -11,22 +11,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { docSnippet } from './docSnippets';
 import { openAsGuest } from './session';
 import { screenshot } from './screenshot';
 
 const root = path.resolve(__dirname, '../../..');
-const doc = fs.readFileSync(path.join(root, 'docs/ci.md'), 'utf8');
 const baseUrl = process.env.ARCHIPELAGO_E2E_URL ?? 'http://localhost:3000';
 const suffix = Date.now().toString(36).slice(-5);
 
 /** The code block after `<!-- ci-snippet: name -->` in docs/ci.md. */
-function snippet(name: string): string {
-  const m = new RegExp(
-    `<!-- ci-snippet: ${name} -->\\s*\`\`\`\\w*\\n([\\s\\S]*?)\\n\`\`\``,
-  ).exec(doc);
-  if (!m) throw new Error(`docs/ci.md has no ci-snippet "${name}"`);
-  return m[1];
-}
+const snippet = (name: string) => docSnippet('ci.md', 'ci', name);
 
 /** The CI token of app-config.e2e.yaml: the one whose subject is "ci". */
 const e2eConfig = parse(

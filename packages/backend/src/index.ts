@@ -55,4 +55,7 @@ backend.add(
 );
 backend.add(import('@archipelago/plugin-catalog-backend-module-environments'));
 
+// MCP: the environment actions as tools for agents (docs/agents.md).
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
 backend.start();

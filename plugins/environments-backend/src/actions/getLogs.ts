@@ -85,15 +85,7 @@ At most 1000 lines and 64 KiB; the newest part is kept. Only the environment's o
                 env.name
               } (services: ${env.spec.services.map(s => s.name).join(', ')})`,
         );
-      const container = input.container ?? pod.containers[0]?.name;
-      if (!container || !pod.containers.some(c => c.name === container))
-        throw new InputError(
-          `container: ${
-            pod.name
-          } has no container "${container}" (${pod.containers
-            .map(c => c.name)
-            .join(', ')})`,
-        );
+      const container = deps.service.logContainer(pod, input.container);
       const log = await audited(
         deps,
         credentials,

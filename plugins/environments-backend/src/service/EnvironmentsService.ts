@@ -16,6 +16,7 @@ import {
   IslandLedger,
   IslandView,
   ISLAND_LIMITS,
+  PodView,
   OperationRequest,
   describeClock,
   ResolveResult,
@@ -1519,6 +1520,20 @@ export class EnvironmentsService {
       resolved,
       registrars: await this.store.registry.registrarStatus(env.name),
     };
+  }
+
+  /** The container whose log is read: the one asked for, or the pod's first. */
+  logContainer(pod: PodView, requested?: string): string {
+    const container = requested ?? pod.containers[0]?.name;
+    if (!container || !pod.containers.some(c => c.name === container))
+      throw new InputError(
+        `container: ${
+          pod.name
+        } has no container "${container}" (${pod.containers
+          .map(c => c.name)
+          .join(', ')})`,
+      );
+    return container;
   }
 
   /** Streams a pod's log through the API server of the environment's cluster. */

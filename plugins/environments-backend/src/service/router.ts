@@ -414,19 +414,10 @@ export async function createRouter(
         throw new InputError(`${key}: must be a whole number from 0 to ${max}`);
       return n;
     };
-    const container =
-      typeof req.query.container === 'string'
-        ? req.query.container
-        : pod.containers[0]?.name;
-    if (!pod.containers.some(c => c.name === container)) {
-      throw new InputError(
-        `container: ${
-          pod.name
-        } has no container "${container}" (${pod.containers
-          .map(c => c.name)
-          .join(', ')})`,
-      );
-    }
+    const container = service.logContainer(
+      pod,
+      typeof req.query.container === 'string' ? req.query.container : undefined,
+    );
     const { limits } = service;
     let sinceSeconds = num('sinceSeconds', limits.logSinceSeconds);
     if (typeof req.query.sinceTime === 'string') {
@@ -465,7 +456,7 @@ export async function createRouter(
           meta: {
             name: env.name,
             pod: pod.name,
-            container: container!,
+            container,
             follow,
           },
         })
@@ -484,7 +475,7 @@ export async function createRouter(
     // response. The stream buffers what arrives before the response is piped.
     const out = new PassThrough();
     const abort = await service
-      .streamLogs(env, pod.name, container!, out, {
+      .streamLogs(env, pod.name, container, out, {
         follow,
         sinceSeconds,
         tailLines: num('tailLines', 100_000),
