@@ -51,6 +51,9 @@ describe('environmentEntity', () => {
         annotations: {
           'archipelago.dev/namespace': 'env-feature-login',
           'archipelago.dev/expires-at': '2026-11-25T00:00:00Z',
+          'backstage.io/kubernetes-namespace': 'env-feature-login',
+          'backstage.io/kubernetes-label-selector':
+            'archipelago.dev/environment=feature-login',
         },
       },
       spec: {

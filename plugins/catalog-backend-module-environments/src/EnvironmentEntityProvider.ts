@@ -14,6 +14,7 @@ import type {
 } from '@backstage/plugin-catalog-node';
 import {
   ENVIRONMENT_ANNOTATION,
+  ENVIRONMENT_LABEL,
   Environment,
   EnvironmentsClient,
   environmentUrl,
@@ -50,6 +51,9 @@ export function environmentEntity(
         [ENVIRONMENT_ANNOTATION]: env.name,
         'archipelago.dev/cluster': env.cluster,
         'archipelago.dev/namespace': env.namespace,
+        // Backstage's own Kubernetes plugin finds the environment's objects by these.
+        'backstage.io/kubernetes-namespace': env.namespace,
+        'backstage.io/kubernetes-label-selector': `${ENVIRONMENT_LABEL}=${env.name}`,
         ...(env.expiresAt
           ? { 'archipelago.dev/expires-at': env.expiresAt }
           : {}),

@@ -123,6 +123,8 @@ export async function startEnvironmentsBackend(
      * cluster altogether, with its token.
      */
     cluster?: {
+      /** The cluster's name as configured (any string Backstage allows, e.g. Kouzan). */
+      name?: string;
       url?: string;
       caData?: string;
       serviceAccountToken?: string;

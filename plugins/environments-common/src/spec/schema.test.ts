@@ -192,6 +192,22 @@ describe('environment spec', () => {
     ]);
   });
 
+  it('takes cluster names as configured (seed 000 names its cluster Kouzan)', () => {
+    for (const cluster of ['Kouzan', 'local', 'prod.eu-west_1'])
+      expect(
+        validateEnvironmentSpec({ ...seed000Request, cluster }).success,
+      ).toBe(true);
+    for (const cluster of ['', 'a b', 'a/b']) {
+      const result = validateEnvironmentSpec({ ...seed000Request, cluster });
+      expect(result.success ? [] : result.errors).toEqual([
+        {
+          path: 'cluster',
+          message: 'must be the name of a configured cluster',
+        },
+      ]);
+    }
+  });
+
   it('validates operation requests', () => {
     expect(
       operationRequestSchema.safeParse({

@@ -306,13 +306,16 @@ export const environmentSpecSchema = z
     title: z.string().max(LIMITS.title).optional(),
     owner: entityRef(['user', 'group'], 'group'),
     purpose: z.enum(PURPOSES),
+    /**
+     * A configured cluster, by its name as configured: Backstage allows any string (seed 000's
+     * cluster is "Kouzan"), so only blanks and slashes are refused here; the service checks
+     * that it is configured.
+     */
     cluster: z
       .string()
       .max(63)
-      .regex(
-        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
-        'must be the name of a configured cluster',
-      )
+      // At least one character: the empty name is refused by the same message.
+      .regex(/^[^\s/\\]+$/, 'must be the name of a configured cluster')
       .optional(),
     labels: z
       .record(labelKey, labelValue)
