@@ -14,6 +14,22 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../scripts/bootstrap.sh" || { echo "bootstrap failed"; exit 1; }
 set -e
 cd "$ARCHIPELAGO_ROOT"
+
+# Refuse what cannot run before anything is made, or the last run's results are replaced.
+only="${ARCHIPELAGO_BENCH_ONLY:-}"
+only="${only// /}"
+for id in ${only//,/ }; do
+  case "${id^^}" in
+    P[1-8]) ;;
+    *) echo "bench: ARCHIPELAGO_BENCH_ONLY: no row \"$id\" (the rows are P1 to P8, e.g. P1,P2)" >&2; exit 2 ;;
+  esac
+done
+for var in ARCHIPELAGO_BENCH_ROUNDS ARCHIPELAGO_BENCH_BURST ARCHIPELAGO_BENCH_SCALE ARCHIPELAGO_BENCH_NODES; do
+  value="${!var:-}"
+  if [ -n "$value" ] && ! [[ "$value" =~ ^[1-9][0-9]*$ ]]; then
+    echo "bench: $var must be a whole number of at least 1, not \"$value\"" >&2; exit 2
+  fi
+done
 mkdir -p .local/bench
 
 # The benchmark cluster: 40 kwok nodes of 400 pods, 64 CPU and 256Gi each, a /16 of Service
@@ -48,8 +64,6 @@ export ARCHIPELAGO_BENCH_KUBECONFIG="$ARCHIPELAGO_ROOT/.local/kubeconfig-bench.y
 export ARCHIPELAGO_BENCH_CLUSTER=bench
 export LOG_LEVEL="${LOG_LEVEL:-warn}"
 
-only="${ARCHIPELAGO_BENCH_ONLY:-}"
-only="${only// /}"
 wants() { [ -z "$only" ] || [[ ",${only^^}," == *",$1,"* ]]; }
 rm -f .local/bench/p8.json
 # P8 drives Debian's Chromium (or CHROMIUM_PATH): installed here as scripts/test.sh does, when
@@ -67,7 +81,7 @@ chromium_ready() {
 }
 p8_skipped() {
   echo "[bench] P8 skipped: $1"
-  node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({id: "P8", what: "failed to run",
+  node -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify({id: "P8", what: "skipped",
     figures: [process.argv[2]], target: "< 1 s", met: false}))' .local/bench/p8.json "$1"
 }
 app_port=7207

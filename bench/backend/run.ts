@@ -178,10 +178,14 @@ async function main() {
   );
   fs.writeFileSync(path.join(outDir, 'results.md'), `${md}\n`);
   process.stdout.write(`\n${md}\n`);
+  // A row that could not run fails the command (a target not met does not: these are figures).
+  const broken = rows.filter(r => r.what === 'failed to run').map(r => r.id);
+  if (broken.length) log(`${broken.join(', ')} failed to run (see the table)`);
+  return broken.length ? 1 : 0;
 }
 
 main().then(
-  () => process.exit(0),
+  code => process.exit(code),
   e => {
     process.stderr.write(`${String(e?.stack ?? e)}\n`);
     process.exit(1);

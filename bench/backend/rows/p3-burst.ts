@@ -107,7 +107,7 @@ export async function p3(
           )
           .join('; ')}; last Ready ${delay.toFixed(2)}× the run without them`,
       ],
-      target: `all Ready; 0 failures; in-flight API requests ≤ the cap (${cap}); unschedulable ones never delay the others`,
+      target: `all Ready; 0 failures; in-flight API requests ≤ the cap (${cap}); unschedulable ones never delay the others (the last Ready within 1.5× of the run without them)`,
       met:
         plain.failures === 0 &&
         behind.failures === 0 &&
