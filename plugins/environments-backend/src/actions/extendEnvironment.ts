@@ -24,7 +24,15 @@ Answers with the queued extend operation. Only the environment's owners may exte
           name: nameInput(z),
           ttl: z.string().describe('How much longer, e.g. 8h, 2d'),
         }),
-      output: z => z.object({ operation: operationOutput(z) }),
+      output: z =>
+        z.object({
+          operation: operationOutput(z),
+          expiresAt: z
+            .string()
+            .describe(
+              'When it is reclaimed now (the longest TTL may have capped it)',
+            ),
+        }),
     },
     examples: [
       {
@@ -32,13 +40,19 @@ Answers with the queued extend operation. Only the environment's owners may exte
         input: { name: 'jap-kouzan', ttl: '2d' },
       },
     ],
-    action: async ({ input, credentials }) => ({
-      output: {
-        operation: await queueOperation(deps, credentials, input.name, {
-          type: 'extend',
-          ttl: input.ttl,
-        }).catch(fieldsInMessage),
-      },
-    }),
+    action: async ({ input, credentials }) => {
+      const operation = await queueOperation(deps, credentials, input.name, {
+        type: 'extend',
+        ttl: input.ttl,
+      }).catch(fieldsInMessage);
+      // The expiry is recorded with the request, before the operation runs.
+      const env = await deps.service.get(input.name);
+      return {
+        output: {
+          operation,
+          expiresAt: env.expiresAt?.toISOString() ?? '',
+        },
+      };
+    },
   });
 }

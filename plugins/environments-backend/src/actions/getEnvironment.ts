@@ -10,7 +10,7 @@ export function registerGetEnvironmentAction(
   registry.register({
     name: 'get-environment',
     title: 'Get an environment',
-    description: `Reads one environment: its phase and why it is not Ready, each service's version and health, its last operation, its expiry, its portal link, and the spec it runs (what create-environment or apply-environment takes).`,
+    description: `Reads one environment: its phase and why it is not Ready, each service's version and health, its last operation, its expiry, its portal link, and its spec: the one last recorded (what create-environment or apply-environment takes). When the last operation failed, the cluster may still run the spec before it: lastOperation says so.`,
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z => z.object({ name: nameInput(z) }),
@@ -19,7 +19,9 @@ export function registerGetEnvironmentAction(
           environment: summaryOutput(z),
           spec: z
             .record(z.unknown())
-            .describe('The spec it runs, as create-environment takes it'),
+            .describe(
+              'The spec last recorded (the desired state), as create-environment takes it',
+            ),
         }),
     },
     examples: [

@@ -65,12 +65,13 @@ At most 1000 lines and 64 KiB; the newest part is kept. Only the environment's o
         );
       if (!input.pod === !input.service)
         throw new InputError('service, pod: give one of them');
+      // An unknown environment is NotFound for everyone, before any permission is asked.
+      const env = await deps.service.live(input.name);
       await deps.access.authorize(
         credentials,
         environmentLogsReadPermission,
         input.name,
       );
-      const env = await deps.service.live(input.name);
       const pods = deps.service.pods(env);
       const pod = input.pod
         ? pods.find(p => p.name === input.pod)

@@ -33,9 +33,9 @@ export type Zod = typeof zod;
 export const nameInput = (z: Zod) =>
   z
     .string()
-    .min(1)
-    .max(63)
-    .describe('The environment name, e.g. feature-login-7f3a or jap-kouzan');
+    .describe(
+      'The environment name (at most 40 lower-case letters, digits and dashes), e.g. feature-login or jap-kouzan',
+    );
 
 /** The operation an action queued, as agents see it. */
 export const operationOutput = (z: Zod) =>

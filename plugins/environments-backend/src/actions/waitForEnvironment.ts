@@ -31,7 +31,7 @@ export function registerWaitForEnvironmentAction(
     name: 'wait-for-environment',
     title: 'Wait for an environment',
     description: `Waits until an environment's operation (the one given, or its newest) has finished and the environment is Ready, or has settled where it will stay by itself (Stopped, Destroyed, Failed).
-Waits at most timeoutSeconds (default 60, at most 300). done is false when the time ran out: call it again. ready is true when it is Ready; otherwise message says why not (a failed operation's error, or the reasons of its phase).`,
+Waits at most timeoutSeconds (default 30, at most 55: MCP clients commonly give a call 60 s). done is false when the time ran out: call it again. ready is true when it is Ready; otherwise message says why not (a failed operation's error, or the reasons of its phase).`,
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
@@ -41,7 +41,12 @@ Waits at most timeoutSeconds (default 60, at most 300). done is false when the t
             .string()
             .optional()
             .describe('The operation to wait for; the newest when left out'),
-          timeoutSeconds: z.number().optional(),
+          timeoutSeconds: z
+            .number()
+            .optional()
+            .describe(
+              'How long this call waits: 30 s when left out, at most 55',
+            ),
         }),
       output: z =>
         z.object({
@@ -55,14 +60,14 @@ Waits at most timeoutSeconds (default 60, at most 300). done is false when the t
     examples: [
       {
         title: 'Wait for a create',
-        input: { name: 'jap-kouzan', timeoutSeconds: 120 },
+        input: { name: 'jap-kouzan', timeoutSeconds: 50 },
       },
     ],
     action: async ({ input, credentials }) => {
-      const timeout = input.timeoutSeconds ?? 60;
-      if (!Number.isFinite(timeout) || timeout < 0 || timeout > 300)
+      const timeout = input.timeoutSeconds ?? 30;
+      if (!Number.isFinite(timeout) || timeout < 0 || timeout > 55)
         throw new InputError(
-          `timeoutSeconds: must be a number from 0 to 300 (got ${timeout})`,
+          `timeoutSeconds: must be a number from 0 to 55 (got ${timeout}); call again to wait longer`,
         );
       await deps.access.authorize(
         credentials,

@@ -279,7 +279,8 @@ describe('the environment actions through the MCP endpoint', () => {
     expect(after.environment.lastOperation.type).toBe('create');
   });
 
-  it('tails a log, resolves a service and restarts it', async () => {
+  it('tails a log, resolves a service, extends and restarts it', async () => {
+    const read0 = await ok(owner, 'get-environment', { name });
     const log = await ok(owner, 'get-logs', {
       name,
       service: 'global',
@@ -291,6 +292,33 @@ describe('the environment actions through the MCP endpoint', () => {
     expect(
       await refusal(owner, 'get-logs', { name, service: 'global', lines: 0 }),
     ).toContain('lines: must be a whole number from 1 to 1000');
+    // A container that never restarted has no previous log: the request's fault, said so.
+    expect(
+      await refusal(owner, 'get-logs', {
+        name,
+        service: 'global',
+        previous: true,
+      }),
+    ).toMatch(/^InputError: previous: the API server refused the log request/);
+    // An unknown environment is not found, for anyone, before any permission is asked.
+    expect(
+      await refusal(other, 'get-logs', {
+        name: 'no-such-env',
+        service: 'global',
+      }),
+    ).toMatch(/^NotFoundError: /);
+    expect(
+      await refusal(owner, 'wait-for-environment', {
+        name,
+        timeoutSeconds: 300,
+      }),
+    ).toContain('timeoutSeconds: must be a number from 0 to 55');
+    const extended = await ok(owner, 'extend-environment', { name, ttl: '2h' });
+    expect(extended.operation).toMatchObject({ type: 'extend' });
+    expect(Date.parse(extended.expiresAt)).toBeGreaterThan(
+      Date.parse(read0.environment.expiresAt),
+    );
+    await waitDone(owner, { name, operationId: extended.operation.id });
     const resolved = await ok(owner, 'resolve-service', {
       name,
       service: 'global',

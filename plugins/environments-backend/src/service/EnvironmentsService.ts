@@ -3,10 +3,11 @@ import {
   InputError,
   NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
 } from '@backstage/errors';
 import type { Writable } from 'node:stream';
 import type { ClusterClient } from '../cluster/ClusterClient';
-import { PermanentError, ValidationError } from '../errors';
+import { PermanentError, ValidationError, errorMessage } from '../errors';
 import {
   Environment,
   EnvironmentStatus,
@@ -1536,17 +1537,37 @@ export class EnvironmentsService {
     return container;
   }
 
-  /** Streams a pod's log through the API server of the environment's cluster. */
-  streamLogs(
+  /**
+   * Streams a pod's log through the API server of the environment's cluster. A refusal the
+   * API server answers 4xx (no previous container, a container not started yet) is the
+   * request's: an InputError naming what to change; anything else, ServiceUnavailable.
+   */
+  async streamLogs(
     env: EnvironmentRecord,
     pod: string,
     container: string,
     out: Writable,
     options: Parameters<ClusterClient['streamLogs']>[4],
   ) {
-    return this.reconciler
-      .cluster(env.cluster)
-      .client.streamLogs(env.namespace, pod, container, out, options);
+    try {
+      return await this.reconciler
+        .cluster(env.cluster)
+        .client.streamLogs(env.namespace, pod, container, out, options);
+    } catch (e) {
+      const message = errorMessage(e);
+      const refused = `the API server refused the log request for ${pod}/${container}: ${
+        message.split('\n')[0]
+      }`;
+      if (/HTTP-Code: 4\d\d/.test(message))
+        throw new InputError(
+          options.previous
+            ? `previous: ${refused} (a previous log exists only once the container has restarted)`
+            : `container: ${refused}`,
+        );
+      throw new ServiceUnavailableError(
+        refused.charAt(0).toUpperCase() + refused.slice(1),
+      );
+    }
   }
 
   async fallbacks(env: EnvironmentRecord) {

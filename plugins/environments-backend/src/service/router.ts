@@ -4,12 +4,7 @@ import type {
   BackstageCredentials,
   HttpAuthService,
 } from '@backstage/backend-plugin-api';
-import {
-  ConflictError,
-  InputError,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import type { JsonObject } from '@backstage/types';
 import {
   environmentCreatePermission,
@@ -400,8 +395,9 @@ export async function createRouter(
   });
 
   router.get('/environments/:name/pods/:pod/logs', async (req, res) => {
-    await authorize(req, environmentLogsReadPermission, req.params.name);
+    // An unknown environment is a 404 for everyone, before any permission is asked.
     const env = await service.live(req.params.name);
+    await authorize(req, environmentLogsReadPermission, req.params.name);
     const pod = service.pods(env).find(p => p.name === req.params.pod);
     if (!pod) {
       throw new NotFoundError(`No pod ${req.params.pod} in ${env.name}`);
@@ -483,11 +479,7 @@ export async function createRouter(
       })
       .catch(e => {
         release();
-        throw new ServiceUnavailableError(
-          `The API server refused the log request for ${
-            pod.name
-          }/${container}: ${errorMessage(e).split('\n')[0]}`,
-        );
+        throw e;
       });
     if (gone) {
       abort.abort();
