@@ -17,6 +17,17 @@ const serviceList = z
   .array(serviceName)
   .min(1, 'must name at least one service, or be left out to mean all')
   .max(LIMITS.services)
+  .superRefine((list, ctx) => {
+    list.forEach((name, i) => {
+      const first = list.indexOf(name);
+      if (first !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `duplicates services[${first}] "${name}"`,
+        });
+    });
+  })
   .optional();
 
 /** The body of POST /environments/:name/operations. */

@@ -208,6 +208,25 @@ describe('environment spec', () => {
     }
   });
 
+  it('says a field left out is required, and refuses a service named twice in a control', () => {
+    const missing = validateEnvironmentSpec({
+      owner: 'group:default/backend',
+      purpose: 'feature',
+      services: [{ name: 'game' }],
+    });
+    expect(missing.success ? [] : missing.errors).toEqual([
+      { path: 'name', message: 'is required' },
+    ]);
+    const twice = operationRequestSchema.safeParse({
+      type: 'restart',
+      services: ['game', 'lobby', 'game'],
+    });
+    expect(twice.success).toBe(false);
+    expect(twice.error?.issues.map(i => [i.path, i.message])).toEqual([
+      [['services', 2], 'duplicates services[0] "game"'],
+    ]);
+  });
+
   it('validates operation requests', () => {
     expect(
       operationRequestSchema.safeParse({

@@ -57,7 +57,10 @@ export function toFieldErrors(error: z.ZodError, root?: string): FieldError[] {
       };
     }
     if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
-      message = `must be ${issue.expected}`;
+      // A field left out is missing, not of the wrong type.
+      message = message.endsWith('received undefined')
+        ? 'is required'
+        : `must be ${issue.expected}`;
     }
     // A record key that fails its schema: say why it failed, not just "Invalid key".
     if (issue.code === 'invalid_key') {
