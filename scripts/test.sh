@@ -31,12 +31,13 @@ check() { # check <name> <command...>: a whole command counts as one check
 }
 
 # --- services -----------------------------------------------------------------------------
-started_cluster=""; started_pg=""; backend_pid=""
+started_cluster=""; started_cluster2=""; started_pg=""; backend_pid=""
 cleanup() {
   if [ -n "$backend_pid" ]; then kill -TERM -- "-$backend_pid" 2>/dev/null || kill "$backend_pid" 2>/dev/null; wait "$backend_pid" 2>/dev/null; fi
   if [ -n "$started_pg" ]; then scripts/postgres.sh stop; fi
   if [ -z "${mariadb_was_running:-}" ]; then scripts/mariadb.sh stop; fi
   if [ -n "$started_cluster" ]; then scripts/cluster/cluster.sh reset --name test >/dev/null 2>&1; fi
+  if [ -n "$started_cluster2" ]; then scripts/cluster/cluster.sh reset --name test2 >/dev/null 2>&1; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -47,8 +48,16 @@ if ! scripts/cluster/cluster.sh status --name test >/dev/null 2>&1; then
   started_cluster=1
   scripts/cluster/cluster.sh reset --name test >/dev/null 2>&1
 fi
-echo "=== starting the test cluster (log: .local/test-results/cluster.log)"
-scripts/cluster/cluster.sh up --name test > "$out/cluster.log" 2>&1 &
+# A second, small cluster for the tests of several clusters at once (placement, one cluster
+# unreachable): one node of 4 CPUs and 8Gi.
+if ! scripts/cluster/cluster.sh status --name test2 >/dev/null 2>&1; then
+  started_cluster2=1
+  scripts/cluster/cluster.sh reset --name test2 >/dev/null 2>&1
+fi
+echo "=== starting the test clusters test and test2 (log: .local/test-results/cluster.log)"
+{ scripts/cluster/cluster.sh up --name test &&
+  ARCHIPELAGO_CLUSTER_NODES=1 ARCHIPELAGO_CLUSTER_NODE_CPU=4 ARCHIPELAGO_CLUSTER_NODE_MEMORY=8Gi \
+    scripts/cluster/cluster.sh up --name test2; } > "$out/cluster.log" 2>&1 &
 cluster_job=$!
 
 # Reuse a PostgreSQL that already answers on the test port; otherwise start (and later stop) one.
@@ -90,9 +99,10 @@ check "openapi lint" yarn backstage-repo-tools repo schema openapi lint
 t=$SECONDS
 wait "$cluster_job"; cluster_rc=$?
 cat "$out/cluster.log"
-record "test cluster up" $((cluster_rc == 0 ? 1 : 0)) $((cluster_rc == 0 ? 0 : 1)) $((SECONDS - t))
+record "test clusters up" $((cluster_rc == 0 ? 1 : 0)) $((cluster_rc == 0 ? 0 : 1)) $((SECONDS - t))
 export ARCHIPELAGO_TEST_KUBECONFIG="$ARCHIPELAGO_ROOT/.local/kubeconfig-test.yaml"
 export ARCHIPELAGO_TEST_APP_CONFIG="$ARCHIPELAGO_ROOT/.local/app-config.cluster-test.yaml"
+export ARCHIPELAGO_TEST2_APP_CONFIG="$ARCHIPELAGO_ROOT/.local/app-config.cluster-test2.yaml"
 
 echo; echo "=== jest: unit and integration tests"
 t=$SECONDS

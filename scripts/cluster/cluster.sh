@@ -10,8 +10,9 @@
 #   scripts/cluster/cluster.sh fail-pod NAMESPACE/POD [crashloop|notready|exit] [--name ...]
 #   scripts/cluster/cluster.sh heal-pod NAMESPACE/POD       [--name ...]
 #
-# Clusters are named; "dev" (the default) and "test" use different loopback ports so that both
-# can run side by side. The kubeconfig is written to .local/kubeconfig-<name>.yaml.
+# Clusters are named; "dev" (the default), "test" and "test2" (the tests' second cluster) use
+# different loopback ports so that they can run side by side. The kubeconfig is written to
+# .local/kubeconfig-<name>.yaml.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -32,6 +33,8 @@ done
 case "$name" in
   dev) base=32000;;
   test) base=33000;;
+  # The tests' second cluster (several clusters at once, issue #14): small on purpose.
+  test2) base=34000;;
   *) base="${ARCHIPELAGO_CLUSTER_PORT_BASE:?set ARCHIPELAGO_CLUSTER_PORT_BASE for a cluster named $name}";;
 esac
 nodes="${ARCHIPELAGO_CLUSTER_NODES:-4}"

@@ -1,4 +1,5 @@
 import type { EnvironmentSpec, WorkloadKind } from './spec/schema';
+import type { ConfigSource } from './spec/validation';
 
 export const ENVIRONMENT_PHASES = [
   'Creating',
@@ -83,6 +84,11 @@ export interface Environment {
   status: EnvironmentStatus;
   /** The newest operation, so lists can show progress without another request. */
   lastOperation?: Operation;
+  /**
+   * While the environment's cluster is unreachable: since when, and its last error. The
+   * status is then the last one observed, and operations wait for the cluster.
+   */
+  clusterUnreachable?: { since: string; error?: string };
 }
 
 export const OPERATION_TYPES = [
@@ -306,6 +312,58 @@ export interface IslandView {
   previous?: { pod: string; exitCode?: number; reason?: string };
   startedAt?: string;
   restarts: number;
+}
+
+/**
+ * One env value or config file of a service, where it comes from, and what the next deploy of
+ * the service would make of it (its definition or a base changed since): `value` is absent
+ * for one that only the next deploy brings, `next.value` for one it drops.
+ */
+export interface ConfigEntry {
+  /** The variable's name, or the file's path. */
+  name: string;
+  value?: string;
+  source?: ConfigSource;
+  next?: { value?: string; source?: ConfigSource };
+}
+
+/** A service's configuration as its current revision pinned it (GET /environments/{name}/config). */
+export interface ServiceConfig {
+  name: string;
+  /** Whether it takes its base's values (inheritConfig, default true). */
+  inheritConfig: boolean;
+  /** The base environment it inherits from: the nearest that runs a service of this name. */
+  inheritsFrom?: string;
+  env: ConfigEntry[];
+  configFiles: ConfigEntry[];
+  /** Secret variables: references only, never values. */
+  secrets: Array<{ name: string; secret: string; key: string }>;
+  /** Whether a deploy of the service would change any of the above. */
+  changedSinceDeploy: boolean;
+}
+
+export interface EnvironmentConfig {
+  revision: number;
+  base?: string;
+  services: ServiceConfig[];
+}
+
+/** A configured cluster, as the backend sees it (GET /clusters). */
+export interface ClusterState {
+  name: string;
+  /** A new environment that names no cluster goes here first (environments.defaultCluster). */
+  default?: boolean;
+  /** Whether every watch of the cluster answered its last call. */
+  reachable: boolean;
+  /** While unreachable: since when, and the last error. */
+  unreachableSince?: string;
+  lastError?: string;
+  /** Whether every watched kind has been listed since the backend started. */
+  synced: boolean;
+  cachedObjects: number;
+  maxRequestsInFlight: number;
+  peakRequestsInFlight: number;
+  serviceIPs?: { total: number; used: number };
 }
 
 /** The cluster-wide island port ledger. */

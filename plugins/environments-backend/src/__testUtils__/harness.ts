@@ -34,6 +34,34 @@ export function testClusterAppConfig(): Record<string, any> {
   return parse(fs.readFileSync(file, 'utf8'));
 }
 
+/**
+ * The tests' second cluster (scripts/cluster/cluster.sh up --name test2), as configured in
+ * its app-config fragment: one small node, for the tests of several clusters at once.
+ */
+export function secondClusterAppConfig(): Record<string, any> {
+  const file = process.env.ARCHIPELAGO_TEST2_APP_CONFIG;
+  if (!file || !fs.existsSync(file)) {
+    throw new Error(
+      'These tests need the second local test cluster: run them through scripts/test.sh, or run ' +
+        '`ARCHIPELAGO_CLUSTER_NODES=1 ARCHIPELAGO_CLUSTER_NODE_CPU=4 ARCHIPELAGO_CLUSTER_NODE_MEMORY=8Gi scripts/cluster/cluster.sh up --name test2` and set ARCHIPELAGO_TEST2_APP_CONFIG=.local/app-config.cluster-test2.yaml',
+    );
+  }
+  return parse(fs.readFileSync(file, 'utf8')).kubernetes
+    .clusterLocatorMethods[0].clusters[0];
+}
+
+/** A client of a cluster entry of the app config (url, CA, token). */
+export function kubeOf(cluster: Record<string, any>) {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server: cluster.url, caData: cluster.caData }],
+    users: [{ name: 'c', token: cluster.serviceAccountToken }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'c' }],
+    currentContext: 'c',
+  });
+  return { kc, core: kc.makeApiClient(CoreV1Api) };
+}
+
 const def = (
   name: string,
   owner: string,
@@ -131,6 +159,8 @@ export async function startEnvironmentsBackend(
       /** The cluster's island range (clusters[].islands): a suite's own, apart from others'. */
       islands?: { ports: string };
     };
+    /** More clusters configured after the test cluster (a second one, an unreachable one). */
+    extraClusters?: Array<Record<string, unknown>>;
     /**
      * The operation lease, in ms: 3 s by default, so that lapsed leases are quick to test.
      * App config allows no lease under 10 s (environments.queue.leaseSeconds), so this goes
@@ -154,6 +184,10 @@ export async function startEnvironmentsBackend(
     const [first] = cluster.kubernetes.clusterLocatorMethods[0].clusters;
     Object.assign(first, options.cluster);
   }
+  if (options.extraClusters)
+    cluster.kubernetes.clusterLocatorMethods[0].clusters.push(
+      ...options.extraClusters,
+    );
   // Signals the plugin publishes, as browsers would receive them.
   const signals: SignalPayload[] = [];
   const backend = await startTestBackend({
@@ -223,16 +257,9 @@ export async function startEnvironmentsBackend(
 }
 
 export function testKube() {
-  const cluster =
-    testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0];
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'test', server: cluster.url, caData: cluster.caData }],
-    users: [{ name: 'test', token: cluster.serviceAccountToken }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-    currentContext: 'test',
-  });
-  return { kc, core: kc.makeApiClient(CoreV1Api) };
+  return kubeOf(
+    testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0],
+  );
 }
 
 /** Polls until `probe` returns a value, or fails with what it last saw. */

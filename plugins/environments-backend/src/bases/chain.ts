@@ -10,6 +10,7 @@ import type {
   EnvironmentRecord,
   EnvironmentStore,
 } from '../store/EnvironmentStore';
+import type { BaseConfigLookup } from '@archipelago/plugin-environments-common';
 import type { Fallback } from '../render/types';
 import { driverFor } from '../workloads';
 
@@ -121,5 +122,37 @@ export async function fallbacksOf(
     ),
     chain: bases,
     missingBase,
+  };
+}
+
+/**
+ * What the live bases of an environment hold for each service, for configuration that falls
+ * back like services do (seed 001): the nearest base that runs a service of that name
+ * answers, with the env values and config files its current revision pinned.
+ */
+export async function baseConfigOf(
+  baseId: string | undefined,
+  store: Pick<EnvironmentStore, 'getEnvironmentById'>,
+): Promise<BaseConfigLookup | undefined> {
+  if (!baseId) return undefined;
+  const { chain } = await walkBases({ id: '', baseId }, async id => {
+    const b = await store.getEnvironmentById(id);
+    return b && !b.destroyedAt ? b : undefined;
+  });
+  return service => {
+    for (const base of chain) {
+      if (!base.spec.services.some(s => s.name === service)) continue;
+      // A revision stored before services were pinned: nothing known to inherit.
+      const svc = base.services?.find(s => s.name === service);
+      return svc
+        ? {
+            environment: base.name,
+            env: svc.env,
+            configFiles: svc.configFiles,
+            ...(svc.origins ? { origins: svc.origins } : {}),
+          }
+        : undefined;
+    }
+    return undefined;
   };
 }

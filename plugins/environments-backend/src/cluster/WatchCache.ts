@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ENVIRONMENT_RESOURCES } from '../render/render';
 import { KubeHttp, RequestLimiter } from './KubeHttp';
 import { foreignEntries } from './foreignFields';
-import { KubeApiError } from '../errors';
+import { KubeApiError, errorMessage } from '../errors';
 import {
   RESOURCES,
   ResourceName,
@@ -194,6 +194,10 @@ export interface WatchCacheStats {
   watches: number;
   failures: number;
   reachable: boolean;
+  /** Since when a watch has been failing, while one is. */
+  unreachableSince?: string;
+  /** The last failure, while a watch is failing. */
+  lastError?: string;
   /** Every kind has been listed once. */
   synced: boolean;
   /** Objects the cache holds now. */
@@ -228,6 +232,8 @@ export class WatchCache {
   private syncWaiters: Array<() => void> = [];
   private kinds = 0;
   private readonly failing = new Set<CachedKind>();
+  private failingSince?: Date;
+  private lastError?: string;
   private readonly counters = { lists: 0, watches: 0, failures: 0 };
 
   constructor(
@@ -271,6 +277,13 @@ export class WatchCache {
     }
   }
 
+  /** While a watch is failing: since when, and its last error (cheap: no counting). */
+  unreachable(): { since: string; error?: string } | undefined {
+    return this.failing.size && this.failingSince
+      ? { since: this.failingSince.toISOString(), error: this.lastError }
+      : undefined;
+  }
+
   /** Counters: lists and watches made, failures, and whether every kind's last call worked. */
   stats(): WatchCacheStats {
     let objects = 0;
@@ -279,6 +292,10 @@ export class WatchCache {
     return {
       ...this.counters,
       reachable: this.failing.size === 0,
+      ...(this.unreachable() && {
+        unreachableSince: this.unreachable()!.since,
+        lastError: this.unreachable()!.error,
+      }),
       synced: this.isSynced(),
       objects,
     };
@@ -335,7 +352,9 @@ export class WatchCache {
         resourceVersion = '';
         failures++;
         this.counters.failures++;
+        if (!this.failing.size) this.failingSince = new Date();
         this.failing.add(source.kind);
+        this.lastError = errorMessage(err).slice(0, 500);
         const pause = Math.min(retryMaxMs, 250 * 2 ** Math.min(failures, 8));
         if (failures === 1 || failures % 10 === 0) {
           this.logger.warn(

@@ -28,7 +28,7 @@ import {
   PermanentError,
   TransientError,
 } from '../errors';
-import { fits, sum } from '../capacity/fits';
+import { fits, sum, type FitResult } from '../capacity/fits';
 import { capacityOf, serviceIPsOf } from '../capacity/capacity';
 import {
   Manifest,
@@ -120,9 +120,15 @@ export class Reconciler {
               c.capacity.all('servicecidrs'),
             )
           : undefined;
+      const failing = this.unreachable(name);
       return {
         name,
+        default: name === this.config.defaultCluster,
         reachable: cache.reachable && (capacity?.reachable ?? true),
+        ...(failing && {
+          unreachableSince: failing.since,
+          lastError: failing.error,
+        }),
         synced: cache.synced && (capacity?.synced ?? true),
         cachedObjects: cache.objects + (capacity?.objects ?? 0),
         maxRequestsInFlight: c.client.limiter.max,
@@ -130,6 +136,15 @@ export class Reconciler {
         serviceIPs: ips && { total: ips.total, used: ips.used },
       };
     });
+  }
+
+  /** While a cluster's watches fail: since when (the earliest), and the last error. */
+  unreachable(name: string): { since: string; error?: string } | undefined {
+    const c = this.clusters.get(name);
+    if (!c) return undefined;
+    return [c.cache.unreachable(), c.capacity?.unreachable()]
+      .filter(<T>(x: T | undefined): x is T => !!x)
+      .sort((a, b) => a.since.localeCompare(b.since))[0];
   }
 
   cluster(name: string): Cluster {
@@ -490,6 +505,21 @@ export class Reconciler {
     input: RenderInput,
     objects: Manifest[] = renderEnvironment(input),
   ): Promise<string> {
+    const result = await this.fit(env, input, objects);
+    if (!result.fits) throw new PermanentError(result.message);
+    return result.message;
+  }
+
+  /**
+   * Whether a change fits the environment's cluster and quota, with the numbers; `room` is
+   * what would be left of the cluster's scarcest resource afterwards, as a share of what its
+   * nodes offer (0 to 1), so that placement can pick the cluster with the most room.
+   */
+  async fit(
+    env: EnvironmentRecord,
+    input: RenderInput,
+    objects: Manifest[] = renderEnvironment(input),
+  ): Promise<FitResult & { room: number }> {
     const { cache } = this.cluster(env.cluster);
     const wanted = sum(
       input.services.map(svc => driverFor(svc.kind).requests(svc, input)),
@@ -547,8 +577,29 @@ export class Reconciler {
         memoryBytes: parseMemory(quota.memory),
       },
     });
-    if (!result.fits) throw new PermanentError(result.message);
-    return result.message;
+    const share = (alloc: number, used: number, want: number, now: number) =>
+      alloc > 0 ? (alloc - used - Math.max(0, want - now)) / alloc : 0;
+    const room = Math.min(
+      share(
+        cap.allocatable.cpuMillis,
+        cap.requested.cpuMillis,
+        wanted.cpuMillis,
+        current.cpuMillis,
+      ),
+      share(
+        cap.allocatable.memoryBytes,
+        cap.requested.memoryBytes,
+        wanted.memoryBytes,
+        current.memoryBytes,
+      ),
+      share(
+        cap.allocatable.pods,
+        cap.requested.pods,
+        wanted.pods,
+        current.pods,
+      ),
+    );
+    return { ...result, room };
   }
 
   /** What the cluster offers and its pods request, from the capacity watch cache. */

@@ -9,7 +9,10 @@ import type { Writable } from 'node:stream';
 import type { ClusterClient } from '../cluster/ClusterClient';
 import { PermanentError, ValidationError, errorMessage } from '../errors';
 import {
+  ConfigEntry,
+  ConfigSource,
   Environment,
+  EnvironmentConfig,
   EnvironmentStatus,
   EnvironmentSpec,
   FieldError,
@@ -37,7 +40,12 @@ import type {
   Reconciler,
   ServiceDefinitionSource,
 } from '../reconcile/Reconciler';
-import { addressableServices, fallbacksOf, liveBases } from '../bases/chain';
+import {
+  addressableServices,
+  baseConfigOf,
+  fallbacksOf,
+  liveBases,
+} from '../bases/chain';
 import { extendedExpiry, initialExpiry } from '../ttl/ttl';
 import { checkReach } from '../security/reach';
 import { islandView } from '../islands/views';
@@ -223,6 +231,8 @@ export class EnvironmentsService {
     cluster: string;
     baseId?: string;
     expiresAt?: Date;
+    /** Why the environment goes to `cluster`, when it named none and the default had no room. */
+    placement?: string;
   }> {
     const who = callerOf(caller);
     const parsed = validateEnvironmentSpec(input);
@@ -232,7 +242,14 @@ export class EnvironmentsService {
       owner: normalizeEntityRef(parsed.value.owner, 'group'),
     };
     const errors: FieldError[] = [];
-    const cluster = spec.cluster ?? this.config.defaultCluster;
+    const baseRecord = spec.base
+      ? await this.store
+          .getEnvironment(spec.base)
+          .then(b => (b && !b.destroyedAt ? b : undefined))
+      : undefined;
+    // A dependant lives on its base's cluster; a spec that names neither is placed below.
+    const named = spec.cluster ?? baseRecord?.cluster;
+    let cluster = named ?? this.config.defaultCluster;
     if (!this.config.clusters.some(c => c.name === cluster)) {
       errors.push({
         path: 'cluster',
@@ -242,7 +259,11 @@ export class EnvironmentsService {
       });
     }
     const { lookup } = await this.definitions.lookup();
-    const resolved = resolveServices(spec, lookup);
+    const resolved = resolveServices(
+      spec,
+      lookup,
+      await baseConfigOf(baseRecord?.id, this.store),
+    );
     if (!resolved.success) errors.push(...resolved.errors);
     if (!(await who.mayOwn(spec.owner))) {
       throw new NotAllowedError(
@@ -251,8 +272,8 @@ export class EnvironmentsService {
     }
     let baseId: string | undefined;
     if (spec.base) {
-      const base = await this.store.getEnvironment(spec.base);
-      if (!base || base.destroyedAt)
+      const base = baseRecord;
+      if (!base)
         errors.push({
           path: 'base',
           message: `there is no environment named "${spec.base}"`,
@@ -274,10 +295,117 @@ export class EnvironmentsService {
       now,
     );
     if (error) errors.push(error);
+    let placement: string | undefined;
+    if (resolved.success && errors.length === 0 && !named) {
+      ({ cluster, placement } = await this.place(spec, resolved.value, self));
+    }
     if (resolved.success && errors.length === 0)
       errors.push(...(await this.reachErrors(cluster, resolved.value, self)));
     if (errors.length || !resolved.success) throw new ValidationError(errors);
-    return { spec, services: resolved.value, cluster, baseId, expiresAt };
+    return {
+      spec,
+      services: resolved.value,
+      cluster,
+      baseId,
+      expiresAt,
+      placement,
+    };
+  }
+
+  /**
+   * Where a new environment that names no cluster (and no base) goes: the default cluster
+   * when it can take it, otherwise the reachable cluster with the most room left afterwards.
+   * When none can, the default: its create operation then refuses with the numbers, as on a
+   * single cluster. `placement` says why, when it is not simply the default.
+   */
+  private async place(
+    spec: EnvironmentSpec,
+    services: ResolvedService[],
+    self?: string,
+  ): Promise<{ cluster: string; placement?: string }> {
+    const fallback = this.config.defaultCluster;
+    const names = [
+      fallback,
+      ...this.config.clusters.map(c => c.name).filter(n => n !== fallback),
+    ];
+    if (names.length < 2) return { cluster: fallback };
+    const states = new Map(
+      this.reconciler.clusterStates().map(c => [c.name, c] as const),
+    );
+    const refusals: string[] = [];
+    const takers: Array<{ name: string; room: number }> = [];
+    for (const name of names) {
+      const state = states.get(name);
+      if (!state?.reachable || !state.synced) {
+        refusals.push(`${name} is unreachable`);
+        continue;
+      }
+      const reach = await this.reachErrors(name, services, self);
+      if (reach.length) {
+        refusals.push(
+          `${name} refuses it (${reach
+            .map(e => `${e.path}: ${e.message}`)
+            .join('; ')})`,
+        );
+        continue;
+      }
+      const record = this.draftRecord(spec, services, name);
+      const input = {
+        ...(await this.reconciler.renderInput(record)),
+        // Amounts do not depend on secret values; the draft has none stored.
+        secretValues: {},
+      };
+      const fit = await this.reconciler.fit(record, input).catch(e => ({
+        fits: false as const,
+        message: errorMessage(e),
+        room: 0,
+      }));
+      if (!fit.fits) {
+        refusals.push(fit.message.replace(/ Nothing was applied\.$/, ''));
+        continue;
+      }
+      if (name === fallback) return { cluster: fallback };
+      takers.push({ name, room: fit.room });
+    }
+    const best = takers.sort((a, b) => b.room - a.room)[0];
+    if (!best)
+      return {
+        cluster: fallback,
+        placement: `no configured cluster has room (${refusals.join('; ')})`,
+      };
+    return {
+      cluster: best.name,
+      placement: `placed on ${
+        best.name
+      }, the cluster with the most room: ${refusals.join('; ')}`,
+    };
+  }
+
+  /** An environment as it would be stored, for renders and checks before it exists. */
+  private draftRecord(
+    spec: EnvironmentSpec,
+    services: ResolvedService[],
+    cluster: string,
+    baseId?: string,
+  ): EnvironmentRecord {
+    return {
+      id: 'dry-run',
+      name: spec.name,
+      cluster,
+      namespace: `${this.config.namespacePrefix}${spec.name}`,
+      owner: spec.owner,
+      purpose: spec.purpose,
+      base: spec.base,
+      baseId,
+      spec: extractSecretValues(spec).spec,
+      services,
+      revision: 1,
+      stopped: [],
+      restartedAt: {},
+      createdBy: 'dry-run',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
   }
 
   /** Refuses one more queued operation for an owner at environments.limits.queuedOperationsPerOwner. */
@@ -339,7 +467,11 @@ export class EnvironmentsService {
       ),
     };
     const { lookup } = await this.definitions.lookup();
-    const resolved = resolveServices(spec, lookup);
+    const resolved = resolveServices(
+      spec,
+      lookup,
+      await baseConfigOf(env.baseId, this.store),
+    );
     if (!resolved.success) {
       // The new version's problems are the operation's own fields.
       const own = `services[${index}].versions[${
@@ -421,11 +553,8 @@ export class EnvironmentsService {
 
   async create(input: unknown, caller: Caller | string) {
     const who = callerOf(caller);
-    const { spec, services, cluster, baseId, expiresAt } = await this.validate(
-      withNameFromBranch(input),
-      new Date(),
-      who,
-    );
+    const { spec, services, cluster, baseId, expiresAt, placement } =
+      await this.validate(withNameFromBranch(input), new Date(), who);
     const namespace = `${this.config.namespacePrefix}${spec.name}`;
     const load = await this.store.ownerLoad(spec.owner);
     if (load.environments >= this.config.limits.environmentsPerOwner)
@@ -461,6 +590,7 @@ export class EnvironmentsService {
       baseId,
       createdBy: who.ref,
       expiresAt,
+      placement,
     });
     this.onQueued(result.operation);
     return {
@@ -729,26 +859,8 @@ export class EnvironmentsService {
     }
     const namespace = `${this.config.namespacePrefix}${spec.name}`;
     await this.checkNamespaceFree(cluster, namespace, spec.name);
-    const record: EnvironmentRecord = {
-      id: 'dry-run',
-      name: spec.name,
-      cluster,
-      namespace,
-      owner: spec.owner,
-      purpose: spec.purpose,
-      base: spec.base,
-      baseId,
-      spec,
-      services,
-      revision: 1,
-      stopped: [],
-      restartedAt: {},
-      createdBy: 'dry-run',
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    };
+    const record = this.draftRecord(spec, services, cluster, baseId);
     const { spec: stored, values } = extractSecretValues(spec);
-    record.spec = stored;
     const input = {
       ...(await this.reconciler.renderInput(record)),
       secretValues: values,
@@ -890,7 +1002,11 @@ export class EnvironmentsService {
           }),
         };
         const { lookup } = await this.definitions.lookup();
-        const resolved = resolveServices(spec, lookup);
+        const resolved = resolveServices(
+          spec,
+          lookup,
+          await baseConfigOf(env.baseId, this.store),
+        );
         if (!resolved.success)
           throw new ValidationError(resolved.errors, 'Invalid operation');
         const index = new Map(req.services.map((s, i) => [s.name, i]));
@@ -1401,6 +1517,9 @@ export class EnvironmentsService {
       destroyedAt: env.destroyedAt?.toISOString(),
       status,
       lastOperation: stripInternal(ops[0]),
+      ...(!env.destroyedAt && {
+        clusterUnreachable: this.reconciler.unreachable(env.cluster),
+      }),
     };
   }
 
@@ -1572,6 +1691,88 @@ export class EnvironmentsService {
 
   async fallbacks(env: EnvironmentRecord) {
     return fallbacksOf(env, this.store);
+  }
+
+  /**
+   * Each service's env values and config files as the current revision pinned them, where
+   * each comes from (definition, a base, this environment), and what a deploy of the service
+   * would change now that its definition or a base may have moved on.
+   */
+  async configOf(env: EnvironmentRecord): Promise<EnvironmentConfig> {
+    const pinned = await this.reconciler.services(env);
+    const { lookup } = await this.definitions.lookup();
+    const bases = await baseConfigOf(env.baseId, this.store);
+    const now = resolveServices(env.spec, lookup, bases);
+    const nextOf = new Map(
+      now.success ? now.value.map(s => [s.name, s] as const) : [],
+    );
+    const { chain } = await liveBases(env, this.store);
+    const entries = (
+      have: Record<string, string>,
+      next: Record<string, string> | undefined,
+      sources: Record<string, ConfigSource> | undefined,
+      nextSources: Record<string, ConfigSource> | undefined,
+      own: Set<string>,
+    ): ConfigEntry[] => {
+      const source = (name: string): ConfigSource =>
+        sources?.[name] ??
+        (own.has(name) ? { from: 'environment' } : { from: 'definition' });
+      const names = [
+        ...new Set([...Object.keys(have), ...Object.keys(next ?? {})]),
+      ].sort();
+      return names.map(name => {
+        const entry: ConfigEntry = { name };
+        if (name in have) {
+          entry.value = have[name];
+          entry.source = source(name);
+        }
+        if (next && next[name] !== have[name])
+          entry.next = {
+            ...(name in next ? { value: next[name] } : {}),
+            ...(nextSources?.[name] ? { source: nextSources[name] } : {}),
+          };
+        return entry;
+      });
+    };
+    const files = (list: Array<{ path: string; content: string }>) =>
+      Object.fromEntries(list.map(f => [f.path, f.content]));
+    return {
+      revision: env.revision,
+      ...(chain[0] ? { base: chain[0].name } : {}),
+      services: pinned.map(svc => {
+        const req = env.spec.services.find(r => r.name === svc.name);
+        const next = nextOf.get(svc.name);
+        const inheritConfig = req?.inheritConfig !== false;
+        const from = inheritConfig ? bases?.(svc.name)?.environment : undefined;
+        const env_ = entries(
+          svc.env,
+          next?.env,
+          svc.origins?.env,
+          next?.origins?.env,
+          new Set(Object.keys(req?.env ?? {})),
+        );
+        const configFiles = entries(
+          files(svc.configFiles),
+          next && files(next.configFiles),
+          svc.origins?.configFiles,
+          next?.origins?.configFiles,
+          new Set((req?.configFiles ?? []).map(f => f.path)),
+        );
+        return {
+          name: svc.name,
+          inheritConfig,
+          ...(from ? { inheritsFrom: from } : {}),
+          env: env_,
+          configFiles,
+          secrets: Object.entries(svc.secrets ?? {}).map(([name, ref]) => ({
+            name,
+            secret: ref.name,
+            key: ref.key,
+          })),
+          changedSinceDeploy: [...env_, ...configFiles].some(e => e.next),
+        };
+      }),
+    };
   }
 
   async topology(env: EnvironmentRecord) {

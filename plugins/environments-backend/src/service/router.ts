@@ -384,6 +384,11 @@ export async function createRouter(
     res.json({ items: service.pods(await service.get(req.params.name)) });
   });
 
+  router.get('/environments/:name/config', async (req, res) => {
+    await authorize(req, environmentReadPermission, req.params.name);
+    res.json(await service.configOf(await service.get(req.params.name)));
+  });
+
   router.get('/environments/:name/topology', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     res.json(await service.topology(await service.get(req.params.name)));

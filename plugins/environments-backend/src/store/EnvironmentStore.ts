@@ -196,6 +196,8 @@ export class EnvironmentStore {
     islands?: Array<Omit<IslandRequest, 'environmentId' | 'cluster'>>;
     createdBy: string;
     expiresAt?: Date;
+    /** Why a create that named no cluster went to this one (placement), for the record. */
+    placement?: string;
   }): Promise<{ environment: EnvironmentRecord; operation: OperationRecord }> {
     const now = new Date();
     const id = randomUUID();
@@ -245,7 +247,7 @@ export class EnvironmentStore {
             revision: 1,
             spec: JSON.stringify(input.spec),
             services: input.services ? JSON.stringify(input.services) : null,
-            reason: 'create',
+            reason: input.placement ? `create: ${input.placement}` : 'create',
             created_by: input.createdBy,
             created_at: now,
           });
@@ -255,7 +257,7 @@ export class EnvironmentStore {
             {
               type: 'create',
               requestedBy: input.createdBy,
-              params: {},
+              params: input.placement ? { placement: input.placement } : {},
               revision: 1,
               now,
             },

@@ -2,6 +2,8 @@ import { ResponseError } from '@backstage/errors';
 import type { EnvironmentSpec } from '../spec/schema';
 import type { OperationRequest } from '../spec/operations';
 import type {
+  ClusterState,
+  EnvironmentConfig,
   IslandLedger,
   IslandView,
   Environment,
@@ -251,12 +253,25 @@ export class EnvironmentsClient {
     return answer(this.api.listIslands({ path: { name } }, options));
   }
 
+  /** The configured clusters: which is the default, which are reachable. */
+  listClusters(options?: RequestOptions): Promise<{ items: ClusterState[] }> {
+    return answer(this.api.listClusters({}, options));
+  }
+
   /** Which island holds which host ports of a cluster, and how many are free. */
   getIslandLedger(
     cluster: string,
     options?: RequestOptions,
   ): Promise<IslandLedger> {
     return answer(this.api.getIslandLedger({ path: { cluster } }, options));
+  }
+
+  /** Each service's env values and config files, where each comes from, and what a deploy would change. */
+  getConfig(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<EnvironmentConfig> {
+    return answer(this.api.getConfig({ path: { name } }, options));
   }
 
   getTopology(name: string, options?: RequestOptions): Promise<Topology> {

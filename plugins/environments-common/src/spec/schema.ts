@@ -285,6 +285,12 @@ export const serviceRequestSchema = z
     image: image.optional(),
     ...serviceSettingsShape,
     /**
+     * Whether env values and config files the nearest base environment holds for a service of
+     * the same name are the defaults here (seed 001's multi-level configuration; default
+     * true). This request's own values override them by name and by path.
+     */
+    inheritConfig: z.boolean().optional(),
+    /**
      * Versions that run beside `version`, each with its own workload and Service, reached by
      * a Version header, a weight, or both (docs/releases.md). The release operations set it.
      */

@@ -95,6 +95,104 @@ export function validateServiceDefinition(
     : { success: false, errors: toFieldErrors(parsed.error, root) };
 }
 
+/**
+ * Where a service's env value or config file comes from (seed 001's multi-level
+ * configuration): its service definition in the catalog, a base environment that runs the
+ * same service (the nearest one that set it), or this environment's own request.
+ */
+export type ConfigSource =
+  | { from: 'definition' }
+  | { from: 'base'; environment: string }
+  | { from: 'environment' };
+
+/** Where each env value (by name) and config file (by path) of a service comes from. */
+export interface ConfigOrigins {
+  env: Record<string, ConfigSource>;
+  configFiles: Record<string, ConfigSource>;
+}
+
+/**
+ * What the nearest base environment that runs a service of the same name holds for it, as its
+ * current revision pinned it: a dependant's service inherits these, and overrides any of them.
+ */
+export interface InheritedConfig {
+  /** The base environment's name. */
+  environment: string;
+  env: Record<string, string>;
+  configFiles: Array<{ path: string; content: string }>;
+  /** Where the base got each value; absent in revisions stored before origins were kept. */
+  origins?: ConfigOrigins;
+}
+
+/** Finds, by service name, what a base environment holds for it (undefined: no base runs it). */
+export type BaseConfigLookup = (service: string) => InheritedConfig | undefined;
+
+/** Merges definition, base and request config, by env name and by file path, with origins. */
+export function mergeConfig(
+  def:
+    | {
+        env?: Record<string, string>;
+        configFiles?: Array<{ path: string; content: string }>;
+      }
+    | undefined,
+  base: InheritedConfig | undefined,
+  req: {
+    env?: Record<string, string>;
+    configFiles?: Array<{ path: string; content: string }>;
+  },
+): {
+  env: Record<string, string>;
+  configFiles: Array<{ path: string; content: string }>;
+  origins: ConfigOrigins;
+} {
+  const own: ConfigSource = { from: 'environment' };
+  const definition: ConfigSource = { from: 'definition' };
+  // What the base holds is attributed to whoever set it: a base of the base, the base itself,
+  // or the definition when this service's own definition says the same.
+  const fromBase = (
+    got: ConfigSource | undefined,
+    sameAsDefinition: boolean,
+  ): ConfigSource => {
+    if (got?.from === 'base') return got;
+    if (got?.from === 'definition' && sameAsDefinition) return definition;
+    return { from: 'base', environment: base!.environment };
+  };
+  const env: Record<string, string> = {};
+  const origins: ConfigOrigins = { env: {}, configFiles: {} };
+  for (const [k, v] of Object.entries(def?.env ?? {})) {
+    env[k] = v;
+    origins.env[k] = definition;
+  }
+  for (const [k, v] of Object.entries(base?.env ?? {})) {
+    const same = def?.env?.[k] === v;
+    env[k] = v;
+    origins.env[k] = fromBase(base?.origins?.env[k], same);
+  }
+  for (const [k, v] of Object.entries(req.env ?? {})) {
+    env[k] = v;
+    origins.env[k] = own;
+  }
+  const files = new Map<string, { path: string; content: string }>();
+  for (const f of def?.configFiles ?? []) {
+    files.set(f.path, f);
+    origins.configFiles[f.path] = definition;
+  }
+  for (const f of base?.configFiles ?? []) {
+    const same =
+      def?.configFiles?.find(d => d.path === f.path)?.content === f.content;
+    files.set(f.path, f);
+    origins.configFiles[f.path] = fromBase(
+      base?.origins?.configFiles[f.path],
+      same,
+    );
+  }
+  for (const f of req.configFiles ?? []) {
+    files.set(f.path, f);
+    origins.configFiles[f.path] = own;
+  }
+  return { env, configFiles: [...files.values()], origins };
+}
+
 /** A service with its definition merged in: everything the renderer needs. */
 export interface ResolvedService {
   name: string;
@@ -126,6 +224,11 @@ export interface ResolvedService {
   versions?: ResolvedVersion[];
   /** http services only: an HPA per version owns the replicas. */
   autoscaling?: Autoscaling;
+  /**
+   * Where each env value and config file comes from (definition, a base, the request); not
+   * rendered. Absent in revisions stored before it was kept.
+   */
+  origins?: ConfigOrigins;
 }
 
 /**
@@ -171,11 +274,15 @@ const versionLabel = (v: string) =>
 
 /**
  * Merges each requested service with its definition: the request wins field by field, env
- * and resources merge key by key. Reports, by field path, anything still missing.
+ * and resources merge key by key. Env values and config files come in three layers, merged by
+ * name and by path: the definition's, then what the nearest base environment running the same
+ * service holds (`bases`, unless the request sets inheritConfig: false), then the request's.
+ * Reports, by field path, anything still missing.
  */
 export function resolveServices(
   spec: EnvironmentSpec,
   lookup: ServiceDefinitionLookup,
+  bases?: BaseConfigLookup,
 ): ValidationResult<ResolvedService[]> {
   const errors: FieldError[] = [];
   const resolved: ResolvedService[] = [];
@@ -246,7 +353,10 @@ export function resolveServices(
     if (new Set(volumes.map(v => v.name)).size !== volumes.length) {
       errors.push({ path: at('volumes'), message: 'must have unique names' });
     }
-    const env = { ...def?.env, ...req.env };
+    const inherited =
+      req.inheritConfig === false ? undefined : bases?.(req.name);
+    const config = mergeConfig(def, inherited, req);
+    const env = config.env;
     const secrets: Record<string, { name: string; key: string }> = {};
     for (const [name, source] of Object.entries({
       ...def?.secrets,
@@ -297,14 +407,28 @@ export function resolveServices(
         path: at('ports'),
         message: 'must have unique port numbers',
       });
-    const configFiles = req.configFiles ?? def?.configFiles ?? [];
+    const configFiles = config.configFiles;
     const mountPaths = new Set(volumes.map(v => v.mountPath));
-    configFiles.forEach((f, j) => {
-      if (mountPaths.has(f.path))
-        errors.push({
-          path: at(`configFiles[${j}].path`),
-          message: `"${f.path}" is also the mountPath of a volume`,
-        });
+    configFiles.forEach(f => {
+      if (!mountPaths.has(f.path)) return;
+      // The request's own file by its index; an inherited one by where it comes from.
+      const j = (req.configFiles ?? []).findIndex(r => r.path === f.path);
+      const source = config.origins.configFiles[f.path];
+      errors.push(
+        j >= 0
+          ? {
+              path: at(`configFiles[${j}].path`),
+              message: `"${f.path}" is also the mountPath of a volume`,
+            }
+          : {
+              path: at('volumes'),
+              message: `a mountPath is "${f.path}", a config file ${
+                source?.from === 'base'
+                  ? `inherited from base environment ${source.environment} (set inheritConfig: false, or mount elsewhere)`
+                  : 'of the service definition'
+              }`,
+            },
+      );
     });
     const configBytes = configFiles.reduce(
       (n, f) => n + Buffer.byteLength(f.content, 'utf8'),
@@ -368,6 +492,7 @@ export function resolveServices(
         ...(island ? { island } : {}),
         ...(versions?.length ? { versions } : {}),
         ...(autoscaling && KIND_RULES[kind].autoscaling ? { autoscaling } : {}),
+        origins: config.origins,
       });
     }
   });

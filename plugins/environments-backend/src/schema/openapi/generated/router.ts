@@ -764,6 +764,30 @@ export const spec = {
         },
       },
     },
+    '/environments/{name}/config': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/name',
+        },
+      ],
+      get: {
+        operationId: 'GetConfig',
+        description:
+          "Each service's env values and config files as the current revision pinned them, where each comes from (its definition, a base environment, this environment), and what a deploy of the service would change. Secret variables are named, never shown.",
+        responses: {
+          '200': {
+            description: 'The configuration of every service.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EnvironmentConfig',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     '/environments/{name}/topology': {
       parameters: [
         {
@@ -1235,10 +1259,24 @@ export const spec = {
           name: {
             type: 'string',
           },
+          default: {
+            type: 'boolean',
+            description:
+              'Whether a new environment that names no cluster goes here first (environments.defaultCluster).',
+          },
           reachable: {
             type: 'boolean',
             description:
               'Whether every watch of the cluster answered its last call.',
+          },
+          unreachableSince: {
+            type: 'string',
+            description:
+              'While the cluster is unreachable, since when (an ISO 8601 date-time).',
+          },
+          lastError: {
+            type: 'string',
+            description: 'While the cluster is unreachable, its last error.',
           },
           synced: {
             type: 'boolean',
@@ -1359,6 +1397,11 @@ export const spec = {
       Topology: {
         type: 'object',
         required: ['nodes', 'edges'],
+        additionalProperties: true,
+      },
+      EnvironmentConfig: {
+        type: 'object',
+        required: ['revision', 'services'],
         additionalProperties: true,
       },
       DryRun: {

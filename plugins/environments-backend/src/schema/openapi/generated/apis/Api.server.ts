@@ -67,6 +67,15 @@ export type DestroyEnvironment = {
 /**
  * @public
  */
+export type GetConfig = {
+  path: {
+    name: string;
+  };
+  response: { [key: string]: any };
+};
+/**
+ * @public
+ */
 export type GetEnvironment = {
   path: {
     name: string;
@@ -237,6 +246,8 @@ export type EndpointMap = {
   '#post|/environments': CreateEnvironment;
 
   '#_delete|/environments/{name}': DestroyEnvironment;
+
+  '#get|/environments/{name}/config': GetConfig;
 
   '#get|/environments/{name}': GetEnvironment;
 

@@ -11,9 +11,21 @@ import { ClusterStateServiceIPs } from '../models/ClusterStateServiceIPs.model';
 export interface ClusterState {
   name: string;
   /**
+   * Whether a new environment that names no cluster goes here first (environments.defaultCluster).
+   */
+  default?: boolean;
+  /**
    * Whether every watch of the cluster answered its last call.
    */
   reachable: boolean;
+  /**
+   * While the cluster is unreachable, since when (an ISO 8601 date-time).
+   */
+  unreachableSince?: string;
+  /**
+   * While the cluster is unreachable, its last error.
+   */
+  lastError?: string;
   /**
    * Whether every watched kind has been listed since start.
    */

@@ -75,6 +75,14 @@ export type DestroyEnvironment = {
 /**
  * @public
  */
+export type GetConfig = {
+  path: {
+    name: string;
+  };
+};
+/**
+ * @public
+ */
 export type GetEnvironment = {
   path: {
     name: string;
@@ -316,6 +324,32 @@ export class DefaultApiClient {
         ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
       },
       method: 'DELETE',
+    });
+  }
+
+  /**
+   * Each service\'s env values and config files as the current revision pinned them, where each comes from (its definition, a base environment, this environment), and what a deploy of the service would change. Secret variables are named, never shown.
+   * @param name -
+   */
+  public async getConfig(
+    // @ts-ignore
+    request: GetConfig,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<{ [key: string]: any }>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/environments/{name}/config`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
     });
   }
 
