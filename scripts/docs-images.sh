@@ -24,6 +24,7 @@ declare -A wanted=(
   [releases-gray]=releases-gray
   [releases-promoted]=releases-promoted
   [agents-environment]=agents-environment
+  [environment-config]=config-inherited
 )
 missing=0
 for shot in "${!wanted[@]}"; do

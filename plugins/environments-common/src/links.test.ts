@@ -41,6 +41,9 @@ describe('deep links', () => {
     expect(environmentPath('integration', 'events')).toBe(
       '/environments/integration/events',
     );
+    expect(environmentPath('feature-login', 'config')).toBe(
+      '/environments/feature-login/config',
+    );
     expect(environmentPath('integration', 'registry', { service: '' })).toBe(
       '/environments/integration/registry',
     );

@@ -5,6 +5,7 @@
  *
  *   /environments                                   the list
  *   /environments/<name>                            an environment (its topology)
+ *   /environments/<name>/config                     its services' configuration (seed 001)
  *   /environments/<name>/pods?service=<s>           its pods, optionally of one service
  *   /environments/<name>/logs?pod=<p>&container=<c>&since=<10m>|sinceTime=<ISO>
  *   /environments/<name>/events
@@ -18,6 +19,7 @@
 /** The tabs of an environment page, in the order they are shown. Topology is the page itself. */
 export const ENVIRONMENT_TABS = [
   'topology',
+  'config',
   'pods',
   'logs',
   'events',

@@ -21,6 +21,8 @@ export type EnvironmentsApi = Pick<
   | 'streamLogs'
   | 'listIslands'
   | 'getIslandLedger'
+  | 'listClusters'
+  | 'getConfig'
 >;
 
 /** The environments backend, for the portal. */

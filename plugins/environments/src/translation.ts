@@ -94,6 +94,13 @@ export const environmentsMessages = {
       cluster: 'Cluster',
       expires: 'Expires',
     },
+    clusters: {
+      label: 'Clusters',
+      default: 'default',
+      reachable: 'Reachable',
+      unreachable: 'unreachable since {{time}}',
+      unreachableNow: 'unreachable',
+    },
   },
   page: {
     type: 'Environment',
@@ -110,8 +117,12 @@ export const environmentsMessages = {
     live: 'Live',
     offline:
       'Live updates are not available in this portal; reload to see changes.',
+    clusterUnreachable: 'Cluster {{cluster}} is unreachable since {{time}}',
+    clusterUnreachableMessage:
+      'What you see is the status last observed; operations wait until the cluster answers.',
     tabs: {
       topology: 'Topology',
+      config: 'Config',
       pods: 'Pods',
       logs: 'Logs',
       events: 'Events',
@@ -251,6 +262,44 @@ export const environmentsMessages = {
       health: 'Health',
       reasons: 'Why',
       actions: 'Actions',
+    },
+  },
+  config: {
+    intro:
+      'Env values and config files as revision #{{revision}} pinned them. Each comes from the service definition, a base environment or this environment; a deploy of a service takes what its definition and its base hold by then.',
+    empty: 'This environment runs no services.',
+    emptyHint:
+      'Their env values and config files appear here once it runs some.',
+    noEntries: 'No env values, config files or secrets.',
+    inheritsFrom: 'inherits from {{environment}}',
+    noInherit: 'does not inherit (inheritConfig: false)',
+    changed:
+      'A deploy of {{service}} would change its configuration (its base or definition changed since).',
+    secretRef: 'Secret {{secret}}, key {{key}}',
+    unset: 'not set yet',
+    added: 'added',
+    removed: 'removed',
+    kind: {
+      env: 'Env',
+      file: 'File',
+      secret: 'Secret',
+    },
+    source: {
+      definition: 'definition',
+      base: 'base: {{environment}}',
+      environment: 'this environment',
+    },
+    sourceHelp: {
+      definition: 'From the service definition in the catalog',
+      base: 'Inherited from base environment {{environment}}',
+      environment: 'Set by this environment',
+    },
+    columns: {
+      kind: 'Kind',
+      name: 'Name or path',
+      value: 'Value',
+      source: 'Source',
+      next: 'Next deploy',
     },
   },
   pods: {

@@ -4,6 +4,8 @@
  * against the real backend and cluster.
  */
 import type {
+  ClusterState,
+  EnvironmentConfig,
   Environment,
   EnvironmentEvent,
   IslandLedger,
@@ -143,6 +145,18 @@ export class FakeEnvironmentsApi implements EnvironmentsApi {
   >();
   islands = new Map<string, IslandView[]>();
   ledger?: IslandLedger;
+  configs = new Map<string, EnvironmentConfig>();
+  clusters: ClusterState[] = [
+    {
+      name: 'local',
+      default: true,
+      reachable: true,
+      synced: true,
+      cachedObjects: 10,
+      maxRequestsInFlight: 16,
+      peakRequestsInFlight: 1,
+    },
+  ];
   /** What requestOperation and destroyEnvironment answer; a function may throw. */
   nextOperation: (body: unknown) => Operation = body =>
     operation('op-new', {
@@ -216,6 +230,14 @@ export class FakeEnvironmentsApi implements EnvironmentsApi {
   async listIslands(name: string) {
     this.record('listIslands', name);
     return { items: this.islands.get(name) ?? [] };
+  }
+  async getConfig(name: string) {
+    this.record('getConfig', name);
+    return this.configs.get(name) ?? { revision: 1, services: [] };
+  }
+  async listClusters() {
+    this.record('listClusters');
+    return { items: this.clusters };
   }
   async getIslandLedger(cluster: string) {
     this.record('getIslandLedger', cluster);

@@ -93,6 +93,13 @@ const zh: EnvironmentsMessages = {
       cluster: '集群',
       expires: '到期',
     },
+    clusters: {
+      label: '集群',
+      default: '默认',
+      reachable: '可连接',
+      unreachable: '自{{time}}起无法连接',
+      unreachableNow: '无法连接',
+    },
   },
   page: {
     type: '环境',
@@ -107,8 +114,12 @@ const zh: EnvironmentsMessages = {
     destroyed: '该环境已于{{time}}销毁。下面显示的是最后记录的内容。',
     live: '实时',
     offline: '此门户不提供实时更新；请刷新页面查看变化。',
+    clusterUnreachable: '集群 {{cluster}} 自{{time}}起无法连接',
+    clusterUnreachableMessage:
+      '这里显示的是最后一次观察到的状态；各项操作会等到集群恢复响应后再执行。',
     tabs: {
       topology: '拓扑',
+      config: '配置',
       pods: 'Pod',
       logs: '日志',
       events: '事件',
@@ -244,6 +255,43 @@ const zh: EnvironmentsMessages = {
       health: '健康状况',
       reasons: '原因',
       actions: '操作',
+    },
+  },
+  config: {
+    intro:
+      '修订版本 #{{revision}} 固定下来的环境变量和配置文件。每一项来自服务定义、基础环境或本环境；部署某个服务时，会采用它的服务定义和基础环境当时的值。',
+    empty: '该环境没有运行任何服务。',
+    emptyHint: '运行服务后，这里会显示它们的环境变量和配置文件。',
+    noEntries: '没有环境变量、配置文件或密钥。',
+    inheritsFrom: '继承自 {{environment}}',
+    noInherit: '不继承（inheritConfig: false）',
+    changed:
+      '部署 {{service}} 会改变它的配置（其基础环境或服务定义在此之后有了变化）。',
+    secretRef: 'Secret {{secret}}，键 {{key}}',
+    unset: '尚未设置',
+    added: '新增',
+    removed: '移除',
+    kind: {
+      env: '环境变量',
+      file: '文件',
+      secret: '密钥',
+    },
+    source: {
+      definition: '服务定义',
+      base: '基础环境：{{environment}}',
+      environment: '本环境',
+    },
+    sourceHelp: {
+      definition: '来自服务目录中的服务定义',
+      base: '继承自基础环境 {{environment}}',
+      environment: '由本环境设置',
+    },
+    columns: {
+      kind: '类型',
+      name: '名称或路径',
+      value: '值',
+      source: '来源',
+      next: '下次部署',
     },
   },
   pods: {

@@ -97,6 +97,58 @@ describe('EnvironmentListPage', () => {
     ).toHaveLength(0);
   });
 
+  it('shows the clusters: default, reachable, and since when one is not', async () => {
+    const api = new FakeEnvironmentsApi([environment('feature-login')]);
+    api.clusters = [
+      {
+        name: 'local',
+        default: true,
+        reachable: true,
+        synced: true,
+        cachedObjects: 10,
+        maxRequestsInFlight: 16,
+        peakRequestsInFlight: 1,
+      },
+      {
+        name: 'perf',
+        reachable: false,
+        unreachableSince: new Date(Date.now() - 5 * 60_000).toISOString(),
+        lastError: 'connect ECONNREFUSED 10.0.0.9:6443',
+        synced: true,
+        cachedObjects: 0,
+        maxRequestsInFlight: 16,
+        peakRequestsInFlight: 0,
+      },
+    ];
+    await renderEnvironments('/environments', { api });
+    const clusters = await screen.findByRole('group', { name: 'Clusters' });
+    const local = within(clusters).getByText('local · default');
+    expect(local.closest('[title]')).toHaveAttribute('title', 'Reachable');
+    const perf = within(clusters).getByText(
+      'perf · unreachable since 5 min. ago',
+    );
+    expect(perf.closest('[title]')).toHaveAttribute(
+      'title',
+      'connect ECONNREFUSED 10.0.0.9:6443',
+    );
+    expect(api.callsOf('listClusters')).toHaveLength(1);
+  });
+
+  it('shows the list without clusters when they cannot be loaded', async () => {
+    const api = new FakeEnvironmentsApi([environment('feature-login')]);
+    api.listClusters = async () => {
+      throw new Error('clusters unavailable');
+    };
+    await renderEnvironments('/environments', { api });
+    expect(
+      await screen.findByRole('link', { name: 'feature-login' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('group', { name: 'Clusters' }),
+    ).not.toBeInTheDocument();
+    expect(screen.queryByText(/clusters unavailable/)).not.toBeInTheDocument();
+  });
+
   it('loads again when the backend signals a change, without polling', async () => {
     const api = new FakeEnvironmentsApi([environment('feature-login')]);
     const signals = new FakeSignalApi();

@@ -7,6 +7,8 @@ import Typography from '@material-ui/core/Typography';
 import ToggleButton from '@material-ui/lab/ToggleButton';
 import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
 import { makeStyles } from '@material-ui/core/styles';
+import CheckCircleOutline from '@material-ui/icons/CheckCircleOutline';
+import ErrorOutline from '@material-ui/icons/ErrorOutline';
 import {
   Content,
   ContentHeader,
@@ -24,6 +26,7 @@ import {
 import { useTranslationRef } from '@backstage/core-plugin-api/alpha';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
+  ClusterState,
   ENVIRONMENTS_SIGNAL_CHANNEL,
   ENVIRONMENT_PHASES,
   Environment,
@@ -36,7 +39,7 @@ import { createEnvironmentRouteRef } from '../../routes';
 import { environmentsTranslationRef } from '../../translation';
 import { useSignalGeneration } from '../../hooks/useSignalGeneration';
 import { useLive } from '../../hooks/useLive';
-import { useNow } from '../../hooks/useFormat';
+import { useFormat, useNow } from '../../hooks/useFormat';
 import { useEnvironmentLink } from '../../hooks/useEnvironmentLink';
 import { useQueryParams } from '../../hooks/useQueryParams';
 import { EnvironmentStatusCell, Expiry } from '../EnvironmentCells';
@@ -60,7 +63,75 @@ const useStyles = makeStyles(theme => ({
     marginBottom: theme.spacing(2),
   },
   chips: { display: 'flex', flexWrap: 'wrap', gap: 4, maxWidth: 420 },
+  clusters: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    gap: 4,
+    marginLeft: 'auto',
+  },
+  reachable: {
+    color: theme.palette.success.dark,
+    borderColor: theme.palette.success.main,
+    '& .MuiChip-icon': { color: theme.palette.success.main },
+  },
+  unreachable: {
+    color: theme.palette.error.main,
+    borderColor: theme.palette.error.main,
+    '& .MuiChip-icon': { color: theme.palette.error.main },
+  },
 }));
+
+/**
+ * The configured clusters, as chips: name, whether it is the default, and whether the backend
+ * reaches it (since when not, with the last error as the tooltip). Nothing when they cannot be
+ * loaded: the list does not depend on them.
+ */
+function Clusters() {
+  const classes = useStyles();
+  const { t } = useTranslationRef(environmentsTranslationRef);
+  const api = useApi(environmentsApiRef);
+  const format = useFormat();
+  const now = useNow();
+  const clusters = useAsync(() => api.listClusters(), [api]);
+  const items = clusters.value?.items ?? [];
+  if (!items.length) return null;
+  const unreachable = (c: ClusterState) => {
+    if (c.reachable) return undefined;
+    if (!c.unreachableSince) return t('list.clusters.unreachableNow');
+    return t('list.clusters.unreachable', {
+      time: format.relative(c.unreachableSince, now),
+    });
+  };
+  const label = (c: ClusterState) =>
+    [c.name, c.default ? t('list.clusters.default') : undefined, unreachable(c)]
+      .filter(Boolean)
+      .join(' · ');
+  return (
+    <div
+      className={classes.clusters}
+      role="group"
+      aria-label={t('list.clusters.label')}
+    >
+      <Typography variant="caption" color="textSecondary">
+        {t('list.clusters.label')}
+      </Typography>
+      {items.map(c => (
+        <Chip
+          key={c.name}
+          size="small"
+          variant="outlined"
+          className={c.reachable ? classes.reachable : classes.unreachable}
+          icon={c.reachable ? <CheckCircleOutline /> : <ErrorOutline />}
+          label={label(c)}
+          title={
+            c.reachable ? t('list.clusters.reachable') : c.lastError ?? label(c)
+          }
+        />
+      ))}
+    </div>
+  );
+}
 
 /**
  * Every environment the user may read, live: mine, my teams' or all; searched and filtered by
@@ -239,6 +310,7 @@ export function EnvironmentListPage() {
             minWidth={220}
             options={ownerChoices.map(o => ({ value: o, label: o }))}
           />
+          <Clusters />
         </div>
         <LiveTable<Environment>
           live={list}

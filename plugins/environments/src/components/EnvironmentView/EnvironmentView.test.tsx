@@ -355,6 +355,50 @@ describe('EnvironmentView', () => {
     ]);
   });
 
+  it('says on every tab when the cluster is unreachable, and since when', async () => {
+    const { api, signals } = setup();
+    api.environments.set(
+      'feature-login',
+      environment('feature-login', {
+        clusterUnreachable: {
+          since: new Date(Date.now() - 3 * 60_000).toISOString(),
+          error: 'dial tcp 10.0.0.9:6443: connect: connection refused',
+        },
+      }),
+    );
+    await renderEnvironments('/environments/feature-login', { api, signals });
+    expect(
+      await screen.findByText(
+        'Warning: Cluster local is unreachable since 3 min. ago',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'What you see is the status last observed; operations wait until the cluster answers.',
+      ),
+    ).toBeVisible();
+    expect(
+      screen.getByText('dial tcp 10.0.0.9:6443: connect: connection refused'),
+    ).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('tab', { name: 'Events' }));
+    await waitFor(() =>
+      expect(api.callsOf('getEvents')).toContainEqual(['feature-login']),
+    );
+    expect(
+      screen.getByText(
+        'Warning: Cluster local is unreachable since 3 min. ago',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('shows no cluster warning while the cluster answers', async () => {
+    const { api, signals } = setup();
+    await renderEnvironments('/environments/feature-login', { api, signals });
+    await screen.findByTestId('topology-node-game');
+    expect(screen.queryByText(/is unreachable/)).not.toBeInTheDocument();
+  });
+
   it('says so when there is no such environment', async () => {
     const api = new FakeEnvironmentsApi([]);
     const missing = await responseError(404, {

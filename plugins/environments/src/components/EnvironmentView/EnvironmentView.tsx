@@ -29,6 +29,7 @@ import { PhaseStatus } from '../status';
 import { EnvironmentActions } from '../actions/EnvironmentActions';
 import { OperationBanner } from '../actions/OperationBanner';
 import { TopologyTab } from '../TopologyTab/TopologyTab';
+import { ConfigTab } from '../ConfigTab/ConfigTab';
 import { PodsTab } from '../PodsTab/PodsTab';
 import { LogsTab } from '../LogsTab/LogsTab';
 import { EventsTab } from '../EventsTab/EventsTab';
@@ -124,9 +125,34 @@ function useFacts(env: Environment | undefined, onHeader: boolean) {
 function TabBody(props: { children: ReactNode }) {
   const { t } = useTranslationRef(environmentsTranslationRef);
   const format = useFormat();
+  const now = useNow();
   const { value: env, live } = useEnvironmentContext();
+  const unreachable = env?.clusterUnreachable;
   return (
     <>
+      {env && unreachable && (
+        <Box mb={2}>
+          <WarningPanel
+            severity="warning"
+            defaultExpanded
+            title={t('page.clusterUnreachable', {
+              cluster: env.cluster,
+              time: format.relative(unreachable.since, now),
+            })}
+            message={t('page.clusterUnreachableMessage')}
+          >
+            {unreachable.error && (
+              <Typography
+                variant="body2"
+                component="pre"
+                style={{ margin: 0, whiteSpace: 'pre-wrap' }}
+              >
+                {unreachable.error}
+              </Typography>
+            )}
+          </WarningPanel>
+        </Box>
+      )}
       {env?.destroyedAt && (
         <Box mb={2}>
           <WarningPanel
@@ -159,6 +185,7 @@ function EnvironmentTabs() {
     <RoutedTabs
       routes={[
         tab('/', t('page.tabs.topology'), <TopologyTab />),
+        tab('/config', t('page.tabs.config'), <ConfigTab />),
         tab('/pods', t('page.tabs.pods'), <PodsTab />),
         tab('/logs', t('page.tabs.logs'), <LogsTab />),
         tab('/events', t('page.tabs.events'), <EventsTab />),
@@ -252,7 +279,7 @@ function EmbeddedContent() {
 
 /**
  * One environment, live: its header (status, owner, base, expiry, actions) and its tabs
- * (topology, pods, logs, events, history, registry). As a page of its own, or embedded in an
+ * (topology, config, pods, logs, events, history, registry, islands). As a page of its own, or embedded in an
  * entity's tab; its tab links are relative to wherever it is shown.
  */
 export function EnvironmentView(props: {
