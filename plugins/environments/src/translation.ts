@@ -71,6 +71,7 @@ export const environmentsMessages = {
     ago: '{{time}} ago',
   },
   list: {
+    branch: 'branch {{branch}}',
     create: 'Create environment',
     mine: 'Mine',
     team: 'My teams',

@@ -70,6 +70,7 @@ const zh: EnvironmentsMessages = {
     ago: '{{time}}前',
   },
   list: {
+    branch: '分支 {{branch}}',
     create: '创建环境',
     mine: '我的',
     team: '我的团队',

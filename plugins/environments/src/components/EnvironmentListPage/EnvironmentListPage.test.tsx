@@ -11,8 +11,10 @@ import { renderEnvironments } from '../../__testUtils__/render';
 
 describe('EnvironmentListPage', () => {
   it('shows each environment with status, services, owner, base, cluster and time left', async () => {
+    const login = environment('feature-login', { title: 'Feature login-v2' });
+    login.spec = { ...login.spec, branch: 'feature/login-v2' };
     const api = new FakeEnvironmentsApi([
-      environment('feature-login', { title: 'Feature login-v2' }),
+      login,
       environment('integration', {
         base: undefined,
         expiresAt: undefined,
@@ -32,6 +34,11 @@ describe('EnvironmentListPage', () => {
       await screen.findByRole('link', { name: 'feature-login' })
     ).closest('tr')!;
     expect(within(row).getByText('Feature login-v2')).toBeInTheDocument();
+    // The branch it runs (seed 001), and none for an environment without one.
+    expect(within(row).getByTestId('branch-feature-login')).toHaveTextContent(
+      'branch feature/login-v2',
+    );
+    expect(screen.queryByTestId('branch-integration')).toBeNull();
     expect(within(row).getByText('Ready')).toBeInTheDocument();
     expect(within(row).getByText('game 20211001')).toBeInTheDocument();
     expect(within(row).getByText('gateway 1.0.0')).toBeInTheDocument();

@@ -207,6 +207,16 @@ export function EnvironmentListPage() {
               {e.title}
             </Typography>
           )}
+          {e.spec.branch && (
+            <Typography
+              variant="caption"
+              display="block"
+              color="textSecondary"
+              data-testid={`branch-${e.name}`}
+            >
+              {t('list.branch', { branch: e.spec.branch })}
+            </Typography>
+          )}
         </>
       ),
     },
