@@ -346,6 +346,12 @@ export interface EnvironmentConfig {
   revision: number;
   base?: string;
   services: ServiceConfig[];
+  /**
+   * What would refuse a deploy now, by field of the spec: what the base or the definitions
+   * hold today no longer goes with this environment's own values (a base's new env value
+   * that one of its secrets names, config files over the size limit).
+   */
+  deployProblems?: Array<{ path: string; message: string }>;
 }
 
 /** A configured cluster, as the backend sees it (GET /clusters). */

@@ -273,6 +273,8 @@ export const environmentsMessages = {
       'Their env values and config files appear here once it runs some.',
     noEntries: 'No env values, config files or secrets.',
     inheritsFrom: 'inherits from {{environment}}',
+    deployProblems:
+      'A deploy now would be refused: what the base or the service definitions hold today no longer goes with this environment’s own values.',
     noInherit: 'does not inherit (inheritConfig: false)',
     changed:
       'A deploy of {{service}} would change its configuration (its base or definition changed since).',

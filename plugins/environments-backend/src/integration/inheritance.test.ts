@@ -26,8 +26,11 @@ describe('configuration inherited from the base', () => {
   beforeAll(async () => {
     ctx = await startEnvironmentsBackend();
   });
+  const orphanBase = uniqueName('inh-obase');
+  const orphan = uniqueName('inh-orphan');
+
   afterAll(async () => {
-    await destroyAll(ctx.api, core, [feature, base]).catch(() => {});
+    await destroyAll(ctx.api, core, [feature, base, orphan]);
     await ctx?.backend.stop();
   });
 
@@ -204,5 +207,42 @@ describe('configuration inherited from the base', () => {
     const now = (await ctx.api.get(`/environments/${feature}/config`)).body
       .services[0];
     expect(now.changedSinceDeploy).toBe(false);
+  });
+
+  it('applies an orphaned dependant without its destroyed base, and says so when it is named', async () => {
+    await done(
+      orphanBase,
+      await ctx.api.put(`/environments/${orphanBase}`, baseSpec('eu')),
+    );
+    const spec = {
+      owner: 'group:default/backend',
+      purpose: 'feature',
+      base: orphanBase,
+      services: [{ name: 'global', env: { REGION: 'cn' } }],
+    };
+    await done(orphan, await ctx.api.put(`/environments/${orphan}`, spec));
+    const gone = await ctx.api.delete(
+      `/environments/${orphanBase}?dependants=orphan`,
+    );
+    expect(gone.status).toBe(202);
+    await operationFinished(ctx.api, orphanBase, gone.body.id);
+    const named = await ctx.api.put(`/environments/${orphan}`, spec);
+    expect(named.status).toBe(400);
+    expect(named.body.errors).toEqual([
+      {
+        path: 'base',
+        message: `there is no environment named "${orphanBase}" (an environment whose base was destroyed is applied without base)`,
+      },
+    ]);
+    const { base: _dropped, ...without } = spec;
+    const applied = await ctx.api.put(`/environments/${orphan}`, {
+      ...without,
+      services: [{ name: 'global', env: { REGION: 'us' } }],
+    });
+    await done(orphan, applied);
+    const env = (await ctx.api.get(`/environments/${orphan}`)).body;
+    expect(env.base).toBeUndefined();
+    expect(env.spec.base).toBeUndefined();
+    expect((await stored(orphan, 'global')).env.REGION).toBe('us');
   });
 });

@@ -367,6 +367,60 @@ describe('renderEnvironment', () => {
     expect(checksum(a)).not.toBe(checksum(render('a = 2')));
   });
 
+  it("limits a container to its request where that is above the purpose's default limit", () => {
+    const objs = renderEnvironment(
+      renderInput({
+        ...base,
+        services: [
+          {
+            name: 'global',
+            version: '1',
+            resources: { requests: { cpu: '3', memory: '256Mi' } },
+          },
+        ],
+      }),
+    );
+    const limitRange = find(objs, 'LimitRange', 'environment-defaults').spec
+      .limits[0];
+    // The test input's default limit is below 3 CPU and above 256Mi.
+    expect(Number.parseFloat(limitRange.default.cpu)).toBeLessThan(3);
+    expect(
+      find(objs, 'Deployment', 'global-v1').spec.template.spec.containers[0]
+        .resources,
+    ).toEqual({
+      requests: { cpu: '3', memory: '256Mi' },
+      limits: { cpu: '3' },
+    });
+  });
+
+  it('gives two config files whose paths make the same key keys of their own', () => {
+    const objs = renderEnvironment(
+      renderInput({
+        ...base,
+        services: [
+          {
+            name: 'global',
+            version: '1',
+            configFiles: [
+              { path: '/etc/global/app.toml', content: 'inherited' },
+              { path: '/etc/global_app.toml', content: 'own' },
+            ],
+          },
+        ],
+      }),
+    );
+    const data = find(objs, 'ConfigMap', 'global-config').data;
+    expect(Object.keys(data)).toHaveLength(2);
+    expect(data['etc_global_app.toml']).toBe('inherited');
+    const mounts = find(objs, 'Deployment', 'global-v1').spec.template.spec
+      .containers[0].volumeMounts;
+    // Each path mounts its own content.
+    const contentAt = (path: string) =>
+      data[mounts.find((m: any) => m.mountPath === path).subPath];
+    expect(contentAt('/etc/global/app.toml')).toBe('inherited');
+    expect(contentAt('/etc/global_app.toml')).toBe('own');
+  });
+
   it('is pure: the same input renders the same objects', () => {
     const input = renderInput({
       ...base,

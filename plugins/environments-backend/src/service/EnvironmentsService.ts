@@ -276,7 +276,11 @@ export class EnvironmentsService {
       if (!base)
         errors.push({
           path: 'base',
-          message: `there is no environment named "${spec.base}"`,
+          message: `there is no environment named "${spec.base}"${
+            self
+              ? ' (an environment whose base was destroyed is applied without base)'
+              : ''
+          }`,
         });
       else if (base.cluster !== cluster)
         errors.push({
@@ -361,7 +365,8 @@ export class EnvironmentsService {
         room: 0,
       }));
       if (!fit.fits) {
-        refusals.push(fit.message.replace(/ Nothing was applied\.$/, ''));
+        const why = fit.message.replace(/\. Nothing was applied\.$/, '');
+        refusals.push(why.includes(`"${name}"`) ? why : `${name}: ${why}`);
         continue;
       }
       if (name === fallback) return { cluster: fallback };
@@ -703,7 +708,14 @@ export class EnvironmentsService {
     keep('owner', spec.owner, env.owner);
     keep('purpose', spec.purpose, env.purpose);
     keep('cluster', cluster, env.cluster);
-    keep('base', spec.base, env.base);
+    // A base destroyed under its dependant (orphaned) is left out of the spec from then on.
+    const baseGone =
+      !!env.baseId &&
+      !(await this.store
+        .getEnvironmentById(env.baseId)
+        .then(b => b && !b.destroyedAt));
+    if (!(baseGone && spec.base === undefined))
+      keep('base', spec.base, env.base);
     if (spec.base && spec.base === env.base && baseId !== env.baseId)
       fixed.push({
         path: 'base',
@@ -845,7 +857,7 @@ export class EnvironmentsService {
 
   /** Validates and renders without touching the cluster, and reports whether it would fit. */
   async dryRun(request: unknown, caller: Caller | string = 'system') {
-    const { spec, services, cluster, baseId } = await this.validate(
+    const { spec, services, cluster, baseId, placement } = await this.validate(
       withNameFromBranch(request),
       new Date(),
       caller,
@@ -878,6 +890,8 @@ export class EnvironmentsService {
     }
     return {
       spec: stored,
+      cluster,
+      ...(placement ? { placement } : {}),
       namespace,
       objects: objects.map(o => ({
         apiVersion: o.apiVersion,
@@ -1739,6 +1753,7 @@ export class EnvironmentsService {
     return {
       revision: env.revision,
       ...(chain[0] ? { base: chain[0].name } : {}),
+      ...(now.success ? {} : { deployProblems: now.errors }),
       services: pinned.map(svc => {
         const req = env.spec.services.find(r => r.name === svc.name);
         const next = nextOf.get(svc.name);

@@ -43,11 +43,56 @@ export function serviceMeta(
 export const isStopped = (svc: ResolvedService, input: RenderInput) =>
   input.stopped.includes(svc.name);
 
-const fileKey = (path: string) =>
+const plainKey = (path: string) =>
   path
     .replace(/^\/+/, '')
     .replace(/[^-._a-zA-Z0-9]/g, '_')
     .slice(-253);
+
+/**
+ * The limits a container gets: those asked for; and where a request is above the namespace's
+ * default limit (the LimitRange, per purpose) and no limit is asked for, the request itself.
+ * Otherwise the API server would refuse every pod: a request may not exceed its limit.
+ */
+function limitsFor(
+  resources: NonNullable<ResolvedService['resources']>,
+  input: RenderInput,
+): Record<string, string> | undefined {
+  const limits: Record<string, string> = { ...resources.limits };
+  const requests = resources.requests ?? {};
+  const defaults = input.sizing.defaultLimits;
+  if (
+    requests.cpu &&
+    !limits.cpu &&
+    (parseCpu(requests.cpu) ?? 0) > (parseCpu(defaults.cpu) ?? Infinity)
+  )
+    limits.cpu = requests.cpu;
+  if (
+    requests.memory &&
+    !limits.memory &&
+    (parseMemory(requests.memory) ?? 0) >
+      (parseMemory(defaults.memory) ?? Infinity)
+  )
+    limits.memory = requests.memory;
+  return Object.keys(limits).length ? limits : undefined;
+}
+
+/**
+ * Each config file's key in the ConfigMap: its path with "/" and other characters a key cannot
+ * hold made "_". Two paths can make the same key (/etc/a/b and /etc/a_b): every path after the
+ * first to take a key gets a hash of its path added, so that no file overwrites another.
+ */
+export function fileKeys(paths: string[]): Map<string, string> {
+  const keys = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const path of paths) {
+    let key = plainKey(path);
+    if (taken.has(key)) key = `${key.slice(-240)}-${shortHash(path, 10)}`;
+    taken.add(key);
+    keys.set(path, key);
+  }
+  return keys;
+}
 
 export const configMapName = (svc: ResolvedService) => `${svc.name}-config`;
 
@@ -62,9 +107,12 @@ export function configMap(
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: serviceMeta(svc, input, configMapName(svc)),
-      data: Object.fromEntries(
-        svc.configFiles.map(f => [fileKey(f.path), f.content]),
-      ),
+      data: (() => {
+        const keys = fileKeys(svc.configFiles.map(f => f.path));
+        return Object.fromEntries(
+          svc.configFiles.map(f => [keys.get(f.path)!, f.content]),
+        );
+      })(),
     },
   ];
 }
@@ -162,11 +210,12 @@ export function podTemplate(
       name: 'config-files',
       configMap: { name: configMapName(svc) },
     });
+    const keys = fileKeys(svc.configFiles.map(f => f.path));
     for (const f of svc.configFiles) {
       volumeMounts.push({
         name: 'config-files',
         mountPath: f.path,
-        subPath: fileKey(f.path),
+        subPath: keys.get(f.path),
         readOnly: true,
       });
     }
@@ -227,7 +276,7 @@ export function podTemplate(
       ? nonEmpty(
           prune({
             requests: nonEmpty(svc.resources.requests),
-            limits: nonEmpty(svc.resources.limits),
+            limits: nonEmpty(limitsFor(svc.resources, input)),
           }),
         )
       : undefined,

@@ -123,6 +123,64 @@ describe('configuration inherited from the base', () => {
     ]);
   });
 
+  it("lets the request's secret take over a plain value of that name from the base", () => {
+    const r = resolve({ secrets: { DB_URL: { value: 'secret-url' } } });
+    if (!r.success) throw new Error(JSON.stringify(r.errors));
+    expect(r.value[0].env.DB_URL).toBeUndefined();
+    expect(r.value[0].origins!.env.DB_URL).toBeUndefined();
+    expect(r.value[0].secrets?.DB_URL).toBeDefined();
+  });
+
+  it('counts inherited files in the size limit, and says how much came from the base', () => {
+    const big = 'x'.repeat(200 * 1024);
+    const r = resolveServices(
+      {
+        name: 'feat-x',
+        owner: 'group:default/backend',
+        purpose: 'feature',
+        base: 'integration',
+        services: [
+          {
+            name: 'global',
+            configFiles: [{ path: '/etc/own.toml', content: big }],
+          },
+        ],
+      },
+      lookup,
+      () => ({
+        environment: 'integration',
+        env: {},
+        configFiles: [{ path: '/etc/base.toml', content: big }],
+      }),
+    );
+    expect(r.success).toBe(false);
+    if (r.success) return;
+    expect(r.errors).toEqual([
+      {
+        path: 'services[0].configFiles',
+        message:
+          'must total at most 256KiB, with the 200KiB inherited from base environment integration (set inheritConfig: false, or leave some of its files out)',
+      },
+    ]);
+  });
+
+  it('refuses a config file path given twice, by field', () => {
+    const r = resolve({
+      configFiles: [
+        { path: '/etc/x.toml', content: 'a' },
+        { path: '/etc/x.toml', content: 'b' },
+      ],
+    });
+    expect(r.success).toBe(false);
+    if (r.success) return;
+    expect(r.errors).toEqual([
+      {
+        path: 'services[0].configFiles[1].path',
+        message: 'duplicates configFiles[0].path "/etc/x.toml"',
+      },
+    ]);
+  });
+
   it('refuses inheritConfig that is not a boolean, by field', () => {
     const spec = validateEnvironmentSpec({
       name: 'feat-x',

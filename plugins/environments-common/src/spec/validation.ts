@@ -368,6 +368,14 @@ export function resolveServices(
           : (source as { secretKeyRef: { name: string; key: string } })
               .secretKeyRef;
     }
+    // A secret the request names takes over a plain value of that name from a lower layer
+    // (the definition or a base): only the request's own env and secrets can clash.
+    for (const name of Object.keys(req.secrets ?? {})) {
+      if (name in env && config.origins.env[name]?.from !== 'environment') {
+        delete env[name];
+        delete config.origins.env[name];
+      }
+    }
     const builtIn = (name: string) =>
       (BUILT_IN_ENV as readonly string[]).includes(name);
     const setByUs = `is set by Archipelago in every container (${BUILT_IN_ENV.join(
@@ -408,6 +416,16 @@ export function resolveServices(
         message: 'must have unique port numbers',
       });
     const configFiles = config.configFiles;
+    const seenPaths = new Map<string, number>();
+    (req.configFiles ?? []).forEach((f, j) => {
+      const first = seenPaths.get(f.path);
+      if (first !== undefined)
+        errors.push({
+          path: at(`configFiles[${j}].path`),
+          message: `duplicates configFiles[${first}].path "${f.path}"`,
+        });
+      else seenPaths.set(f.path, j);
+    });
     const mountPaths = new Set(volumes.map(v => v.mountPath));
     configFiles.forEach(f => {
       if (!mountPaths.has(f.path)) return;
@@ -435,9 +453,20 @@ export function resolveServices(
       0,
     );
     if (configBytes > 256 * 1024) {
+      const inheritedBytes = configFiles
+        .filter(f => config.origins.configFiles[f.path]?.from === 'base')
+        .reduce((n, f) => n + Buffer.byteLength(f.content, 'utf8'), 0);
       errors.push({
         path: at('configFiles'),
-        message: 'must total at most 256KiB',
+        message: `must total at most 256KiB${
+          inheritedBytes
+            ? `, with the ${Math.ceil(
+                inheritedBytes / 1024,
+              )}KiB inherited from base environment ${
+                inherited!.environment
+              } (set inheritConfig: false, or leave some of its files out)`
+            : ''
+        }`,
       });
     }
     if (req.autoscaling && req.replicas !== undefined)

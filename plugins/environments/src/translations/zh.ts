@@ -265,6 +265,8 @@ const zh: EnvironmentsMessages = {
     emptyHint: '运行服务后，这里会显示它们的环境变量和配置文件。',
     noEntries: '没有环境变量、配置文件或密钥。',
     inheritsFrom: '继承自 {{environment}}',
+    deployProblems:
+      '现在部署会被拒绝：基础环境或服务定义当前的配置与本环境自己的值不再相容。',
     noInherit: '不继承（inheritConfig: false）',
     changed:
       '部署 {{service}} 会改变它的配置（其基础环境或服务定义在此之后有了变化）。',

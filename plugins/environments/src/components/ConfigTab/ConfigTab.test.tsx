@@ -117,6 +117,32 @@ describe('ConfigTab', () => {
     expect(api.callsOf('getConfig')).toContainEqual(['feature-login']);
   });
 
+  it('says what would refuse a deploy now, by field', async () => {
+    const api = setup({
+      ...CONFIG,
+      deployProblems: [
+        {
+          path: 'services[0].configFiles',
+          message: 'must total at most 256KiB',
+        },
+      ],
+    });
+    await renderEnvironments('/environments/feature-login/config', { api });
+    const problems = await screen.findByTestId('config-deploy-problems');
+    expect(problems).toHaveTextContent('A deploy now would be refused');
+    expect(problems).toHaveTextContent(
+      'services[0].configFiles: must total at most 256KiB',
+    );
+  });
+
+  it('shows no deploy problems when there are none', async () => {
+    await renderEnvironments('/environments/feature-login/config', {
+      api: setup(),
+    });
+    await screen.findByRole('region', { name: 'game' });
+    expect(screen.queryByTestId('config-deploy-problems')).toBeNull();
+  });
+
   it('shows what the next deploy would change, and says that it would', async () => {
     const api = setup();
     await renderEnvironments('/environments/feature-login/config', { api });

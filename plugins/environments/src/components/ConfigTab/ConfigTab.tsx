@@ -306,6 +306,20 @@ export function ConfigTab() {
           {t('config.intro', { revision: String(revision) })}
         </Typography>
       </Box>
+      {!!config.value.deployProblems?.length && (
+        <Box mb={2}>
+          <Alert severity="warning" data-testid="config-deploy-problems">
+            {t('config.deployProblems')}
+            <ul>
+              {config.value.deployProblems.map(p => (
+                <li key={`${p.path}: ${p.message}`}>
+                  <code>{p.path}</code>: {p.message}
+                </li>
+              ))}
+            </ul>
+          </Alert>
+        </Box>
+      )}
       {services.map(s => (
         <ServiceSection key={s.name} service={s} base={base} />
       ))}
