@@ -50,7 +50,13 @@ export async function serviceWithoutCluster(
     }),
   );
   const clusters = new Map([
-    ['local', { cache: { snapshot: () => emptySnapshot() } } as any],
+    [
+      'local',
+      {
+        // A cluster that always answers.
+        cache: { snapshot: () => emptySnapshot(), unreachable: () => undefined },
+      } as any,
+    ],
   ]);
   const reconciler = new Reconciler(store, clusters, definitions, config);
   const service = new EnvironmentsService(
