@@ -92,6 +92,11 @@ export interface Config {
         defaultTtl?: string;
         /** Longest allowed lifetime, including extensions. */
         maxTtl?: string;
+        /**
+         * How long before its expiry the owner is warned, with a link to extend it, e.g. "2h".
+         * Default "1h"; "0m" warns never.
+         */
+        expiryWarning?: string;
         quota?: {
           cpu?: string;
           memory?: string;

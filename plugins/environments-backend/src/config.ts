@@ -75,6 +75,8 @@ export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
 export interface PurposeSettings {
   defaultTtlSeconds?: number;
   maxTtlSeconds?: number;
+  /** How long before expiry the owner is warned (0: never). */
+  expiryWarningSeconds: number;
   sizing: Sizing;
   podSecurity: { enforce: PodSecurityLevel; warn: PodSecurityLevel };
 }
@@ -292,6 +294,11 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
       return v as PodSecurityLevel;
     };
     purposes[p] = {
+      expiryWarningSeconds:
+        duration(
+          `purposes.${p}.expiryWarning`,
+          c?.getOptionalString('expiryWarning') ?? '1h',
+        ) ?? 3600,
       podSecurity: {
         enforce: level('enforce', 'baseline'),
         warn: level('warn', 'restricted'),

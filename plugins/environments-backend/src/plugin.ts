@@ -241,6 +241,8 @@ function registerEnvironments(
         service,
         logger,
         everySeconds: settings.expiryCheckSeconds,
+        config: settings,
+        notifications: deps.notifications,
       });
 
       lifecycle.addStartupHook(async () => {

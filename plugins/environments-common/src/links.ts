@@ -48,6 +48,8 @@ export interface EnvironmentLinkQuery {
   from?: number;
   /** history: the newer revision of a diff. */
   to?: number;
+  /** Any tab: open an action's dialog (the expiry warning's link opens Extend). */
+  action?: 'extend';
 }
 
 const QUERY_KEYS: Array<keyof EnvironmentLinkQuery> = [
@@ -58,6 +60,7 @@ const QUERY_KEYS: Array<keyof EnvironmentLinkQuery> = [
   'sinceTime',
   'from',
   'to',
+  'action',
 ];
 
 /** The path of the environments list, relative to the app's base URL. */

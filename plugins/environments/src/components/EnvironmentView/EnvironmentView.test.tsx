@@ -355,6 +355,34 @@ describe('EnvironmentView', () => {
     ]);
   });
 
+  it("opens Extend from the expiry warning's link, so one click extends", async () => {
+    const { api, signals } = setup();
+    await renderEnvironments('/environments/feature-login?action=extend', {
+      api,
+      signals,
+    });
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('Extend');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Extend' }),
+    );
+    expect(api.callsOf('requestOperation')).toEqual([
+      ['feature-login', { type: 'extend', ttl: '1d' }],
+    ]);
+  });
+
+  it("does not open Extend from the link for someone who may not change it", async () => {
+    const api = new FakeEnvironmentsApi([environment('feature-nolink')]);
+    await renderEnvironments('/environments/feature-nolink?action=extend', {
+      api,
+      signals: new FakeSignalApi(),
+      allow: p => p === 'environments.environment.read',
+    });
+    const deploy = await screen.findByRole('button', { name: 'Deploy' });
+    await waitFor(() => expect(deploy).toBeDisabled());
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
   it('says on every tab when the cluster is unreachable, and since when', async () => {
     const { api, signals } = setup();
     api.environments.set(

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Menu from '@material-ui/core/Menu';
 import MenuItem from '@material-ui/core/MenuItem';
@@ -10,6 +10,8 @@ import { DeployDialog } from './DeployDialog';
 import { ExtendDialog } from './ExtendDialog';
 import { DestroyDialog } from './DestroyDialog';
 import { useOperationRunner } from './useOperationRunner';
+import { useQueryParams } from '../../hooks/useQueryParams';
+import { useEnvironmentContext } from '../EnvironmentView/EnvironmentContext';
 
 /** Starts, stops or restarts some services of the environment, or all of them. */
 export function useControl() {
@@ -27,6 +29,15 @@ export function EnvironmentActions() {
   const { control, busy } = useControl();
   const [dialog, setDialog] = useState<DialogName>();
   const [menu, setMenu] = useState<HTMLElement | null>(null);
+  const [params, setParams] = useQueryParams();
+  const { permissions, value: env } = useEnvironmentContext();
+  const asked = params.get('action');
+  // The expiry warning's link (?action=extend) opens the Extend dialog: one click extends.
+  useEffect(() => {
+    if (asked !== 'extend' || !env || permissions.update.loading) return;
+    if (permissions.update.allowed && !env.destroyedAt) setDialog('extend');
+    setParams({ action: undefined });
+  }, [asked, env, permissions.update, setParams]);
   const close = () => setDialog(undefined);
   /** A button's click and label: it opens its dialog. */
   const opens = (name: DialogName) => ({

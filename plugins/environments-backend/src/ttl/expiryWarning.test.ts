@@ -1,0 +1,86 @@
+/*
+ * Expiry warnings (issue #15): the TTL task warns an owner once per expiry, within the
+ * purpose's expiryWarning, with a link that opens the Extend dialog; on SQLite and PostgreSQL.
+ */
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
+import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
+import { EnvironmentStore } from '../store/EnvironmentStore';
+import { readEnvironmentsConfig } from '../config';
+import { timeLeft, warnOfExpiry } from './expiryTask';
+
+jest.setTimeout(60_000);
+
+const ids: TestDatabaseId[] = ['SQLITE_3', 'POSTGRES_15'];
+const databases = TestDatabases.create({ ids, disableDocker: true });
+
+describe('expiry warnings', () => {
+  it('says how long is left in minutes, then hours', () => {
+    expect(timeLeft(30_000)).toBe('1 minute');
+    expect(timeLeft(45 * 60_000)).toBe('45 minutes');
+    expect(timeLeft(3 * 3600_000)).toBe('3 hours');
+  });
+
+  describe.each(databases.eachSupportedId())('on %p', databaseId => {
+    it('warns the owner once per expiry, with a link that opens Extend', async () => {
+      const store = await EnvironmentStore.create(
+        await databases.init(databaseId),
+      );
+      const config = readEnvironmentsConfig(
+        mockServices.rootConfig({
+          data: {
+            environments: {
+              purposes: { sandbox: { expiryWarning: '0m' } },
+            },
+          },
+        }),
+      );
+      const sent: NotificationSendOptions[] = [];
+      const notifications = {
+        send: async (o: NotificationSendOptions) => {
+          sent.push(o);
+        },
+      };
+      const now = new Date();
+      const make = (name: string, purpose: 'feature' | 'sandbox', m: number) =>
+        store.createEnvironment({
+          spec: {
+            name,
+            owner: 'group:default/backend',
+            purpose,
+            services: [{ name: 'game' }],
+          },
+          cluster: 'local',
+          namespace: `env-${name}`,
+          createdBy: 'x',
+          expiresAt: new Date(now.getTime() + m * 60_000),
+        });
+      await make('exp-soon', 'feature', 20);
+      await make('exp-later', 'feature', 120);
+      await make('exp-sandbox', 'sandbox', 5);
+      const run = () =>
+        warnOfExpiry({
+          store,
+          logger: mockServices.logger.mock(),
+          config,
+          notifications: notifications as any,
+          now,
+        });
+      await run();
+      await run();
+      expect(sent).toEqual([
+        {
+          recipients: { type: 'entity', entityRef: 'group:default/backend' },
+          payload: expect.objectContaining({
+            title: 'Environment exp-soon expires in 20 minutes',
+            link: '/environments/exp-soon?action=extend',
+            topic: 'environment:exp-soon:expiry',
+          }),
+        },
+      ]);
+      expect(sent[0].payload.description).toContain(
+        'It will be destroyed at',
+      );
+    });
+  });
+});
