@@ -54,7 +54,10 @@ export async function serviceWithoutCluster(
       'local',
       {
         // A cluster that always answers.
-        cache: { snapshot: () => emptySnapshot(), unreachable: () => undefined },
+        cache: {
+          snapshot: () => emptySnapshot(),
+          unreachable: () => undefined,
+        },
       } as any,
     ],
   ]);

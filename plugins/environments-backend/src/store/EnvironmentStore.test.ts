@@ -32,7 +32,11 @@ describe('EnvironmentStore', () => {
     it('lists an expiry to warn about once per expiry, claimed by exactly one caller', async () => {
       const now = new Date();
       const inMinutes = (m: number) => new Date(now.getTime() + m * 60_000);
-      const make = (name: string, purpose: EnvironmentSpec['purpose'], m: number) =>
+      const make = (
+        name: string,
+        purpose: EnvironmentSpec['purpose'],
+        m: number,
+      ) =>
         store.createEnvironment({
           spec: { ...spec(name), purpose },
           cluster: 'local',

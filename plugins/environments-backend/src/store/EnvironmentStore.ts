@@ -692,7 +692,11 @@ export class EnvironmentStore {
       .whereNull('destroyed_at')
       .whereNotNull('expires_at')
       .where('expires_at', '>', now)
-      .where('expires_at', '<=', new Date(now.getTime() + maxWindowSeconds * 1000))
+      .where(
+        'expires_at',
+        '<=',
+        new Date(now.getTime() + maxWindowSeconds * 1000),
+      )
       .where(b =>
         b
           .whereNull('expiry_warned_for')

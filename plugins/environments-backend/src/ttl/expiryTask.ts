@@ -90,9 +90,7 @@ export async function warnOfExpiry(options: {
         },
       })
       .then(() =>
-        logger.info(
-          `warned ${env.owner} that ${env.name} expires in ${left}`,
-        ),
+        logger.info(`warned ${env.owner} that ${env.name} expires in ${left}`),
       )
       .catch(err =>
         logger.warn(

@@ -78,9 +78,7 @@ describe('expiry warnings', () => {
           }),
         },
       ]);
-      expect(sent[0].payload.description).toContain(
-        'It will be destroyed at',
-      );
+      expect(sent[0].payload.description).toContain('It will be destroyed at');
     });
   });
 });

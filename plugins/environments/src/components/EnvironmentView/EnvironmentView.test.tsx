@@ -371,7 +371,7 @@ describe('EnvironmentView', () => {
     ]);
   });
 
-  it("does not open Extend from the link for someone who may not change it", async () => {
+  it('does not open Extend from the link for someone who may not change it', async () => {
     const api = new FakeEnvironmentsApi([environment('feature-nolink')]);
     await renderEnvironments('/environments/feature-nolink?action=extend', {
       api,
