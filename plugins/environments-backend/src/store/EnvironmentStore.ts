@@ -553,19 +553,21 @@ export class EnvironmentStore {
       );
   }
 
+  /** A subquery for whereNotExists: the environment has a destroy or expire pending or running. */
+  private readonly beingDestroyed = (b: Knex.QueryBuilder) =>
+    b
+      .select(this.db.raw('1'))
+      .from('environment_operations as o')
+      .whereRaw('o.environment_id = environments.id')
+      .whereIn('o.type', ['destroy', 'expire'])
+      .whereIn('o.status', ['pending', 'running']);
+
   /** The live environments whose base is this one, but those already being destroyed. */
   async listDependants(id: string): Promise<EnvironmentRecord[]> {
     const rows = await this.db('environments')
       .where({ base_id: id })
       .whereNull('destroyed_at')
-      .whereNotExists(b =>
-        b
-          .select(this.db.raw('1'))
-          .from('environment_operations as o')
-          .whereRaw('o.environment_id = environments.id')
-          .whereIn('o.type', ['destroy', 'expire'])
-          .whereIn('o.status', ['pending', 'running']),
-      )
+      .whereNotExists(this.beingDestroyed)
       .orderBy('name');
     return rows.map(r => toEnvironment(r));
   }
@@ -702,14 +704,7 @@ export class EnvironmentStore {
           .whereNull('expiry_warned_for')
           .orWhereRaw('expiry_warned_for <> expires_at'),
       )
-      .whereNotExists(b =>
-        b
-          .select(this.db.raw('1'))
-          .from('environment_operations as o')
-          .whereRaw('o.environment_id = environments.id')
-          .whereIn('o.type', ['destroy', 'expire'])
-          .whereIn('o.status', ['pending', 'running']),
-      );
+      .whereNotExists(this.beingDestroyed);
     return rows
       .map(r => toEnvironment(r))
       .filter(
@@ -742,14 +737,7 @@ export class EnvironmentStore {
       .whereNull('destroyed_at')
       .whereNotNull('expires_at')
       .where('expires_at', '<=', now)
-      .whereNotExists(b =>
-        b
-          .select(this.db.raw('1'))
-          .from('environment_operations as o')
-          .whereRaw('o.environment_id = environments.id')
-          .whereIn('o.type', ['destroy', 'expire'])
-          .whereIn('o.status', ['pending', 'running']),
-      );
+      .whereNotExists(this.beingDestroyed);
     return rows.map(r => toEnvironment(r));
   }
 
