@@ -97,6 +97,13 @@ export interface Config {
          * Default "1h"; "0m" warns never.
          */
         expiryWarning?: string;
+        /**
+         * After this long unused (no operation asked by a person, no log read, no keystroke in
+         * a terminal), the environment is stopped and marked asleep; a start wakes it, with its
+         * volumes and config as they were. "0m" never. Defaults: feature "4h", sandbox "2h",
+         * perf and integration never.
+         */
+        sleepAfter?: string;
         quota?: {
           cpu?: string;
           memory?: string;
@@ -155,6 +162,17 @@ export interface Config {
       logFollowDuration?: string;
       /** How far back sinceSeconds and sinceTime may reach, e.g. "7d" (default). */
       logSince?: string;
+    };
+    /** The web terminal: a shell in a pod's container from the portal (docs/portal.md#terminal). */
+    terminal?: {
+      /** A terminal without a keystroke for this long is closed, e.g. "15m" (default); from 10s to 24h. */
+      idleTimeout?: string;
+      /** A terminal is closed after this long whatever happens in it, e.g. "8h" (default); from 1m to 7d. */
+      maxDuration?: string;
+      /** Terminals open at once per user, per backend replica. Default 3. */
+      sessionsPerUser?: number;
+      /** What runs in the container: a command and its arguments. Default ["/bin/sh"]. */
+      command?: string[];
     };
     registrars?: {
       /**

@@ -3,6 +3,7 @@ import {
   environmentCreateForOthersPermission,
   environmentCreatePermission,
   environmentDeletePermission,
+  environmentExecPermission,
   environmentLogsReadPermission,
   environmentReadPermission,
   environmentUpdatePermission,
@@ -38,11 +39,12 @@ describe('ArchipelagoPermissionPolicy', () => {
     }
   });
 
-  it('lets only owners update, destroy and read logs', async () => {
+  it('lets only owners update, destroy, read logs and open terminals', async () => {
     for (const permission of [
       environmentUpdatePermission,
       environmentDeletePermission,
       environmentLogsReadPermission,
+      environmentExecPermission,
     ]) {
       expect(await policy.handle({ permission }, user as any)).toEqual({
         result: AuthorizeResult.CONDITIONAL,

@@ -5,7 +5,7 @@
  * - an environment is a base (seed 001) for its owners' environments, and an integration
  *   environment for everyone's;
  * - only an environment's owners (the user or one of their groups) deploy, control, extend,
- *   destroy and read logs.
+ *   destroy, read logs and open terminals.
  * Everything else in the app is allowed.
  */
 import { createBackendModule } from '@backstage/backend-plugin-api';
@@ -23,6 +23,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   environmentCreateForOthersPermission,
   environmentDeletePermission,
+  environmentExecPermission,
   environmentLogsReadPermission,
   environmentUpdatePermission,
   environmentUseAsBasePermission,
@@ -67,6 +68,7 @@ export class ArchipelagoPermissionPolicy implements PermissionPolicy {
       environmentUpdatePermission,
       environmentDeletePermission,
       environmentLogsReadPermission,
+      environmentExecPermission,
     ];
     for (const permission of ownerOnly) {
       if (isPermission(request.permission, permission)) {

@@ -77,6 +77,8 @@ export interface PurposeSettings {
   maxTtlSeconds?: number;
   /** How long before expiry the owner is warned (0: never). */
   expiryWarningSeconds: number;
+  /** Unused this long, an environment is stopped and marked asleep (0: never; sleep/). */
+  sleepAfterSeconds: number;
   sizing: Sizing;
   podSecurity: { enforce: PodSecurityLevel; warn: PodSecurityLevel };
 }
@@ -112,6 +114,19 @@ export interface EnvironmentsConfig {
   limits: Limits;
   /** Revisions of a destroyed environment are deleted this long after the destroy. */
   retentionSeconds: number;
+  terminal: TerminalSettings;
+}
+
+/** The web terminal (terminal/): its limits, per user and per session. */
+export interface TerminalSettings {
+  /** A session without a keystroke for this long is closed. */
+  idleTimeoutSeconds: number;
+  /** A session is closed after this long, keystrokes or not. */
+  maxDurationSeconds: number;
+  /** Terminals open at once per user, per backend replica. */
+  sessionsPerUser: number;
+  /** What runs in the container. */
+  command: string[];
 }
 
 /** Bounds on what one owner or user holds at once (see docs/security.md#bounds). */
@@ -132,9 +147,12 @@ const DEFAULTS: Record<
     memory: string;
     pods: number;
     storage: string;
+    /** Feature and sandbox environments sleep; perf runs and shared integration never do. */
+    sleepAfter: string;
   }
 > = {
   feature: {
+    sleepAfter: '4h',
     ttl: '3d',
     maxTtl: '14d',
     cpu: '8',
@@ -143,6 +161,7 @@ const DEFAULTS: Record<
     storage: '100Gi',
   },
   sandbox: {
+    sleepAfter: '2h',
     ttl: '1d',
     maxTtl: '7d',
     cpu: '4',
@@ -151,6 +170,7 @@ const DEFAULTS: Record<
     storage: '50Gi',
   },
   perf: {
+    sleepAfter: '0m',
     ttl: '2d',
     maxTtl: '7d',
     cpu: '32',
@@ -158,7 +178,13 @@ const DEFAULTS: Record<
     pods: 200,
     storage: '500Gi',
   },
-  integration: { cpu: '16', memory: '32Gi', pods: 100, storage: '200Gi' },
+  integration: {
+    sleepAfter: '0m',
+    cpu: '16',
+    memory: '32Gi',
+    pods: 100,
+    storage: '200Gi',
+  },
 };
 
 /**
@@ -299,6 +325,11 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
           `purposes.${p}.expiryWarning`,
           c?.getOptionalString('expiryWarning') ?? '1h',
         ) ?? 3600,
+      sleepAfterSeconds:
+        duration(
+          `purposes.${p}.sleepAfter`,
+          c?.getOptionalString('sleepAfter') ?? d.sleepAfter,
+        ) ?? 0,
       podSecurity: {
         enforce: level('enforce', 'baseline'),
         warn: level('warn', 'restricted'),
@@ -421,6 +452,36 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
     logFollowSeconds: bounded('limits.logFollowDuration', '1h', 10, 86_400),
     logSinceSeconds: bounded('limits.logSince', '7d', 60, 30 * 86_400),
   };
+  const command = env?.getOptionalStringArray('terminal.command') ?? [
+    '/bin/sh',
+  ];
+  if (!command.length || command.some(c => !c.trim()))
+    throw new InputError(
+      `Invalid config ${at(
+        'terminal.command',
+      )}: must be a command and its arguments, such as ["/bin/sh"] or ["/bin/bash", "-l"]`,
+    );
+  /** A duration in seconds, minutes, hours or days ("30s", "15m", "8h", "7d"), within bounds. */
+  const within = (key: string, fallback: string, min: number, max: number) => {
+    const text = env?.getOptionalString(key) ?? fallback;
+    const m = /^(\d{1,7})(s|m|h|d)$/.exec(text);
+    const seconds = m
+      ? parseInt(m[1], 10) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2]]!
+      : undefined;
+    if (seconds === undefined || seconds < min || seconds > max)
+      throw new InputError(
+        `Invalid config ${at(
+          key,
+        )}: "${text}" must be a duration such as "30s", "15m" or "8h", from ${min}s to ${max}s`,
+      );
+    return seconds;
+  };
+  const terminal: TerminalSettings = {
+    idleTimeoutSeconds: within('terminal.idleTimeout', '15m', 10, 86_400),
+    maxDurationSeconds: within('terminal.maxDuration', '8h', 60, 7 * 86_400),
+    sessionsPerUser: whole('terminal.sessionsPerUser', 3, 1, 50),
+    command,
+  };
   const retentionSeconds = bounded(
     'retention.destroyedRevisions',
     '30d',
@@ -429,6 +490,7 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
   );
   return {
     limits,
+    terminal,
     retentionSeconds,
     clusters,
     defaultCluster,

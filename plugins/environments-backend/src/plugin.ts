@@ -29,8 +29,10 @@ import { EnvironmentsService } from './service/EnvironmentsService';
 import { createAccess } from './service/access';
 import { createRouter } from './service/router';
 import { EnvironmentStore } from './store/EnvironmentStore';
+import { TERMINAL_ROUTE, TerminalServer } from './terminal/TerminalServer';
 import { scheduleExpiry } from './ttl/expiryTask';
 import { scheduleRetention } from './ttl/retentionTask';
+import { scheduleSleep } from './sleep/sleepTask';
 
 /**
  * What app config cannot set, for tests only: `environments.queue.leaseSeconds` is at least
@@ -81,6 +83,7 @@ function registerEnvironments(
       scheduler: coreServices.scheduler,
       auth: coreServices.auth,
       lifecycle: coreServices.lifecycle,
+      discovery: coreServices.discovery,
       actionsRegistry: actionsRegistryServiceRef,
       catalog: catalogServiceRef,
       signals: signalsServiceRef,
@@ -212,6 +215,30 @@ function registerEnvironments(
         auditor: deps.auditor,
         userInfo: deps.userInfo,
       });
+      // The web terminal's WebSocket, before the REST API (it is not in openapi.yaml). It
+      // authenticates the socket itself: browsers cannot send a token in a header.
+      const terminal = new TerminalServer({
+        service,
+        access,
+        auth: deps.auth,
+        auditor: deps.auditor,
+        logger,
+        settings: settings.terminal,
+        basePath: async () =>
+          new URL(await deps.discovery.getBaseUrl('environments')).pathname,
+        used: record =>
+          void service
+            .markUsed(record)
+            .catch(e =>
+              logger.warn(`could not mark ${record.name} used: ${String(e)}`),
+            ),
+      });
+      httpRouter.use(terminal.middleware());
+      httpRouter.addAuthPolicy({
+        path: TERMINAL_ROUTE,
+        allow: 'unauthenticated',
+      });
+      lifecycle.addShutdownHook(() => terminal.closeAll());
       httpRouter.use(
         await createRouter({
           service,
@@ -236,6 +263,16 @@ function registerEnvironments(
         retentionSeconds: settings.retentionSeconds,
       });
       await scheduleExpiry({
+        scheduler,
+        store,
+        service,
+        logger,
+        everySeconds: settings.expiryCheckSeconds,
+        config: settings,
+        notifications: deps.notifications,
+      });
+
+      await scheduleSleep({
         scheduler,
         store,
         service,

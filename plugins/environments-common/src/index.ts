@@ -14,6 +14,7 @@ export * from './spec/releases';
 export * from './types';
 export * from './labels';
 export * from './links';
+export * from './terminal';
 export * from './branches/branches';
 export * from './permissions';
 export * from './client/EnvironmentsClient';

@@ -50,10 +50,13 @@ export interface EnvironmentLinkQuery {
   to?: number;
   /** Any tab: open an action's dialog (the expiry warning's link opens Extend). */
   action?: 'extend';
+  /** pods, islands: open a terminal in this pod (in `container`, else its first). */
+  terminal?: string;
 }
 
 const QUERY_KEYS: Array<keyof EnvironmentLinkQuery> = [
   'service',
+  'terminal',
   'pod',
   'container',
   'since',

@@ -36,6 +36,12 @@ export const environmentDeletePermission = onEnvironment('delete', 'delete');
 export const environmentLogsReadPermission = onEnvironment('logs.read', 'read');
 
 /**
+ * A shell in a pod's container from the portal (the web terminal). It can read and change
+ * whatever the container can, so the demo policy gives it to owners only.
+ */
+export const environmentExecPermission = onEnvironment('exec', 'update');
+
+/**
  * Naming the environment as the base of another (seed 001): its NetworkPolicy then admits the
  * dependant, and its services answer the dependant's calls.
  */
@@ -48,5 +54,6 @@ export const environmentsPermissions = [
   environmentUpdatePermission,
   environmentDeletePermission,
   environmentLogsReadPermission,
+  environmentExecPermission,
   environmentUseAsBasePermission,
 ];

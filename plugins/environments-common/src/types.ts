@@ -89,6 +89,11 @@ export interface Environment {
    * status is then the last one observed, and operations wait for the cluster.
    */
   clusterUnreachable?: { since: string; error?: string };
+  /**
+   * While sleep has it stopped (nobody used it for its purpose's sleepAfter): since when, and
+   * the services sleep stopped. A start wakes it.
+   */
+  asleep?: { since: string; services: string[] };
 }
 
 export const OPERATION_TYPES = [

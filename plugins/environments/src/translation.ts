@@ -119,6 +119,10 @@ export const environmentsMessages = {
     offline:
       'Live updates are not available in this portal; reload to see changes.',
     clusterUnreachable: 'Cluster {{cluster}} is unreachable since {{time}}',
+    asleep: 'Asleep since {{time}}',
+    asleepMessage:
+      'Nobody used this environment for a while, so sleep stopped {{services}}. Its volumes and config are kept: wake it to start them again.',
+    wake: 'Wake',
     clusterUnreachableMessage:
       'What you see is the status last observed; operations wait until the cluster answers.',
     tabs: {
@@ -311,6 +315,7 @@ export const environmentsMessages = {
     service: 'Service',
     empty: 'No pods.',
     logs: 'Logs',
+    terminal: 'Terminal',
     columns: {
       name: 'Name',
       service: 'Service',
@@ -323,6 +328,18 @@ export const environmentsMessages = {
       version: 'Version',
       reason: 'Reason',
     },
+  },
+  terminal: {
+    title: 'Terminal: {{pod}} / {{container}}',
+    connecting: 'Connecting…',
+    connected:
+      'Connected: {{command}}. It closes after {{minutes}} min without a keystroke.',
+    closed: 'Closed: {{reason}}',
+    reconnect: 'Reconnect',
+    close: 'Close',
+    notAllowed:
+      'You may not open a terminal in this environment ({{permission}}).',
+    noPod: 'No running pod {{pod}} in this environment.',
   },
   logs: {
     pod: 'Pod',
@@ -441,6 +458,7 @@ export const environmentsMessages = {
       clock: 'Set the clock of island {{id}}',
       remove: 'Remove island {{id}}',
       logs: 'Logs',
+      terminal: 'Terminal',
       previousLogs: 'Previous logs',
     },
     add: {

@@ -18,6 +18,7 @@ import permissionBackend from '@backstage/plugin-permission-backend';
 import {
   environmentCreateForOthersPermission,
   environmentDeletePermission,
+  environmentExecPermission,
   environmentLogsReadPermission,
   environmentUpdatePermission,
   environmentUseAsBasePermission,
@@ -33,7 +34,7 @@ export const ownership: Record<string, string[]> = {
   'user:default/other': ['user:default/other', 'group:default/qa'],
 };
 
-/** Reads for everyone; changes, destroy and logs for owners; bases for owners. */
+/** Reads for everyone; changes, destroy, logs and terminals for owners; bases for owners. */
 export const policyModule = createBackendModule({
   pluginId: 'permission',
   moduleId: 'matrix-policy',
@@ -52,6 +53,7 @@ export const policyModule = createBackendModule({
               environmentUpdatePermission,
               environmentDeletePermission,
               environmentLogsReadPermission,
+              environmentExecPermission,
               environmentUseAsBasePermission,
             ]) {
               if (isPermission(req.permission, p))

@@ -1,3 +1,4 @@
+import { ExecHandlers, execInContainer } from '../terminal/exec';
 import {
   ConflictError,
   InputError,
@@ -1093,6 +1094,8 @@ export class EnvironmentsService {
               : {}),
           },
         );
+        // A start wakes an environment that sleep stopped (sleep/).
+        if (req.type === 'start' && env.asleep) await this.store.wake(env.id);
         break;
       }
       case 'restart': {
@@ -1529,6 +1532,12 @@ export class EnvironmentsService {
       createdBy: env.createdBy,
       expiresAt: env.expiresAt?.toISOString(),
       destroyedAt: env.destroyedAt?.toISOString(),
+      ...(env.asleep && {
+        asleep: {
+          since: env.asleep.since.toISOString(),
+          services: env.asleep.services,
+        },
+      }),
       status,
       lastOperation: stripInternal(ops[0]),
       ...(!env.destroyedAt && {
@@ -1682,6 +1691,8 @@ export class EnvironmentsService {
     out: Writable,
     options: Parameters<ClusterClient['streamLogs']>[4],
   ) {
+    // Reading its logs is using it: sleep/ waits for sleepAfter from now.
+    void this.markUsed(env).catch(() => undefined);
     try {
       return await this.reconciler
         .cluster(env.cluster)
@@ -1701,6 +1712,26 @@ export class EnvironmentsService {
         refused.charAt(0).toUpperCase() + refused.slice(1),
       );
     }
+  }
+
+  /** Someone used the environment: its logs, its terminal (sleep/ counts from then). */
+  markUsed(env: EnvironmentRecord) {
+    return this.store.markUsed(env.id);
+  }
+
+  /** A TTY exec in a pod's container of the environment (the web terminal, terminal/). */
+  exec(
+    env: EnvironmentRecord,
+    target: { pod: string; container: string },
+    command: string[],
+    handlers: ExecHandlers,
+  ) {
+    return execInContainer(
+      this.reconciler.cluster(env.cluster).client.kc,
+      { namespace: env.namespace, ...target },
+      command,
+      handlers,
+    );
   }
 
   async fallbacks(env: EnvironmentRecord) {

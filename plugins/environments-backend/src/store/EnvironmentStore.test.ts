@@ -77,6 +77,110 @@ describe('EnvironmentStore', () => {
       expect(await store.listExpiryWarnings(() => 0, 0, now)).toEqual([]);
     });
 
+    it('lists environments unused for their sleepAfter, claims each sleep once, and wakes them', async () => {
+      const knex = await databases.init(databaseId);
+      store = await EnvironmentStore.create(knex);
+      const t0 = Date.now();
+      const hours = (h: number) => new Date(t0 + h * 3600_000);
+      const finish = async (id: string) => {
+        const claimed = await store.queue.claim(id, 'w', {
+          leaseMs: 60_000,
+          maxPerCluster: 10,
+        });
+        await store.queue.finishOperation(id, claimed!.lockedBy!, {
+          status: 'succeeded',
+          steps: [],
+        });
+      };
+      const make = async (
+        name: string,
+        purpose: EnvironmentSpec['purpose'],
+      ) => {
+        const { environment, operation } = await store.createEnvironment({
+          spec: { ...spec(name), purpose },
+          cluster: 'local',
+          namespace: `env-${name}`,
+          createdBy: 'user:default/guest',
+        });
+        await finish(operation.id);
+        return environment;
+      };
+      const idle = await make('sleep-idle', 'feature');
+      const read = await make('sleep-read', 'feature');
+      const asked = await make('sleep-asked', 'feature');
+      const system = await make('sleep-system', 'feature');
+      await make('sleep-never', 'integration');
+      // Made three hours ago, with their creates.
+      await knex('environments').update({ created_at: hours(-3) });
+      await knex('environment_operations').update({ created_at: hours(-3) });
+      // feature sleeps after 2 h; integration never.
+      const windowOf = (e: { spec: EnvironmentSpec }) =>
+        e.spec.purpose === 'feature' ? 7200 : 0;
+      const sleepy = async (at: Date) =>
+        (await store.listSleepy(windowOf, 7200, at)).map(e => e.name).sort();
+      expect(await sleepy(hours(0))).toEqual([
+        'sleep-asked',
+        'sleep-idle',
+        'sleep-read',
+        'sleep-system',
+      ]);
+
+      // Now someone reads sleep-read's logs and restarts sleep-asked; the resync (a system
+      // operation) restarts sleep-system, which does not count.
+      await store.markUsed(read.id, hours(0));
+      for (const [name, by] of [
+        ['sleep-asked', 'user:default/guest'],
+        ['sleep-system', 'system:archipelago-drift'],
+      ])
+        await store.requestOperation(
+          name,
+          { type: 'restart', requestedBy: by, params: {} },
+          {},
+        );
+      // Queued operations keep both awake until they have run.
+      expect(await sleepy(hours(0))).toEqual(['sleep-idle']);
+      for (const e of [asked, system])
+        await finish((await store.queue.listOperations(e.id, 1))[0].id);
+      const listed = await store.listSleepy(windowOf, 7200, hours(0));
+      expect(listed.map(e => e.name).sort()).toEqual([
+        'sleep-idle',
+        'sleep-system',
+      ]);
+      expect(listed.find(e => e.name === 'sleep-idle')!.idleSince).toEqual(
+        hours(-3),
+      );
+      // Two hours after their use, the reader and the restarter sleep too.
+      expect(await sleepy(hours(2.1))).toEqual([
+        'sleep-asked',
+        'sleep-idle',
+        'sleep-read',
+        'sleep-system',
+      ]);
+
+      // Two replicas claim at once: one wins, and the environment is asleep with its services.
+      const claims = await Promise.all([
+        store.claimSleep(idle.id, ['game'], hours(0)),
+        store.claimSleep(idle.id, ['game'], hours(0)),
+      ]);
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect((await store.getEnvironment('sleep-idle'))!.asleep).toEqual({
+        since: hours(0),
+        services: ['game'],
+      });
+      expect(await sleepy(hours(2.1))).not.toContain('sleep-idle');
+      await store.wake(idle.id);
+      expect(
+        (await store.getEnvironment('sleep-idle'))!.asleep,
+      ).toBeUndefined();
+      // markUsed writes at most once a minute.
+      await store.markUsed(read.id, hours(4));
+      await store.markUsed(read.id, new Date(hours(4).getTime() + 30_000));
+      expect((await store.getEnvironment('sleep-read'))!.usedAt).toEqual(
+        hours(4),
+      );
+      expect(await store.listSleepy(() => 0, 0, hours(10))).toEqual([]);
+    });
+
     it('creates an environment with revision 1 and a pending create operation, and refuses a taken name', async () => {
       const { environment, operation } = await store.createEnvironment({
         spec: spec('feat-a'),

@@ -62,6 +62,10 @@ export interface EnvironmentRecord {
   destroyReason?: string;
   /** When spec.clock was last set (a clock with a start runs from then). */
   clockSetAt?: Date;
+  /** The last time someone read its logs or typed in its terminals (sleep/). */
+  usedAt?: Date;
+  /** While sleep has it stopped: since when, and the services it stopped. */
+  asleep?: { since: Date; services: string[] };
 }
 
 export interface OperationRecord extends Operation {
@@ -730,6 +734,94 @@ export class EnvironmentStore {
       )
       .update({ expiry_warned_for: this.db.ref('expires_at') });
     return n === 1;
+  }
+
+  // --- sleep ------------------------------------------------------------------------------
+
+  /**
+   * Someone used the environment (read its logs, typed in a terminal). Written at most once
+   * a minute per environment: a busy terminal costs the database next to nothing.
+   */
+  async markUsed(id: string, now = new Date()): Promise<void> {
+    await this.db('environments')
+      .where({ id })
+      .where(b =>
+        b
+          .whereNull('used_at')
+          .orWhere('used_at', '<', new Date(now.getTime() - 60_000)),
+      )
+      .update({ used_at: now });
+  }
+
+  /**
+   * Live, awake environments nobody has used for their `sleepAfter` (`windowOf`, in seconds;
+   * 0 never sleeps; `minWindowSeconds` is the shortest any has): no operation asked by a
+   * person (system:* ones do not count), no log read, no terminal keystroke since, and
+   * nothing queued or running.
+   */
+  async listSleepy(
+    windowOf: (env: EnvironmentRecord) => number,
+    minWindowSeconds: number,
+    now = new Date(),
+  ): Promise<Array<EnvironmentRecord & { idleSince: Date }>> {
+    if (minWindowSeconds <= 0) return [];
+    const cutoff = new Date(now.getTime() - minWindowSeconds * 1000);
+    const lastAsked = this.db('environment_operations as o')
+      .max('o.created_at')
+      .whereRaw('o.environment_id = environments.id')
+      .whereNot('o.requested_by', 'like', 'system:%')
+      .as('last_asked');
+    const rows = await this.db('environments')
+      .select('environments.*', lastAsked)
+      .whereNull('destroyed_at')
+      .whereNull('asleep_since')
+      .where('created_at', '<=', cutoff)
+      .where(b => b.whereNull('used_at').orWhere('used_at', '<=', cutoff))
+      .whereNotExists(b =>
+        b
+          .select(this.db.raw('1'))
+          .from('environment_operations as p')
+          .whereRaw('p.environment_id = environments.id')
+          .whereIn('p.status', ['pending', 'running']),
+      );
+    return rows.flatMap(r => {
+      const env = toEnvironment(r);
+      const idleSince = new Date(
+        Math.max(
+          env.createdAt.getTime(),
+          env.usedAt?.getTime() ?? 0,
+          toDate(r.last_asked)?.getTime() ?? 0,
+        ),
+      );
+      const window = windowOf(env);
+      return window > 0 && now.getTime() - idleSince.getTime() >= window * 1000
+        ? [{ ...env, idleSince }]
+        : [];
+    });
+  }
+
+  /**
+   * Marks an environment asleep with the services sleep stops: true for exactly one caller,
+   * across replicas, until it wakes.
+   */
+  async claimSleep(
+    id: string,
+    services: string[],
+    now = new Date(),
+  ): Promise<boolean> {
+    const n = await this.db('environments')
+      .where({ id })
+      .whereNull('destroyed_at')
+      .whereNull('asleep_since')
+      .update({ asleep_since: now, asleep_services: JSON.stringify(services) });
+    return n === 1;
+  }
+
+  /** It is awake (started again, or its sleep could not be queued). */
+  async wake(id: string): Promise<void> {
+    await this.db('environments')
+      .where({ id })
+      .update({ asleep_since: null, asleep_services: null });
   }
 
   async listExpired(now = new Date()): Promise<EnvironmentRecord[]> {

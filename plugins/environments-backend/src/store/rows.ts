@@ -36,6 +36,9 @@ export interface EnvironmentRow
   destroyed_at: Date | number | string | null;
   destroy_reason: string | null;
   clock_set_at?: Date | number | string | null;
+  used_at?: Date | number | string | null;
+  asleep_since?: Date | number | string | null;
+  asleep_services?: string | null;
 }
 
 /** A row of `environment_operations`. */
@@ -110,6 +113,15 @@ export function toEnvironment(r: EnvironmentRow): EnvironmentRecord {
     destroyedAt: toDate(r.destroyed_at),
     destroyReason: r.destroy_reason ?? undefined,
     clockSetAt: toDate(r.clock_set_at),
+    usedAt: toDate(r.used_at),
+    ...(r.asleep_since
+      ? {
+          asleep: {
+            since: toDate(r.asleep_since)!,
+            services: json(r.asleep_services, [] as string[]),
+          },
+        }
+      : {}),
   };
 }
 

@@ -311,6 +311,13 @@ export const duration = bounded(
   { min: 60, max: LIMITS.ttlSeconds, message: 'must be between 1m and 90d' },
 );
 
+/** How long an environment may go unused before it sleeps; "0m" never (docs/portal.md#sleep). */
+export const sleepAfterDuration = bounded(
+  parseDuration,
+  'must be a duration such as "30m", "4h" or "1d", or "0m" for never',
+  { min: 0, max: LIMITS.ttlSeconds, message: 'must be at most 90d' },
+);
+
 /** A cron schedule of five fields. */
 export const cronSchedule = z
   .string()

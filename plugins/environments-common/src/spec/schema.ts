@@ -10,6 +10,7 @@ import {
   cpuQuantity,
   cronSchedule,
   duration,
+  sleepAfterDuration,
   entityRef,
   envValue,
   envVarName,
@@ -342,6 +343,11 @@ export const environmentSpecSchema = z
     /** The clock of the environment's islands (real time when left out); islands may override it. */
     clock: clockSchema.optional(),
     ttl: duration.optional(),
+    /**
+     * Unused this long, the environment is stopped and marked asleep ("0m" never); instead of
+     * its purpose's sleepAfter.
+     */
+    sleepAfter: sleepAfterDuration.optional(),
     expiresAt: z.iso
       .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
       .optional(),

@@ -1,6 +1,6 @@
 import { ReactElement } from 'react';
 import { Route, Routes } from 'react-router-dom';
-import { identityApiRef } from '@backstage/core-plugin-api';
+import { discoveryApiRef, identityApiRef } from '@backstage/core-plugin-api';
 import {
   TestApiProvider,
   mockApis,
@@ -34,6 +34,11 @@ export function renderWithApis(
     <TestApiProvider
       apis={[
         [environmentsApiRef, options.api],
+        // The terminal connects to the backend's URL.
+        [
+          discoveryApiRef,
+          mockApis.discovery({ baseUrl: 'http://backend.test' }),
+        ],
         [signalApiRef, signals],
         [
           permissionApiRef,
@@ -47,6 +52,7 @@ export function renderWithApis(
         [
           identityApiRef,
           mockApis.identity({
+            token: 'guest-token',
             userEntityRef: 'user:default/guest',
             ownershipEntityRefs: [
               'user:default/guest',

@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   environmentDeletePermission,
+  environmentExecPermission,
   environmentLogsReadPermission,
   environmentUpdatePermission,
 } from '@archipelago/plugin-environments-common';
@@ -18,6 +19,8 @@ export interface EnvironmentPermissions {
   update: PermissionState;
   delete: PermissionState;
   logs: PermissionState;
+  /** A terminal in a pod's container. */
+  exec: PermissionState;
 }
 
 /** What the signed-in user may do with one environment, as the backend's policy decides. */
@@ -34,6 +37,10 @@ export function useEnvironmentPermissions(
   });
   const logs = usePermission({
     permission: environmentLogsReadPermission,
+    resourceRef: name,
+  });
+  const exec = usePermission({
+    permission: environmentExecPermission,
     resourceRef: name,
   });
   // The same object while the answers stay the same, so pages that share it do not redraw.
@@ -54,6 +61,11 @@ export function useEnvironmentPermissions(
         loading: logs.loading,
         permission: environmentLogsReadPermission.name,
       },
+      exec: {
+        allowed: exec.allowed,
+        loading: exec.loading,
+        permission: environmentExecPermission.name,
+      },
     }),
     [
       update.allowed,
@@ -62,6 +74,8 @@ export function useEnvironmentPermissions(
       remove.loading,
       logs.allowed,
       logs.loading,
+      exec.allowed,
+      exec.loading,
     ],
   );
 }

@@ -116,6 +116,10 @@ const zh: EnvironmentsMessages = {
     live: '实时',
     offline: '此门户不提供实时更新；请刷新页面查看变化。',
     clusterUnreachable: '集群 {{cluster}} 自{{time}}起无法连接',
+    asleep: '自 {{time}} 起休眠',
+    asleepMessage:
+      '此环境一段时间无人使用，休眠已停止 {{services}}。卷和配置均保留：唤醒即可重新启动。',
+    wake: '唤醒',
     clusterUnreachableMessage:
       '这里显示的是最后一次观察到的状态；各项操作会等到集群恢复响应后再执行。',
     tabs: {
@@ -303,6 +307,7 @@ const zh: EnvironmentsMessages = {
     service: '服务',
     empty: '没有 Pod。',
     logs: '日志',
+    terminal: '终端',
     columns: {
       name: '名称',
       service: '服务',
@@ -315,6 +320,16 @@ const zh: EnvironmentsMessages = {
       version: '版本',
       reason: '原因',
     },
+  },
+  terminal: {
+    title: '终端：{{pod}} / {{container}}',
+    connecting: '正在连接…',
+    connected: '已连接：{{command}}。{{minutes}} 分钟无按键输入后自动关闭。',
+    closed: '已关闭：{{reason}}',
+    reconnect: '重新连接',
+    close: '关闭',
+    notAllowed: '你无权在此环境中打开终端（{{permission}}）。',
+    noPod: '此环境中没有正在运行的 Pod {{pod}}。',
   },
   logs: {
     pod: 'Pod',
@@ -432,6 +447,7 @@ const zh: EnvironmentsMessages = {
       clock: '设置岛 {{id}} 的时间',
       remove: '移除岛 {{id}}',
       logs: '日志',
+      terminal: '终端',
       previousLogs: '上次的日志',
     },
     add: {

@@ -26,7 +26,8 @@ import {
   useEnvironmentsRoot,
 } from '../../hooks/useEnvironmentLink';
 import { PhaseStatus } from '../status';
-import { EnvironmentActions } from '../actions/EnvironmentActions';
+import { EnvironmentActions, useControl } from '../actions/EnvironmentActions';
+import { ActionButton } from '../actions/ActionButton';
 import { OperationBanner } from '../actions/OperationBanner';
 import { TopologyTab } from '../TopologyTab/TopologyTab';
 import { ConfigTab } from '../ConfigTab/ConfigTab';
@@ -122,6 +123,38 @@ function useFacts(env: Environment | undefined, onHeader: boolean) {
   ];
 }
 
+/** Sleep stopped the environment: since when, what it stopped, and one click to wake it. */
+function AsleepPanel(props: { env: Environment }) {
+  const { env } = props;
+  const { t } = useTranslationRef(environmentsTranslationRef);
+  const format = useFormat();
+  const now = useNow();
+  const { control, busy } = useControl();
+  const asleep = env.asleep!;
+  return (
+    <Box mb={2}>
+      <WarningPanel
+        severity="info"
+        defaultExpanded
+        title={t('page.asleep', { time: format.relative(asleep.since, now) })}
+        message={t('page.asleepMessage', {
+          services: asleep.services.join(', '),
+        })}
+      >
+        <ActionButton
+          kind="update"
+          variant="contained"
+          color="primary"
+          disabled={busy}
+          onClick={() => void control('start', asleep.services)}
+        >
+          {t('page.wake')}
+        </ActionButton>
+      </WarningPanel>
+    </Box>
+  );
+}
+
 function TabBody(props: { children: ReactNode }) {
   const { t } = useTranslationRef(environmentsTranslationRef);
   const format = useFormat();
@@ -153,6 +186,7 @@ function TabBody(props: { children: ReactNode }) {
           </WarningPanel>
         </Box>
       )}
+      {env?.asleep && !env.destroyedAt && <AsleepPanel env={env} />}
       {env?.destroyedAt && (
         <Box mb={2}>
           <WarningPanel

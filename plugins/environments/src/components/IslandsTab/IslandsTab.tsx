@@ -37,6 +37,7 @@ import { EmptyMessage } from '../LiveTable';
 import { ActionButton, ActionIconButton } from '../actions/ActionButton';
 import { useOperationRunner } from '../actions/useOperationRunner';
 import { ClockDialog } from './ClockDialog';
+import { TerminalDialog } from '../Terminal/TerminalDialog';
 
 function IslandState(props: { island: IslandView }) {
   const { t } = useTranslationRef(environmentsTranslationRef);
@@ -76,9 +77,11 @@ export function IslandsTab() {
   const { t } = useTranslationRef(environmentsTranslationRef);
   const api = useApi(environmentsApiRef);
   const link = useEnvironmentLink();
-  const { name, value: env } = useEnvironmentContext();
+  const { name, value: env, permissions } = useEnvironmentContext();
   const { request, busy } = useOperationRunner();
   const islands = useEnvironmentData('islands', (a, n) => a.listIslands(n));
+  // The terminal opens in an island's pod: the dialog needs its containers.
+  const pods = useEnvironmentData('pods', (a, n) => a.getPods(n));
   const ledger = useEnvironmentData('island-ledger', () =>
     env ? api.getIslandLedger(env.cluster) : Promise.resolve(undefined),
   );
@@ -210,6 +213,16 @@ export function IslandsTab() {
             {i.pod && (
               <Link to={link(name, 'logs', { pod: i.pod })}>
                 {t('islands.actions.logs')}
+              </Link>
+            )}
+            {i.pod && i.phase === 'Ready' && permissions.exec.allowed && (
+              <Link
+                to={link(name, 'islands', {
+                  service: only ?? undefined,
+                  terminal: i.pod,
+                })}
+              >
+                {t('islands.actions.terminal')}
               </Link>
             )}
             {i.previous && (
@@ -373,6 +386,12 @@ export function IslandsTab() {
         onClose={() => setClockFor(undefined)}
         island={clockFor?.island}
         current={clockFor?.current}
+      />
+      <TerminalDialog
+        environment={name}
+        pods={pods.value?.items ?? []}
+        allowed={permissions.exec.allowed}
+        permission={permissions.exec.permission}
       />
     </Grid>
   );

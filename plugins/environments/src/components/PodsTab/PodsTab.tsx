@@ -23,6 +23,7 @@ import {
 } from '../EnvironmentView/EnvironmentContext';
 import { FilterField } from '../FilterField';
 import { EmptyMessage } from '../LiveTable';
+import { TerminalDialog } from '../Terminal/TerminalDialog';
 
 function PodPhase(props: { pod: PodView }) {
   const { pod } = props;
@@ -44,7 +45,7 @@ const NOWRAP = { whiteSpace: 'nowrap' as const };
  */
 export function PodsTab() {
   const { t } = useTranslationRef(environmentsTranslationRef);
-  const { tabLink } = useEnvironmentContext();
+  const { tabLink, name, permissions } = useEnvironmentContext();
   const pods = useEnvironmentData('pods', (api, n) => api.getPods(n));
   const [params] = useSearchParams();
   const service = params.get('service') ?? '';
@@ -115,15 +116,29 @@ export function PodsTab() {
       sorting: false,
       cellStyle: NOWRAP,
       render: p => (
-        <Link
-          to={tabLink('logs', {
-            pod: p.name,
-            container: p.containers[0]?.name,
-          })}
-          aria-label={`${t('pods.logs')} ${p.name}`}
-        >
-          {t('pods.logs')}
-        </Link>
+        <Box display="flex" style={{ gap: 12 }}>
+          <Link
+            to={tabLink('logs', {
+              pod: p.name,
+              container: p.containers[0]?.name,
+            })}
+            aria-label={`${t('pods.logs')} ${p.name}`}
+          >
+            {t('pods.logs')}
+          </Link>
+          {permissions.exec.allowed && p.phase === 'Running' && (
+            <Link
+              to={tabLink('pods', {
+                service: service || undefined,
+                terminal: p.name,
+                container: p.containers[0]?.name,
+              })}
+              aria-label={`${t('pods.terminal')} ${p.name}`}
+            >
+              {t('pods.terminal')}
+            </Link>
+          )}
+        </Box>
       ),
     },
   ];
@@ -157,6 +172,12 @@ export function PodsTab() {
         data={rows}
         columns={columns}
         emptyContent={<EmptyMessage>{t('pods.empty')}</EmptyMessage>}
+      />
+      <TerminalDialog
+        environment={name}
+        pods={pods.value?.items ?? []}
+        allowed={permissions.exec.allowed}
+        permission={permissions.exec.permission}
       />
     </>
   );

@@ -1110,6 +1110,12 @@ export const spec = {
             type: 'string',
             pattern: '^\\d+(m|h|d|w)$',
           },
+          sleepAfter: {
+            type: 'string',
+            pattern: '^\\d+(m|h|d|w)$',
+            description:
+              'Unused this long, the environment is stopped and marked asleep; "0m" never. Instead of its purpose\'s sleepAfter.',
+          },
           expiresAt: {
             type: 'string',
             format: 'date-time',

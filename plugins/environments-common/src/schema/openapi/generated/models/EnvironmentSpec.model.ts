@@ -26,6 +26,10 @@ export interface EnvironmentSpec {
   labels?: { [key: string]: string };
   base?: string;
   ttl?: string;
+  /**
+   * Unused this long, the environment is stopped and marked asleep; \"0m\" never. Instead of its purpose\'s sleepAfter.
+   */
+  sleepAfter?: string;
   expiresAt?: Date;
   services?: Array<EnvironmentSpecServicesInner>;
 }
