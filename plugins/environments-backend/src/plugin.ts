@@ -30,6 +30,7 @@ import { createAccess } from './service/access';
 import { createRouter } from './service/router';
 import { EnvironmentStore } from './store/EnvironmentStore';
 import { scheduleExpiry } from './ttl/expiryTask';
+import { AlertChecker, scheduleAlerts } from './alerts/AlertChecker';
 import { scheduleRetention } from './ttl/retentionTask';
 
 /**
@@ -171,7 +172,6 @@ function registerEnvironments(
         logger,
         settings.namespacePrefix,
         deps.signals,
-        deps.notifications,
       );
 
       const drift = new DriftWatcher(
@@ -241,8 +241,28 @@ function registerEnvironments(
         service,
         logger,
         everySeconds: settings.expiryCheckSeconds,
+      });
+      // Alert rules, channels and subscriptions (alerts/): one check across replicas.
+      const alertChecker = new AlertChecker({
+        store,
         config: settings,
+        logger,
         notifications: deps.notifications,
+        appBaseUrl: config.getOptionalString('app.baseUrl') ?? '',
+        observe: async (e, recent, wants) => {
+          const { status, ops } = await service.status(e, recent);
+          return {
+            status,
+            pods: e.destroyedAt ? [] : service.pods(e),
+            islands: wants.islands ? await service.islands(e) : [],
+            operations: ops,
+          };
+        },
+      });
+      await scheduleAlerts({
+        scheduler,
+        checker: alertChecker,
+        everySeconds: settings.alerts.checkIntervalSeconds,
       });
 
       lifecycle.addStartupHook(async () => {

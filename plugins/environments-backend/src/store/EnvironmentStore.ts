@@ -12,6 +12,7 @@ import {
   IslandStore,
   isIslandCollision,
 } from '../islands/IslandStore';
+import { AlertStore } from '../alerts/AlertStore';
 import type {
   EnvironmentSpec,
   ResolvedService,
@@ -167,6 +168,7 @@ export class EnvironmentStore {
   readonly queue: OperationQueue;
   readonly registry: RegistryStore;
   readonly islands: IslandStore;
+  readonly alerts: AlertStore;
 
   private readonly sqlite: boolean;
 
@@ -175,6 +177,7 @@ export class EnvironmentStore {
     this.queue = new OperationQueue(db);
     this.registry = new RegistryStore(db);
     this.islands = new IslandStore(db);
+    this.alerts = new AlertStore(db);
   }
 
   // --- environments -------------------------------------------------------------------------
