@@ -100,12 +100,11 @@ function linkOf(
 }
 
 /** The notification topic: the degraded and expiry topics are those sent before rules. */
-const topicOf = (env: string, rule: AlertRule) =>
-  rule === 'degraded'
-    ? `environment:${env}`
-    : rule === 'expiring'
-    ? `environment:${env}:expiry`
-    : `environment:${env}:${rule}`;
+function topicOf(env: string, rule: AlertRule): string {
+  if (rule === 'degraded') return `environment:${env}`;
+  if (rule === 'expiring') return `environment:${env}:expiry`;
+  return `environment:${env}:${rule}`;
+}
 
 export class AlertChecker {
   constructor(

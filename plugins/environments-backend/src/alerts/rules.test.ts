@@ -283,6 +283,10 @@ describe('evaluate, over random histories', () => {
           let episodeStart: number | undefined;
           let firedInEpisode = 0;
           let open = false;
+          const problems: string[] = [];
+          const check = (ok: boolean, problem: string) => {
+            if (!ok) problems.push(`${problem} at ${now}s`);
+          };
           for (const [dt, broken] of steps) {
             now += dt;
             const d = evaluate(
@@ -319,26 +323,30 @@ describe('evaluate, over random histories', () => {
               firedInEpisode = 0;
             }
             if (d.fire.length) {
-              expect(broken).toBe(true);
-              expect(now - episodeStart!).toBeGreaterThanOrEqual(degradedFor);
               firedInEpisode += d.fire.length;
-              expect(firedInEpisode).toBe(1);
+              check(broken, 'fired while healthy');
+              check(
+                now - episodeStart! >= degradedFor,
+                'fired before degradedFor',
+              );
+              check(firedInEpisode === 1, 'fired twice in one episode');
               open = true;
             }
             if (d.resolve.length) {
-              expect(broken).toBe(false);
-              expect(open).toBe(true);
+              check(!broken, 'resolved while broken');
+              check(open, 'resolved what had not fired');
               open = false;
             }
             if (!broken) {
               // A healthy check ends the episode: a fired alert resolved, a pending forgotten.
-              expect(state).toEqual([]);
+              check(state.length === 0, 'state left after a healthy check');
               episodeStart = undefined;
             }
             // Due and still broken: fired by now.
             if (broken && now - episodeStart! >= degradedFor)
-              expect(open).toBe(true);
+              check(open, 'due and not fired');
           }
+          expect(problems).toEqual([]);
         },
       ),
       { numRuns: 300 },
