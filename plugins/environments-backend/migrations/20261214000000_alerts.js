@@ -66,6 +66,31 @@ exports.up = async function up(knex) {
     t.timestamp('at').notNullable();
     t.index(['environment_id', 'seq']);
   });
+  // The expiry warning became the `expiring` rule: an expiry already warned about (the column
+  // expiry_warned_for of 20261213000000) is a fired alert, so the upgrade does not warn again.
+  const warned = await knex('environments')
+    .whereNull('destroyed_at')
+    .whereNotNull('expires_at')
+    .whereNotNull('expiry_warned_for')
+    .select('id', 'expires_at', 'expiry_warned_for');
+  const time = v =>
+    new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v);
+  const now = new Date();
+  for (const row of warned) {
+    const expiresAt = time(row.expires_at);
+    if (expiresAt.getTime() !== time(row.expiry_warned_for).getTime()) continue;
+    await knex('environment_alert_state').insert({
+      environment_id: row.id,
+      rule: 'expiring',
+      key: expiresAt.toISOString(),
+      pending_since: now,
+      fired_at: now,
+      details: JSON.stringify({
+        title: 'Environment expiry warning',
+        details: [],
+      }),
+    });
+  }
 };
 
 /** @param {import('knex').Knex} knex */

@@ -254,7 +254,12 @@ function registerEnvironments(
           return {
             status,
             pods: e.destroyedAt ? [] : service.pods(e),
-            islands: wants.islands ? await service.islands(e) : [],
+            // Island views cost a few queries: only for environments that may have islands.
+            islands:
+              wants.islands &&
+              (!e.services || e.services.some(s => s.kind === 'island'))
+                ? await service.islands(e)
+                : [],
             operations: ops,
           };
         },

@@ -3,8 +3,15 @@
  * make them) are won by exactly one caller, for firing and for resolving; a condition dropped
  * by one replica while another decides to fire starts over; settings, watchers and history.
  */
+import { join } from 'node:path';
+import type { Knex } from 'knex';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { EnvironmentStore } from '../store/EnvironmentStore';
+
+const migrations = {
+  directory: join(__dirname, '../../migrations'),
+  tableName: 'environments_knex_migrations',
+};
 
 jest.setTimeout(60_000);
 
@@ -14,9 +21,11 @@ const databases = TestDatabases.create({ ids, disableDocker: true });
 describe('AlertStore', () => {
   describe.each(databases.eachSupportedId())('on %p', databaseId => {
     let store: EnvironmentStore;
+    let knex: Knex;
     let envId: string;
     beforeEach(async () => {
-      store = await EnvironmentStore.create(await databases.init(databaseId));
+      knex = await databases.init(databaseId);
+      store = await EnvironmentStore.create(knex);
       envId = (
         await store.createEnvironment({
           spec: {
@@ -123,6 +132,40 @@ describe('AlertStore', () => {
           title: undefined,
         },
       ]);
+    });
+
+    it('carries an expiry already warned about over as a fired expiring alert', async () => {
+      const expiresAt = new Date(Date.now() + 20 * 60_000);
+      const { environment } = await store.createEnvironment({
+        spec: {
+          name: 'warned-before',
+          owner: 'group:default/backend',
+          purpose: 'feature',
+          services: [{ name: 'game' }],
+        },
+        cluster: 'local',
+        namespace: 'env-warned-before',
+        createdBy: 'x',
+        expiresAt,
+      });
+      // As the expiry warning of 20261213000000 left it, before this migration ran.
+      await knex.migrate.down({
+        ...migrations,
+        name: '20261214000000_alerts.js',
+      });
+      await knex('environments')
+        .where({ id: environment.id })
+        .update({ expiry_warned_for: knex.ref('expires_at') });
+      await knex.migrate.latest(migrations);
+      expect(await store.alerts.states(environment.id)).toEqual([
+        expect.objectContaining({
+          rule: 'expiring',
+          key: expiresAt.toISOString(),
+          firedAt: expect.any(Date),
+        }),
+      ]);
+      // The environment without a warning has no state.
+      expect(await store.alerts.states(envId)).toEqual([]);
     });
 
     it('keeps settings, watchers and history', async () => {

@@ -89,6 +89,18 @@ describe('expiry warnings', () => {
         },
       ]);
       expect(sent[0].payload.description).toContain('It will be destroyed at');
+
+      // An extension is a new expiry: warned about again when it comes near.
+      await store.requestOperation(
+        'exp-soon',
+        { type: 'extend', requestedBy: 'x', params: {} },
+        { expiresAt: new Date(now.getTime() + 45 * 60_000) },
+      );
+      await Promise.all([checker().check(now), checker().check(now)]);
+      expect(sent.map(o => o.payload.title)).toEqual([
+        'Environment exp-soon expires in 20 minutes',
+        'Environment exp-soon expires in 45 minutes',
+      ]);
     });
   });
 });
