@@ -4,11 +4,13 @@
  * short degradedFor and crashLoop, every chat receiver (DingTalk and Feishu signed, WeCom,
  * Slack; each checks requests as the real service does) gets exactly one Degraded message and
  * one crash-loop message, with a link to the environment in the portal; after a restart brings
- * it back, exactly one resolved message of each. The rules' state is in the database the test
- * reads back.
+ * it back, exactly one resolved message of each. Then an apply over the purpose's quota fails:
+ * exactly one operationFailed message, with the error. The rules' state is in the database the
+ * test reads back through the API.
  */
 import {
   eventually,
+  operationFinished,
   startEnvironmentsBackend,
   testKube,
   uniqueName,
@@ -204,6 +206,38 @@ describe('alerts on the test cluster', () => {
         'degraded firing',
         'degraded resolved',
       ],
+    );
+  });
+
+  it('sends one message for a failed operation, with its error', async () => {
+    // 21 pods, over the sandbox quota of 20: the apply fails before it applies anything.
+    const apply = await ctx.api.put(`/environments/${name}`, {
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [{ name: 'global', replicas: 20 }, { name: 'matching' }],
+    });
+    expect([apply.status, apply.body.error?.message]).toEqual([202, undefined]);
+    const op = await operationFinished(ctx.api, name, apply.body.operation.id);
+    expect(op.status).toBe('failed');
+    const failed = new RegExp(`Operation apply failed in ${name}`);
+    const kinds = Object.keys(receivers);
+    await eventually(
+      'every channel to hear of the failed apply',
+      async () => (kinds.every(k => count(k, failed)) ? true : undefined),
+      60_000,
+    );
+    await new Promise(r => setTimeout(r, 3000));
+    for (const k of kinds) {
+      expect([k, count(k, failed)]).toEqual([k, 1]);
+      expect(texts(k).find(t => failed.test(t))).toContain('Over the quota');
+    }
+    const alerts = (await ctx.api.get(`/environments/${name}/alerts`)).body;
+    expect(alerts.history).toContainEqual(
+      expect.objectContaining({
+        rule: 'operationFailed',
+        key: op.id,
+        kind: 'firing',
+      }),
     );
   });
 });
