@@ -209,6 +209,32 @@ describe('AlertChecker', () => {
           ['operationFailed', 'firing'],
           ['degraded', 'firing'],
         ]);
+        // Degraded again, then stopped by its owner: resolved, but not "recovered".
+        observed = { ...observed, status: degraded };
+        await checker().check(at(50));
+        await checker().check(at(61));
+        observed = { ...observed, status: { phase: 'Stopped', reasons: [] } };
+        await checker().check(at(70));
+        expect(sent.map(s => s.payload.title).slice(3)).toEqual([
+          'Environment feat-alerts is Degraded',
+          'Environment feat-alerts is no longer Degraded or Failed',
+        ]);
+        expect(sent[4].payload.description).toBe('It is Stopped now.');
+        expect(chat.accepted).toHaveLength(5);
+        // Degraded again, then destroyed: the alert ends without a message.
+        observed = { ...observed, status: degraded };
+        await checker().check(at(80));
+        await checker().check(at(91));
+        observed = {
+          ...observed,
+          status: { phase: 'Destroying', reasons: [] },
+        };
+        await checker().check(at(100));
+        expect(sent).toHaveLength(6);
+        expect(chat.accepted).toHaveLength(6);
+        expect(await store.alerts.states(env.id)).toEqual([
+          expect.objectContaining({ rule: 'operationFailed', key: 'op-9' }),
+        ]);
       } finally {
         await chat.close();
       }

@@ -200,14 +200,7 @@ export class AlertChecker {
     }
     for (const s of decision.resolve) {
       if (!(await store.alerts.claimResolve(env.id, s.rule, s.key))) continue;
-      const title =
-        s.rule === 'degraded'
-          ? `Environment ${env.name} recovered`
-          : s.title ?? `${s.rule} ${s.key}`;
-      const details =
-        s.rule === 'degraded'
-          ? ['All services are ready again.']
-          : ['The condition cleared.'];
+      const { title, details } = resolution(env.name, s, observed.status.phase);
       await store.alerts.record(env.id, {
         rule: s.rule,
         key: s.key,
@@ -286,6 +279,28 @@ export class AlertChecker {
     }
     await Promise.allSettled(jobs);
   }
+}
+
+/** What a resolved message says: a degraded environment recovered, or is Stopped now, say. */
+function resolution(
+  env: string,
+  s: AlertState,
+  phase: string,
+): { title: string; details: string[] } {
+  if (s.rule !== 'degraded')
+    return {
+      title: s.title ?? `${s.rule} ${s.key}`,
+      details: ['The condition cleared.'],
+    };
+  if (phase === 'Ready')
+    return {
+      title: `Environment ${env} recovered`,
+      details: ['All services are ready again.'],
+    };
+  return {
+    title: `Environment ${env} is no longer Degraded or Failed`,
+    details: [`It is ${phase} now.`],
+  };
 }
 
 /** A crash loop's key is pod/container: its resolution links to the same pod. */

@@ -248,6 +248,31 @@ describe('evaluate', () => {
     ).toEqual([]);
   });
 
+  it('ends the alerts of an environment being destroyed without a message', () => {
+    const fired: AlertState = {
+      rule: 'degraded',
+      key: 'environment',
+      pendingSince: t0,
+      firedAt: t0,
+    };
+    const sent: AlertState = {
+      rule: 'operationFailed',
+      key: 'op-1',
+      pendingSince: t0,
+      firedAt: t0,
+    };
+    const d = evaluate(
+      input({
+        status: { phase: 'Destroying', reasons: [] },
+        pods: [pod('a', { reason: 'CrashLoopBackOff' })],
+        rules: { ...rules, crashLoop: 0 },
+        state: [fired, sent],
+      }),
+    );
+    // Nothing fires; the degraded alert ends; the sent operation alert is kept, not resent.
+    expect(d).toEqual({ pending: [], fire: [], resolve: [], forget: [fired] });
+  });
+
   it('drops the state of a rule turned off, without a resolved message', () => {
     const fired: AlertState = {
       rule: 'degraded',

@@ -63,6 +63,16 @@ export const CRASH_LOOP_RESTARTS = 3;
  */
 export const OPERATION_LOOKBACK_MS = 15 * 60_000;
 
+/**
+ * Phases of an environment on its way out: its open alerts end without a message (a destroy is
+ * no recovery), and nothing new fires.
+ */
+export const ENDING_PHASES: ReadonlySet<string> = new Set([
+  'Destroying',
+  'Expired',
+  'Destroyed',
+]);
+
 /** How long the state of an operationFailed or expiring alert is kept after it fired. */
 export const ONCE_RETENTION_MS = 86_400_000;
 
@@ -248,11 +258,12 @@ export function conditions(input: AlertInputs): AlertCondition[] {
  * the stored pendingSince, so it survives restarts and is the same on every replica);
  * operationFailed and expiring fire at once, once per operation and per expiry, and never
  * resolve. A fired alert of a resolving rule resolves when its condition is gone. A rule
- * turned off drops its state without a message.
+ * turned off, or an environment on its way out, drops its state without a message.
  */
 export function evaluate(input: AlertInputs): AlertDecision {
   const now = input.now.getTime();
-  const seen = conditions(input);
+  const ending = ENDING_PHASES.has(input.status.phase);
+  const seen = ending ? [] : conditions(input);
   const state = new Map(input.state.map(s => [stateKey(s.rule, s.key), s]));
   const decision: AlertDecision = {
     pending: [],
@@ -276,6 +287,7 @@ export function evaluate(input: AlertInputs): AlertDecision {
   for (const s of input.state) {
     if (held.has(stateKey(s.rule, s.key))) continue;
     if (input.rules[s.rule] === null) decision.forget.push(s);
+    else if (ending && RESOLVING_RULES.has(s.rule)) decision.forget.push(s);
     else if (!RESOLVING_RULES.has(s.rule)) {
       // Kept while its operation or expiry could still be seen, so it is not sent again.
       if (now - s.pendingSince.getTime() > ONCE_RETENTION_MS)
