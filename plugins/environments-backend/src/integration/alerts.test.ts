@@ -5,7 +5,8 @@
  * Slack; each checks requests as the real service does) gets exactly one Degraded message and
  * one crash-loop message, with a link to the environment in the portal; after a restart brings
  * it back, exactly one resolved message of each. Then an apply over the purpose's quota fails:
- * exactly one operationFailed message, with the error. The rules' state is in the database the
+ * exactly one operationFailed message, with the error. An island crashed with kwok's exit
+ * switch: one islandDown message, and one resolved message once it is restarted. The rules' state is in the database the
  * test reads back through the API.
  */
 import {
@@ -39,10 +40,14 @@ describe('alerts on the test cluster', () => {
       slack: await receiver(slackService()),
     };
     ctx = await startEnvironmentsBackend({
+      // A range of its own: other suites' islands never share its ports.
+      cluster: { islands: { ports: '7600-7699' } },
       rootConfig: { app: { baseUrl: 'http://portal.test' } },
       config: {
         purposes: {
-          sandbox: { alerts: { degradedFor: '5s', crashLoop: '5s' } },
+          sandbox: {
+            alerts: { degradedFor: '5s', crashLoop: '5s', islandDown: '5s' },
+          },
         },
         alerts: {
           checkInterval: '1s',
@@ -81,6 +86,7 @@ describe('alerts on the test cluster', () => {
 
   afterAll(async () => {
     await ctx?.api.delete(`/environments/${name}`);
+    await ctx?.api.delete(`/environments/${name}-isl`);
     await ctx?.backend.stop();
     for (const r of Object.values(receivers ?? {})) await r.close();
   });
@@ -239,5 +245,73 @@ describe('alerts on the test cluster', () => {
         kind: 'firing',
       }),
     );
+  });
+
+  it('sends one message for an island that is down, and one when it is back', async () => {
+    const env = `${name}-isl`;
+    const created = await ctx.api.post('/environments', {
+      name: env,
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [{ name: 'altraserver' }],
+    });
+    expect(created.status).toBe(202);
+    const add = await ctx.api.post(`/environments/${env}/operations`, {
+      type: 'island-add',
+      service: 'altraserver',
+      count: 1,
+    });
+    expect(add.status).toBe(202);
+    expect((await operationFinished(ctx.api, env, add.body.id)).status).toBe(
+      'succeeded',
+    );
+    const island = await eventually('the island to be Ready', async () => {
+      const [i] = (await ctx.api.get(`/environments/${env}/islands`)).body
+        .items;
+      return i?.phase === 'Ready' ? i : undefined;
+    });
+    await core.patchNamespacedPod({
+      namespace: `env-${env}`,
+      name: island.pod,
+      body: [
+        {
+          op: 'add',
+          path: '/metadata/labels/archipelago.dev~1simulate',
+          value: 'exit',
+        },
+      ],
+    });
+    const down = new RegExp(
+      `Island ${island.id} \\(altraserver\\) is Down in ${env}`,
+    );
+    const kinds = Object.keys(receivers);
+    await eventually(
+      'every channel to hear of the island',
+      async () => (kinds.every(k => count(k, down)) ? true : undefined),
+      60_000,
+    );
+    await new Promise(r => setTimeout(r, 3000));
+    for (const k of kinds) {
+      expect([k, count(k, down)]).toEqual([k, 1]);
+      expect(texts(k).find(t => down.test(t))).toContain(
+        `http://portal.test/environments/${env}/islands?service=altraserver`,
+      );
+    }
+    const restart = await ctx.api.post(`/environments/${env}/operations`, {
+      type: 'island-restart',
+      island: island.id,
+    });
+    expect(restart.status).toBe(202);
+    expect(
+      (await operationFinished(ctx.api, env, restart.body.id)).status,
+    ).toBe('succeeded');
+    const back = new RegExp(`Resolved: Island ${island.id} \\(altraserver\\)`);
+    await eventually(
+      'every channel to hear the island is back',
+      async () => (kinds.every(k => count(k, back)) ? true : undefined),
+      60_000,
+    );
+    await new Promise(r => setTimeout(r, 3000));
+    for (const k of kinds) expect([k, count(k, back)]).toEqual([k, 1]);
   });
 });
