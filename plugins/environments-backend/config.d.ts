@@ -161,7 +161,10 @@ export interface Config {
         type: 'dingtalk' | 'feishu' | 'wecom' | 'slack';
         /** @visibility secret */
         url: string;
-        /** DingTalk's and Feishu's signing secret. @visibility secret */
+        /**
+         * DingTalk's and Feishu's signing secret.
+         * @visibility secret
+         */
         secret?: string;
         /** Environments that chose no channels send here. Default false. */
         default?: boolean;
