@@ -104,6 +104,22 @@ export interface Config {
          * perf and integration never.
          */
         sleepAfter?: string;
+        /**
+         * The purpose's alert rules (docs/configuration.md#alerts); an environment may
+         * override each through PUT /environments/{name}/alerts. "off" turns a rule off.
+         */
+        alerts?: {
+          /** Degraded or Failed this long (default "5m"). */
+          degradedFor?: string;
+          /** A container crash-looping this long (default "2m"). */
+          crashLoop?: string;
+          /** An island that should run not Ready this long (default "2m"). */
+          islandDown?: string;
+          /** "on" (default) or "off": once per failed operation. */
+          operationFailed?: string;
+          /** Warn this long before the expiry (default: expiryWarning). */
+          expiringWithin?: string;
+        };
         quota?: {
           cpu?: string;
           memory?: string;
@@ -140,6 +156,26 @@ export interface Config {
        * `repair` operation.
        */
       resyncInterval?: string;
+    };
+    /** Alerts: chat channels and the check task (docs/configuration.md#alerts). */
+    alerts?: {
+      /** How often the rules are evaluated, e.g. "30s" (default) or "2m". */
+      checkInterval?: string;
+      /** Tries per message and channel before it is given up (default 3). */
+      deliveryAttempts?: number;
+      channels?: Array<{
+        name: string;
+        type: 'dingtalk' | 'feishu' | 'wecom' | 'slack';
+        /** @visibility secret */
+        url: string;
+        /**
+         * DingTalk's and Feishu's signing secret.
+         * @visibility secret
+         */
+        secret?: string;
+        /** Environments that chose no channels send here. Default false. */
+        default?: boolean;
+      }>;
     };
     /** How often, in seconds, the TTL task looks for expired environments. Default 30. */
     expiryCheckSeconds?: number;

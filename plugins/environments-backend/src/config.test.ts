@@ -244,3 +244,119 @@ describe('readEnvironmentsConfig: requests in flight', () => {
     );
   });
 });
+
+describe('readEnvironmentsConfig: alerts', () => {
+  it('defaults the rules per purpose, with expiryWarning as expiringWithin', () => {
+    const config = read({
+      purposes: {
+        perf: { expiryWarning: '2h', alerts: { islandDown: 'off' } },
+      },
+    });
+    expect(config.purposes.feature.alerts).toEqual({
+      degraded: 300,
+      crashLoop: 120,
+      islandDown: 120,
+      operationFailed: 0,
+      expiring: 3600,
+    });
+    expect(config.purposes.perf.alerts).toMatchObject({
+      islandDown: null,
+      expiring: 7200,
+    });
+    expect(config.alerts).toEqual({
+      channels: [],
+      checkIntervalSeconds: 30,
+      deliveryAttempts: 3,
+    });
+  });
+
+  it('reads channels', () => {
+    expect(
+      read({
+        alerts: {
+          checkInterval: '2m',
+          channels: [
+            {
+              name: 'team-ding',
+              type: 'dingtalk',
+              url: 'https://oapi.dingtalk.com/robot/send?access_token=x',
+              secret: 'SECx',
+              default: true,
+            },
+            { name: 'ops', type: 'slack', url: 'https://hooks.slack.com/x' },
+          ],
+        },
+      }).alerts,
+    ).toEqual({
+      checkIntervalSeconds: 120,
+      deliveryAttempts: 3,
+      channels: [
+        {
+          name: 'team-ding',
+          type: 'dingtalk',
+          url: 'https://oapi.dingtalk.com/robot/send?access_token=x',
+          secret: 'SECx',
+          default: true,
+        },
+        {
+          name: 'ops',
+          type: 'slack',
+          url: 'https://hooks.slack.com/x',
+          default: false,
+        },
+      ],
+    });
+  });
+
+  it.each([
+    [
+      { purposes: { feature: { alerts: { degradedFor: 'soon' } } } },
+      'Invalid config environments.purposes.feature.alerts.degradedFor: "soon" must be a duration',
+    ],
+    [
+      { purposes: { sandbox: { alerts: { operationFailed: '5m' } } } },
+      'Invalid config environments.purposes.sandbox.alerts.operationFailed: "5m" must be "on" or "off"',
+    ],
+    [
+      {
+        alerts: { channels: [{ name: 'x', type: 'teams', url: 'https://a' }] },
+      },
+      'Invalid config environments.alerts.channels[0].type: "teams" must be one of dingtalk, feishu, wecom, slack',
+    ],
+    [
+      { alerts: { channels: [{ name: 'x', type: 'slack', url: 'ftp://a' }] } },
+      'Invalid config environments.alerts.channels[0].url: must be an http(s) URL',
+    ],
+    [
+      {
+        alerts: {
+          channels: [
+            { name: 'x', type: 'wecom', url: 'https://a', secret: 's' },
+          ],
+        },
+      },
+      'Invalid config environments.alerts.channels[0].secret: only dingtalk and feishu channels sign',
+    ],
+    [
+      {
+        alerts: {
+          channels: [
+            { name: 'x', type: 'slack', url: 'https://a' },
+            { name: 'x', type: 'slack', url: 'https://b' },
+          ],
+        },
+      },
+      'Invalid config environments.alerts.channels[1].name: "x" names another channel too',
+    ],
+    [
+      { alerts: { checkInterval: '0s' } },
+      'Invalid config environments.alerts.checkInterval: "0s" must be a duration from 1s to 60m',
+    ],
+    [
+      { alerts: { deliveryAttempts: 11 } },
+      'Invalid config environments.alerts.deliveryAttempts: must be a whole number from 1 to 10',
+    ],
+  ])('refuses %j, naming the field', (environments, message) => {
+    expect(() => read(environments as JsonObject)).toThrow(message);
+  });
+});

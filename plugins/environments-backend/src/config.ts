@@ -9,6 +9,17 @@ import {
 } from '@archipelago/plugin-environments-common';
 import type { Sizing } from './render/render';
 import {
+  ALERT_RULES,
+  EffectiveRules,
+  RULE_KEYS,
+  parseRuleValue,
+} from './alerts/rules';
+import {
+  CHANNEL_TYPES,
+  ChannelSettings,
+  ChannelType,
+} from './alerts/channels/types';
+import {
   SqlRegistrarSettings,
   readSqlRegistrarSettings,
 } from './registry/SqlRegistrar';
@@ -79,6 +90,8 @@ export interface PurposeSettings {
   expiryWarningSeconds: number;
   /** Unused this long, an environment is stopped and marked asleep (0: never; sleep/). */
   sleepAfterSeconds: number;
+  /** The purpose's alert rules, which an environment may override (alerts/rules.ts). */
+  alerts: EffectiveRules;
   sizing: Sizing;
   podSecurity: { enforce: PodSecurityLevel; warn: PodSecurityLevel };
 }
@@ -114,6 +127,7 @@ export interface EnvironmentsConfig {
   limits: Limits;
   /** Revisions of a destroyed environment are deleted this long after the destroy. */
   retentionSeconds: number;
+  alerts: AlertsSettings;
   terminal: TerminalSettings;
 }
 
@@ -128,6 +142,23 @@ export interface TerminalSettings {
   /** What runs in the container. */
   command: string[];
 }
+
+/** environments.alerts: the chat channels and the check task (docs/configuration.md). */
+export interface AlertsSettings {
+  channels: ChannelSettings[];
+  /** How often the rules are evaluated. */
+  checkIntervalSeconds: number;
+  /** Tries per message and channel before it is given up (logged). */
+  deliveryAttempts: number;
+}
+
+/** Each rule's default when neither the purpose's config nor the environment sets it. */
+export const DEFAULT_ALERT_RULES: Record<string, string> = {
+  degradedFor: '5m',
+  crashLoop: '2m',
+  islandDown: '2m',
+  operationFailed: 'on',
+};
 
 /** Bounds on what one owner or user holds at once (see docs/security.md#bounds). */
 export interface Limits {
@@ -319,12 +350,36 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
         );
       return v as PodSecurityLevel;
     };
+    const expiryWarningSeconds =
+      duration(
+        `purposes.${p}.expiryWarning`,
+        c?.getOptionalString('expiryWarning') ?? '1h',
+      ) ?? 3600;
+    const alerts = {} as EffectiveRules;
+    for (const rule of ALERT_RULES) {
+      const key = RULE_KEYS[rule];
+      const field = `purposes.${p}.alerts.${key}`;
+      const text = c?.getOptionalString(`alerts.${key}`);
+      if (text === undefined) {
+        // The expiring rule's default is the expiry warning's older setting; 0 never warned.
+        alerts[rule] =
+          rule === 'expiring'
+            ? expiryWarningSeconds || null
+            : (
+                parseRuleValue(rule, DEFAULT_ALERT_RULES[key]) as {
+                  value: number | null;
+                }
+              ).value;
+        continue;
+      }
+      const parsed = parseRuleValue(rule, text);
+      if ('error' in parsed)
+        throw new InputError(`Invalid config ${at(field)}: ${parsed.error}`);
+      alerts[rule] = parsed.value;
+    }
     purposes[p] = {
-      expiryWarningSeconds:
-        duration(
-          `purposes.${p}.expiryWarning`,
-          c?.getOptionalString('expiryWarning') ?? '1h',
-        ) ?? 3600,
+      alerts,
+      expiryWarningSeconds,
       sleepAfterSeconds:
         duration(
           `purposes.${p}.sleepAfter`,
@@ -489,6 +544,7 @@ export function readEnvironmentsConfig(config: Config): EnvironmentsConfig {
     3650 * 86_400,
   );
   return {
+    alerts: readAlertsSettings(env?.getOptionalConfig('alerts')),
     limits,
     terminal,
     retentionSeconds,
@@ -699,5 +755,98 @@ export function readClusterPolicy(
     ingressHostSuffix: suffix,
     egressCidrs:
       list('egressCidrs', CIDR, 'an IPv4 CIDR such as "10.0.0.0/8"') ?? [],
+  };
+}
+
+/** environments.alerts; every error names its key. */
+function readAlertsSettings(c: Config | undefined): AlertsSettings {
+  const at = (key: string) => `environments.alerts.${key}`;
+  const channels = (c?.getOptionalConfigArray('channels') ?? []).map(
+    (ch, i) => {
+      const field = (key: string) => at(`channels[${i}].${key}`);
+      const text = (key: string) => {
+        const v = ch.getOptional(key);
+        if (v !== undefined && typeof v !== 'string')
+          throw new InputError(
+            `Invalid config ${field(key)}: must be a string`,
+          );
+        return v as string | undefined;
+      };
+      const name = text('name');
+      if (!name || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name))
+        throw new InputError(
+          `Invalid config ${field(
+            'name',
+          )}: must be a name of lower-case letters, digits and "-", at most 63 characters`,
+        );
+      const type = text('type');
+      if (!(CHANNEL_TYPES as readonly string[]).includes(type ?? ''))
+        throw new InputError(
+          `Invalid config ${field('type')}: "${
+            type ?? ''
+          }" must be one of ${CHANNEL_TYPES.join(', ')}`,
+        );
+      const url = text('url');
+      let parsed: URL | undefined;
+      try {
+        parsed = url ? new URL(url) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed || !/^https?:$/.test(parsed.protocol))
+        throw new InputError(
+          `Invalid config ${field('url')}: must be an http(s) URL`,
+        );
+      const secret = text('secret');
+      if (secret !== undefined && !['dingtalk', 'feishu'].includes(type!))
+        throw new InputError(
+          `Invalid config ${field(
+            'secret',
+          )}: only dingtalk and feishu channels sign their messages (a ${type} channel's key is in its url)`,
+        );
+      const isDefault = ch.getOptional('default');
+      if (isDefault !== undefined && typeof isDefault !== 'boolean')
+        throw new InputError(
+          `Invalid config ${field('default')}: must be true or false`,
+        );
+      return {
+        name,
+        type: type as ChannelType,
+        url: url!,
+        ...(secret ? { secret } : {}),
+        default: isDefault === true,
+      };
+    },
+  );
+  const seen = new Set<string>();
+  channels.forEach((ch, i) => {
+    if (seen.has(ch.name))
+      throw new InputError(
+        `Invalid config ${at(`channels[${i}].name`)}: "${
+          ch.name
+        }" names another channel too`,
+      );
+    seen.add(ch.name);
+  });
+  const intervalText = c?.getOptionalString('checkInterval') ?? '30s';
+  const m = /^(\d+)(s|m)$/.exec(intervalText);
+  const interval = m ? parseInt(m[1], 10) * (m[2] === 'm' ? 60 : 1) : 0;
+  if (interval < 1 || interval > 3600)
+    throw new InputError(
+      `Invalid config ${at(
+        'checkInterval',
+      )}: "${intervalText}" must be a duration from 1s to 60m, such as "30s" or "2m"`,
+    );
+  const attempts = c?.getOptionalNumber('deliveryAttempts') ?? 3;
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
+    throw new InputError(
+      `Invalid config ${at(
+        'deliveryAttempts',
+      )}: must be a whole number from 1 to 10`,
+    );
+  return {
+    channels,
+    checkIntervalSeconds: interval,
+    deliveryAttempts: attempts,
   };
 }

@@ -31,6 +31,7 @@ import { createRouter } from './service/router';
 import { EnvironmentStore } from './store/EnvironmentStore';
 import { TERMINAL_ROUTE, TerminalServer } from './terminal/TerminalServer';
 import { scheduleExpiry } from './ttl/expiryTask';
+import { AlertChecker, scheduleAlerts } from './alerts/AlertChecker';
 import { scheduleRetention } from './ttl/retentionTask';
 import { scheduleSleep } from './sleep/sleepTask';
 
@@ -174,7 +175,6 @@ function registerEnvironments(
         logger,
         settings.namespacePrefix,
         deps.signals,
-        deps.notifications,
       );
 
       const drift = new DriftWatcher(
@@ -268,8 +268,33 @@ function registerEnvironments(
         service,
         logger,
         everySeconds: settings.expiryCheckSeconds,
+      });
+      // Alert rules, channels and subscriptions (alerts/): one check across replicas.
+      const alertChecker = new AlertChecker({
+        store,
         config: settings,
+        logger,
         notifications: deps.notifications,
+        appBaseUrl: config.getOptionalString('app.baseUrl') ?? '',
+        observe: async (e, recent, wants) => {
+          const { status, ops } = await service.status(e, recent);
+          return {
+            status,
+            pods: e.destroyedAt ? [] : service.pods(e),
+            // Island views cost a few queries: only for environments that may have islands.
+            islands:
+              wants.islands &&
+              (!e.services || e.services.some(s => s.kind === 'island'))
+                ? await service.islands(e)
+                : [],
+            operations: ops,
+          };
+        },
+      });
+      await scheduleAlerts({
+        scheduler,
+        checker: alertChecker,
+        everySeconds: settings.alerts.checkIntervalSeconds,
       });
 
       await scheduleSleep({

@@ -10,6 +10,7 @@
  *   /environments/<name>/logs?pod=<p>&container=<c>&since=<10m>|sinceTime=<ISO>
  *   /environments/<name>/events
  *   /environments/<name>/history?from=<rev>&to=<rev>
+ *   /environments/<name>/alerts                     its alert rules, watchers and recent alerts
  *   /environments/<name>/registry?service=<s>
  *   /environments/<name>/islands?service=<s>          its game-server islands (seed 002)
  *
@@ -24,6 +25,7 @@ export const ENVIRONMENT_TABS = [
   'logs',
   'events',
   'history',
+  'alerts',
   'registry',
   'islands',
 ] as const;

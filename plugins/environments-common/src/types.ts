@@ -394,3 +394,60 @@ export interface IslandLedger {
     removed: boolean;
   }>;
 }
+
+/** The alert rules (docs/configuration.md#alerts), by the key config and the API use. */
+export const ALERT_RULE_KEYS = [
+  'degradedFor',
+  'crashLoop',
+  'islandDown',
+  'operationFailed',
+  'expiringWithin',
+] as const;
+export type AlertRuleKey = (typeof ALERT_RULE_KEYS)[number];
+
+/** GET /environments/{name}/alerts: an environment's alerts and who receives them. */
+export interface EnvironmentAlerts {
+  rules: Array<{
+    /** The rule: degraded, crashLoop, islandDown, operationFailed or expiring. */
+    rule: string;
+    key: AlertRuleKey;
+    /** In effect: a duration such as "5m", "on" or "off". */
+    value: string;
+    /** Where the value in effect comes from. */
+    source: 'purpose' | 'environment';
+    /** The purpose's value, which applies when the environment sets none. */
+    purposeDefault: string;
+  }>;
+  channels: {
+    /** The chat channels configured in app config (never their URLs). */
+    available: Array<{ name: string; type: string; default: boolean }>;
+    /** The channels this environment's alerts go to. */
+    selected: string[];
+    /** default: the channels configured as default; environment: chosen for it. */
+    source: 'default' | 'environment';
+  };
+  owner: string;
+  /** Users who watch it; they, and the owner, get its alerts as Backstage notifications. */
+  watchers: string[];
+  /** Whether the caller watches it. */
+  watching: boolean;
+  /** Alerts firing now. */
+  open: Array<{ rule: string; key: string; title: string; firedAt: string }>;
+  /** The latest alerts sent, newest first. */
+  history: Array<{
+    rule: string;
+    key: string;
+    kind: 'firing' | 'resolved';
+    title: string;
+    details: string[];
+    at: string;
+  }>;
+}
+
+/** PUT /environments/{name}/alerts: replaces the environment's own rules and channels. */
+export interface AlertSettingsRequest {
+  /** A rule left out follows its purpose. */
+  rules?: Partial<Record<AlertRuleKey, string>>;
+  /** Left out or null: the channels configured as default. */
+  channels?: string[] | null;
+}

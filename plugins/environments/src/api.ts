@@ -23,6 +23,9 @@ export type EnvironmentsApi = Pick<
   | 'getIslandLedger'
   | 'listClusters'
   | 'getConfig'
+  | 'getAlerts'
+  | 'updateAlerts'
+  | 'setWatching'
 >;
 
 /** The environments backend, for the portal. */

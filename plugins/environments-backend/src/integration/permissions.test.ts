@@ -85,6 +85,7 @@ describe('the permission matrix', () => {
       ['pods', 'get', `/environments/${name}/pods`],
       ['topology', 'get', `/environments/${name}/topology`],
       ['config', 'get', `/environments/${name}/config`],
+      ['alerts', 'get', `/environments/${name}/alerts`],
       ['events', 'get', `/environments/${name}/events`],
       ['islands', 'get', `/environments/${name}/islands`],
       ['island ledger', 'get', '/clusters/local/islands'],
@@ -133,6 +134,63 @@ describe('the permission matrix', () => {
     expect((await call('service', 'post', path, body)).status).toBe(202);
     expect((await call('owner', 'get', path)).body.items.length).toBe(
       before + 2,
+    );
+  });
+
+  it('lets any reader watch, and only owners and services change alert rules and channels', async () => {
+    const watch = `/environments/${name}/alerts/watch`;
+    const other = await call('other', 'put', watch);
+    expect([other.status, other.body.watching]).toEqual([200, true]);
+    expect(other.body.watchers).toContain('user:default/other');
+    // Watching is the caller's own: the owner does not watch because another does.
+    expect(
+      (await call('owner', 'get', `/environments/${name}/alerts`)).body
+        .watching,
+    ).toBe(false);
+    const off = await call('other', 'delete', watch);
+    expect([off.status, off.body.watching]).toEqual([200, false]);
+    // A service has no inbox; anonymous callers are nobody.
+    expect((await call('service', 'put', watch)).status).toBe(400);
+    expect((await call('anonymous', 'put', watch)).status).toBe(401);
+    expect((await call('anonymous', 'delete', watch)).status).toBe(401);
+
+    const path = `/environments/${name}/alerts`;
+    const body = { rules: { degradedFor: '10m' } };
+    const refused = await call('other', 'put', path, body);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain(
+      'environments.environment.update',
+    );
+    expect((await call('anonymous', 'put', path, body)).status).toBe(401);
+    // Invalid input names the field, and nothing changes.
+    const bad = await call('owner', 'put', path, {
+      rules: { degradedFor: '10m', crashLoop: 'soon' },
+      channels: ['nowhere'],
+    });
+    expect([bad.status, bad.body.errors.map((e: any) => e.path)]).toEqual([
+      400,
+      ['rules.crashLoop', 'channels[0]'],
+    ]);
+    const unknown = await call('owner', 'put', path, {
+      rules: { often: '1m' },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].path).toBe('rules.often');
+    const before = (await call('owner', 'get', path)).body;
+    expect(
+      before.rules.find((r: any) => r.key === 'degradedFor'),
+    ).toMatchObject({ value: '5m', source: 'purpose' });
+    const own = await call('owner', 'put', path, body);
+    expect(own.status).toBe(200);
+    expect(own.body.rules.find((r: any) => r.key === 'degradedFor')).toEqual({
+      rule: 'degraded',
+      key: 'degradedFor',
+      value: '10m',
+      source: 'environment',
+      purposeDefault: '5m',
+    });
+    expect((await call('service', 'put', path, { rules: {} })).status).toBe(
+      200,
     );
   });
 
@@ -292,6 +350,10 @@ describe('the permission matrix', () => {
         'GET /environments/{name}/pods',
         'GET /environments/{name}/topology',
         'GET /environments/{name}/config',
+        'GET /environments/{name}/alerts',
+        'PUT /environments/{name}/alerts',
+        'PUT /environments/{name}/alerts/watch',
+        'DELETE /environments/{name}/alerts/watch',
         'GET /environments/{name}/events',
         'GET /environments/{name}/pods/{pod}/logs',
         'GET /environments/{name}/islands',

@@ -1,11 +1,8 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { SignalsService } from '@backstage/plugin-signals-node';
-import type { NotificationService } from '@backstage/plugin-notifications-node';
 import {
   ENVIRONMENTS_SIGNAL_CHANNEL,
   EnvironmentSignal,
-  EnvironmentStatus,
-  environmentPath,
   environmentSignalChannel,
 } from '@archipelago/plugin-environments-common';
 import type {
@@ -22,7 +19,8 @@ import { EnvironmentTrigger } from './EnvironmentTrigger';
 
 /**
  * Watches the cache and the queue for changes and turns them into: signals for browsers,
- * registry updates and registrar events, and notifications when an environment breaks.
+ * registry updates and registrar events. Alerts (an environment that breaks, and more) are
+ * the alert rules' (alerts/AlertChecker.ts), not the observer's.
  */
 export class EnvironmentObserver {
   private readonly last = new Map<string, string>();
@@ -38,7 +36,6 @@ export class EnvironmentObserver {
     private readonly logger: LoggerService,
     namespacePrefix: string,
     private readonly signals?: SignalsService,
-    private readonly notifications?: NotificationService,
   ) {
     this.trigger = new EnvironmentTrigger({
       store,
@@ -149,8 +146,6 @@ export class EnvironmentObserver {
         channel: ENVIRONMENTS_SIGNAL_CHANNEL,
         message,
       });
-      if (previous !== undefined)
-        await this.alert(env, status, JSON.parse(previous)[0]);
     } catch (e) {
       this.logger.warn(`observing ${env.name} failed: ${String(e)}`);
     }
@@ -198,42 +193,5 @@ export class EnvironmentObserver {
       }),
     );
     this.lastRegistry.set(env.name, signature);
-  }
-
-  /** Tells the owner when an environment breaks, and when it recovers. */
-  private async alert(
-    env: EnvironmentRecord,
-    status: EnvironmentStatus,
-    previousPhase: string,
-  ) {
-    if (!this.notifications) return;
-    const broken = status.phase === 'Degraded' || status.phase === 'Failed';
-    const recovered =
-      status.phase === 'Ready' &&
-      (previousPhase === 'Degraded' || previousPhase === 'Failed');
-    if (!broken && !recovered) return;
-    if (broken && (previousPhase === 'Degraded' || previousPhase === 'Failed'))
-      return;
-    await this.notifications
-      .send({
-        recipients: { type: 'entity', entityRef: env.owner },
-        payload: {
-          title: broken
-            ? `Environment ${env.name} is ${status.phase}`
-            : `Environment ${env.name} recovered`,
-          description: broken
-            ? status.reasons.slice(0, 5).join('\n')
-            : 'All services are ready again.',
-          link: environmentPath(env.name),
-          severity: broken ? 'high' : 'normal',
-          topic: `environment:${env.name}`,
-          scope: `environment:${env.name}`,
-        },
-      })
-      .catch(e =>
-        this.logger.warn(
-          `could not notify ${env.owner} about ${env.name}: ${String(e)}`,
-        ),
-      );
   }
 }

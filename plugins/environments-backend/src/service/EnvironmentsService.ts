@@ -6,6 +6,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import { alertsView, parseAlertSettings } from '../alerts/api';
 import type { Writable } from 'node:stream';
 import type { ClusterClient } from '../cluster/ClusterClient';
 import { PermanentError, ValidationError, errorMessage } from '../errors';
@@ -1819,6 +1820,25 @@ export class EnvironmentsService {
         };
       }),
     };
+  }
+
+  /** The environment's alerts as a caller sees them (alerts/api.ts). */
+  alerts(env: EnvironmentRecord, caller: string) {
+    return alertsView(this.store, this.config, env, caller);
+  }
+
+  /** Replaces the environment's own alert rules and channels; invalid input stores nothing. */
+  async setAlerts(env: EnvironmentRecord, body: unknown, by: string) {
+    const settings = parseAlertSettings(this.config, body);
+    await this.store.alerts.setSettings(env.id, settings, by);
+    return this.alerts(env, by);
+  }
+
+  /** A user starts or stops watching an environment's alerts. */
+  async watch(env: EnvironmentRecord, user: string, on: boolean) {
+    if (on) await this.store.alerts.watch(env.id, user);
+    else await this.store.alerts.unwatch(env.id, user);
+    return this.alerts(env, user);
   }
 
   async topology(env: EnvironmentRecord) {

@@ -31,6 +31,7 @@ import {
   stripInternal,
 } from './EnvironmentsService';
 import { createOpenApiRouter } from '../schema/openapi';
+import { alertSettingsShapeErrors } from '../alerts/api';
 
 export interface RouterOptions {
   service: EnvironmentsService;
@@ -389,6 +390,53 @@ export async function createRouter(
     res.json(await service.configOf(await service.get(req.params.name)));
   });
 
+  // Alerts (docs/configuration.md#alerts): any reader sees them and may watch; changing the
+  // rules and channels takes the update permission.
+  router.get('/environments/:name/alerts', async (req, res) => {
+    const env = await service.live(req.params.name);
+    const c = await authorize(req, environmentReadPermission, env.name);
+    res.json(await service.alerts(env, actor(c)));
+  });
+
+  router.put('/environments/:name/alerts', async (req, res) => {
+    const env = await service.live(req.params.name);
+    const user = actor(
+      await authorize(req, environmentUpdatePermission, env.name),
+    );
+    await mutation(
+      req,
+      res,
+      'environment-alerts-update',
+      { name: env.name },
+      async () => ({
+        status: 200,
+        body: await service.setAlerts(env, req.body, user),
+      }),
+    );
+  });
+
+  /** Watching is for users: a service principal has no inbox. */
+  const watch = async (req: AnyRequest, res: AnyResponse, on: boolean) => {
+    const env = await service.live(req.params.name);
+    const c = await authorize(req, environmentReadPermission, env.name);
+    if ((c.principal as { type: string }).type !== 'user')
+      throw new InputError('Only a signed-in user can watch an environment');
+    const user = actor(c);
+    await mutation(
+      req,
+      res,
+      on ? 'environment-watch' : 'environment-unwatch',
+      { name: env.name },
+      async () => ({ status: 200, body: await service.watch(env, user, on) }),
+    );
+  };
+  router.put('/environments/:name/alerts/watch', (req, res) =>
+    watch(req, res, true),
+  );
+  router.delete('/environments/:name/alerts/watch', (req, res) =>
+    watch(req, res, false),
+  );
+
   router.get('/environments/:name/topology', async (req, res) => {
     await authorize(req, environmentReadPermission, req.params.name);
     res.json(await service.topology(await service.get(req.params.name)));
@@ -634,6 +682,18 @@ function checkBodies(
     const parsed = validateEnvironmentSpec(named);
     if (!parsed.success) {
       sendValidationError(res, new ValidationError(parsed.errors));
+      return;
+    }
+  } else if (
+    req.method === 'PUT' &&
+    /^\/environments\/[^/]+\/alerts$/.test(req.path)
+  ) {
+    const errors = alertSettingsShapeErrors(req.body);
+    if (errors.length) {
+      sendValidationError(
+        res,
+        new ValidationError(errors, 'Invalid alert settings'),
+      );
       return;
     }
   } else if (

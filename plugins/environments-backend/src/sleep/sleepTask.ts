@@ -19,7 +19,7 @@ import type {
 } from '../store/EnvironmentStore';
 import type { EnvironmentsConfig } from '../config';
 import type { EnvironmentsService } from '../service/EnvironmentsService';
-import { timeLeft } from '../ttl/expiryTask';
+import { timeLeft } from '../alerts/rules';
 
 /** Who asks for a sleep's stop (system:* operations do not count as use). */
 export const SLEEP_ACTOR = 'system:archipelago-sleep';
@@ -88,7 +88,9 @@ export async function putToSleep(options: SleepOptions): Promise<string[]> {
     }
     slept.push(env.name);
     logger.info(
-      `${env.name} is asleep: unused for ${idle}; stopped ${running.join(', ')}`,
+      `${env.name} is asleep: unused for ${idle}; stopped ${running.join(
+        ', ',
+      )}`,
     );
     await notifications
       ?.send({

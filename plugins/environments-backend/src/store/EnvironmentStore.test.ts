@@ -29,54 +29,6 @@ describe('EnvironmentStore', () => {
       store = await EnvironmentStore.create(await databases.init(databaseId));
     });
 
-    it('lists an expiry to warn about once per expiry, claimed by exactly one caller', async () => {
-      const now = new Date();
-      const inMinutes = (m: number) => new Date(now.getTime() + m * 60_000);
-      const make = (
-        name: string,
-        purpose: EnvironmentSpec['purpose'],
-        m: number,
-      ) =>
-        store.createEnvironment({
-          spec: { ...spec(name), purpose },
-          cluster: 'local',
-          namespace: `env-${name}`,
-          createdBy: 'x',
-          expiresAt: inMinutes(m),
-        });
-      const soon = (await make('warn-soon', 'feature', 30)).environment;
-      await make('warn-later', 'feature', 90);
-      await make('warn-sandbox', 'sandbox', 90);
-      await make('warn-past', 'feature', -5);
-      // feature warns an hour ahead, sandbox two.
-      const windowOf = (p: string) => (p === 'sandbox' ? 7200 : 3600);
-      const names = async () =>
-        (await store.listExpiryWarnings(windowOf, 7200, now))
-          .map(e => e.name)
-          .sort();
-      expect(await names()).toEqual(['warn-sandbox', 'warn-soon']);
-
-      // Two replicas claim at once: one wins.
-      const claims = await Promise.all([
-        store.claimExpiryWarning(soon.id),
-        store.claimExpiryWarning(soon.id),
-      ]);
-      expect(claims.filter(Boolean)).toHaveLength(1);
-      expect(await names()).toEqual(['warn-sandbox']);
-      expect(await store.claimExpiryWarning(soon.id)).toBe(false);
-
-      // An extension is a new expiry: warned about again when it comes near.
-      await store.requestOperation(
-        'warn-soon',
-        { type: 'extend', requestedBy: 'x', params: {} },
-        { expiresAt: inMinutes(45) },
-      );
-      expect(await names()).toEqual(['warn-sandbox', 'warn-soon']);
-      expect(await store.claimExpiryWarning(soon.id)).toBe(true);
-      // Nothing warns with no window.
-      expect(await store.listExpiryWarnings(() => 0, 0, now)).toEqual([]);
-    });
-
     it('lists environments unused for their sleepAfter, claims each sleep once, and wakes them', async () => {
       const knex = await databases.init(databaseId);
       store = await EnvironmentStore.create(knex);

@@ -12,6 +12,7 @@ import {
   IslandStore,
   isIslandCollision,
 } from '../islands/IslandStore';
+import { AlertStore } from '../alerts/AlertStore';
 import type {
   EnvironmentSpec,
   ResolvedService,
@@ -171,6 +172,7 @@ export class EnvironmentStore {
   readonly queue: OperationQueue;
   readonly registry: RegistryStore;
   readonly islands: IslandStore;
+  readonly alerts: AlertStore;
 
   private readonly sqlite: boolean;
 
@@ -179,6 +181,7 @@ export class EnvironmentStore {
     this.queue = new OperationQueue(db);
     this.registry = new RegistryStore(db);
     this.islands = new IslandStore(db);
+    this.alerts = new AlertStore(db);
   }
 
   // --- environments -------------------------------------------------------------------------
@@ -683,59 +686,6 @@ export class EnvironmentStore {
       .delete();
   }
 
-  /** Live environments past their expiry with no destroy or expire already queued. */
-  /**
-   * Live environments that expire within `windowOf(purpose)` seconds of `now` and whose owner
-   * has not been warned about that expiry yet (nor are they being destroyed).
-   */
-  async listExpiryWarnings(
-    windowOf: (purpose: string) => number,
-    maxWindowSeconds: number,
-    now = new Date(),
-  ): Promise<EnvironmentRecord[]> {
-    if (maxWindowSeconds <= 0) return [];
-    const rows = await this.db('environments')
-      .whereNull('destroyed_at')
-      .whereNotNull('expires_at')
-      .where('expires_at', '>', now)
-      .where(
-        'expires_at',
-        '<=',
-        new Date(now.getTime() + maxWindowSeconds * 1000),
-      )
-      .where(b =>
-        b
-          .whereNull('expiry_warned_for')
-          .orWhereRaw('expiry_warned_for <> expires_at'),
-      )
-      .whereNotExists(this.beingDestroyed);
-    return rows
-      .map(r => toEnvironment(r))
-      .filter(
-        e =>
-          e.expiresAt!.getTime() - now.getTime() <=
-          windowOf(e.spec.purpose) * 1000,
-      );
-  }
-
-  /**
-   * Claims the warning about an environment's current expiry: true for exactly one caller,
-   * across replicas, until the expiry changes (an extension).
-   */
-  async claimExpiryWarning(id: string): Promise<boolean> {
-    const n = await this.db('environments')
-      .where({ id })
-      .whereNull('destroyed_at')
-      .whereNotNull('expires_at')
-      .where(b =>
-        b
-          .whereNull('expiry_warned_for')
-          .orWhereRaw('expiry_warned_for <> expires_at'),
-      )
-      .update({ expiry_warned_for: this.db.ref('expires_at') });
-    return n === 1;
-  }
-
   // --- sleep ------------------------------------------------------------------------------
 
   /**
@@ -824,6 +774,7 @@ export class EnvironmentStore {
       .update({ asleep_since: null, asleep_services: null });
   }
 
+  /** Live environments past their expiry with no destroy or expire already queued. */
   async listExpired(now = new Date()): Promise<EnvironmentRecord[]> {
     const rows = await this.db('environments')
       .whereNull('destroyed_at')

@@ -1,15 +1,13 @@
 /*
- * The TTL task: one scheduled task across replicas queues `expire` for what is past its expiry,
- * and warns each owner once before an expiry, with a link that opens the Extend dialog.
+ * The TTL task: one scheduled task across replicas queues `expire` for what is past its expiry.
+ * The warning before an expiry is the alert rule `expiring` (alerts/rules.ts), whose default is
+ * the purpose's expiryWarning.
  */
 import type {
   LoggerService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
-import type { NotificationService } from '@backstage/plugin-notifications-node';
-import { environmentPath } from '@archipelago/plugin-environments-common';
 import type { EnvironmentStore } from '../store/EnvironmentStore';
-import type { EnvironmentsConfig } from '../config';
 import type { EnvironmentsService } from '../service/EnvironmentsService';
 
 export async function scheduleExpiry(options: {
@@ -18,8 +16,6 @@ export async function scheduleExpiry(options: {
   service: EnvironmentsService;
   logger: LoggerService;
   everySeconds: number;
-  config: EnvironmentsConfig;
-  notifications?: NotificationService;
 }) {
   const { store, service, logger } = options;
   await options.scheduler.scheduleTask({
@@ -41,63 +37,6 @@ export async function scheduleExpiry(options: {
           logger.warn(`could not expire ${e.name}: ${String(err)}`);
         }
       }
-      await warnOfExpiry(options);
     },
   });
-}
-
-/** "45 minutes", "2 hours": how long until an instant, rounded to what a reader needs. */
-export function timeLeft(ms: number): string {
-  const minutes = Math.max(1, Math.round(ms / 60_000));
-  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-  const hours = Math.round(minutes / 60);
-  return `${hours} hours`;
-}
-
-/** Warns each owner once about an expiry within their purpose's expiryWarning. */
-export async function warnOfExpiry(options: {
-  store: EnvironmentStore;
-  logger: LoggerService;
-  config: EnvironmentsConfig;
-  notifications?: NotificationService;
-  now?: Date;
-}) {
-  const { store, logger, config, notifications } = options;
-  if (!notifications) return;
-  const windowOf = (purpose: string) =>
-    config.purposes[purpose as keyof typeof config.purposes]
-      ?.expiryWarningSeconds ?? 0;
-  const max = Math.max(
-    0,
-    ...Object.values(config.purposes).map(p => p.expiryWarningSeconds),
-  );
-  const now = options.now ?? new Date();
-  for (const e of await store.listExpiryWarnings(windowOf, max, now)) {
-    if (!(await store.claimExpiryWarning(e.id))) continue;
-    const env = (await store.getEnvironmentById(e.id)) ?? e;
-    if (!env.expiresAt) continue;
-    const left = timeLeft(env.expiresAt.getTime() - now.getTime());
-    await notifications
-      .send({
-        recipients: { type: 'entity', entityRef: env.owner },
-        payload: {
-          title: `Environment ${env.name} expires in ${left}`,
-          description: `It will be destroyed at ${env.expiresAt.toISOString()}, with everything in it. Extend it to keep it: the link opens Extend.`,
-          link: environmentPath(env.name, 'topology', { action: 'extend' }),
-          severity: 'normal',
-          topic: `environment:${env.name}:expiry`,
-          scope: `environment:${env.name}:expiry`,
-        },
-      })
-      .then(() =>
-        logger.info(`warned ${env.owner} that ${env.name} expires in ${left}`),
-      )
-      .catch(err =>
-        logger.warn(
-          `could not warn ${env.owner} that ${env.name} expires: ${String(
-            err,
-          )}`,
-        ),
-      );
-  }
 }

@@ -1,13 +1,15 @@
 /*
- * Expiry warnings (issue #15): the TTL task warns an owner once per expiry, within the
- * purpose's expiryWarning, with a link that opens the Extend dialog; on SQLite and PostgreSQL.
+ * Expiry warnings (issue #15): the alert rule `expiring`, whose default is the purpose's
+ * expiryWarning, warns an owner once per expiry, with a link that opens the Extend dialog,
+ * even when two replicas check at once; on SQLite and PostgreSQL.
  */
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { mockServices } from '@backstage/backend-test-utils';
 import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { EnvironmentStore } from '../store/EnvironmentStore';
 import { readEnvironmentsConfig } from '../config';
-import { timeLeft, warnOfExpiry } from './expiryTask';
+import { timeLeft } from '../alerts/rules';
+import { AlertChecker } from '../alerts/AlertChecker';
 
 jest.setTimeout(60_000);
 
@@ -58,19 +60,27 @@ describe('expiry warnings', () => {
       await make('exp-soon', 'feature', 20);
       await make('exp-later', 'feature', 120);
       await make('exp-sandbox', 'sandbox', 5);
-      const run = () =>
-        warnOfExpiry({
+      const checker = () =>
+        new AlertChecker({
           store,
-          logger: mockServices.logger.mock(),
           config,
+          logger: mockServices.logger.mock(),
           notifications: notifications as any,
-          now,
+          appBaseUrl: 'http://portal.test',
+          // A Ready environment with nothing else to say: only the expiry can warn.
+          observe: async () => ({
+            status: { phase: 'Ready', reasons: [] },
+            pods: [],
+            islands: [],
+            operations: [],
+          }),
         });
-      await run();
-      await run();
+      // Two replicas at once, then again: one warning.
+      await Promise.all([checker().check(now), checker().check(now)]);
+      await checker().check(now);
       expect(sent).toEqual([
         {
-          recipients: { type: 'entity', entityRef: 'group:default/backend' },
+          recipients: { type: 'entity', entityRef: ['group:default/backend'] },
           payload: expect.objectContaining({
             title: 'Environment exp-soon expires in 20 minutes',
             link: '/environments/exp-soon?action=extend',
@@ -79,6 +89,18 @@ describe('expiry warnings', () => {
         },
       ]);
       expect(sent[0].payload.description).toContain('It will be destroyed at');
+
+      // An extension is a new expiry: warned about again when it comes near.
+      await store.requestOperation(
+        'exp-soon',
+        { type: 'extend', requestedBy: 'x', params: {} },
+        { expiresAt: new Date(now.getTime() + 45 * 60_000) },
+      );
+      await Promise.all([checker().check(now), checker().check(now)]);
+      expect(sent.map(o => o.payload.title)).toEqual([
+        'Environment exp-soon expires in 20 minutes',
+        'Environment exp-soon expires in 45 minutes',
+      ]);
     });
   });
 });

@@ -2,6 +2,8 @@ import { ResponseError } from '@backstage/errors';
 import type { EnvironmentSpec } from '../spec/schema';
 import type { OperationRequest } from '../spec/operations';
 import type {
+  AlertSettingsRequest,
+  EnvironmentAlerts,
   ClusterState,
   EnvironmentConfig,
   IslandLedger,
@@ -272,6 +274,38 @@ export class EnvironmentsClient {
     options?: RequestOptions,
   ): Promise<EnvironmentConfig> {
     return answer(this.api.getConfig({ path: { name } }, options));
+  }
+
+  /** The environment's alert rules with their sources, channels, watchers and recent alerts. */
+  getAlerts(
+    name: string,
+    options?: RequestOptions,
+  ): Promise<EnvironmentAlerts> {
+    return answer(this.api.getAlerts({ path: { name } }, options));
+  }
+
+  /** Replaces the environment's own alert rules and channels (update permission). */
+  updateAlerts(
+    name: string,
+    settings: AlertSettingsRequest,
+    options?: RequestOptions,
+  ): Promise<EnvironmentAlerts> {
+    return answer(
+      this.api.updateAlerts({ path: { name }, body: settings }, options),
+    );
+  }
+
+  /** The signed-in user watches the environment's alerts, or stops. */
+  setWatching(
+    name: string,
+    watching: boolean,
+    options?: RequestOptions,
+  ): Promise<EnvironmentAlerts> {
+    return answer(
+      watching
+        ? this.api.watchEnvironment({ path: { name } }, options)
+        : this.api.unwatchEnvironment({ path: { name } }, options),
+    );
   }
 
   getTopology(name: string, options?: RequestOptions): Promise<Topology> {

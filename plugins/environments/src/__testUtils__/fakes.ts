@@ -4,6 +4,8 @@
  * against the real backend and cluster.
  */
 import type {
+  AlertSettingsRequest,
+  EnvironmentAlerts,
   ClusterState,
   EnvironmentConfig,
   Environment,
@@ -146,6 +148,9 @@ export class FakeEnvironmentsApi implements EnvironmentsApi {
   islands = new Map<string, IslandView[]>();
   ledger?: IslandLedger;
   configs = new Map<string, EnvironmentConfig>();
+  alerts = new Map<string, EnvironmentAlerts>();
+  /** What updateAlerts throws instead of storing, when set. */
+  alertsRefusal?: Error;
   clusters: ClusterState[] = [
     {
       name: 'local',
@@ -235,6 +240,41 @@ export class FakeEnvironmentsApi implements EnvironmentsApi {
     this.record('getConfig', name);
     return this.configs.get(name) ?? { revision: 1, services: [] };
   }
+  async getAlerts(name: string) {
+    this.record('getAlerts', name);
+    this.env(name);
+    return structuredClone(this.alerts.get(name) ?? alertsOf(name));
+  }
+  async updateAlerts(name: string, body: AlertSettingsRequest) {
+    this.record('updateAlerts', name, body);
+    if (this.alertsRefusal) throw this.alertsRefusal;
+    const view = await this.getAlerts(name);
+    for (const r of view.rules) {
+      const own = body.rules?.[r.key];
+      r.value = own ?? r.purposeDefault;
+      r.source = own ? 'environment' : 'purpose';
+    }
+    view.channels = {
+      ...view.channels,
+      selected:
+        body.channels ??
+        view.channels.available.filter(c => c.default).map(c => c.name),
+      source: body.channels ? 'environment' : 'default',
+    };
+    this.alerts.set(name, view);
+    return structuredClone(view);
+  }
+  async setWatching(name: string, watching: boolean) {
+    this.record('setWatching', name, watching);
+    const view = await this.getAlerts(name);
+    const me = 'user:default/tester';
+    view.watching = watching;
+    view.watchers = watching
+      ? [...new Set([...view.watchers, me])]
+      : view.watchers.filter(w => w !== me);
+    this.alerts.set(name, view);
+    return structuredClone(view);
+  }
   async listClusters() {
     this.record('listClusters');
     return { items: this.clusters };
@@ -319,4 +359,34 @@ export async function responseError(status: number, body: unknown) {
     },
     text: async () => JSON.stringify(body),
   } as any);
+}
+
+/** An environment's alerts with the purpose defaults, no channels chosen and no history. */
+export function alertsOf(
+  name: string,
+  over: Partial<EnvironmentAlerts> = {},
+): EnvironmentAlerts {
+  const rule = (r: string, key: any, value: string) => ({
+    rule: r,
+    key,
+    value,
+    source: 'purpose' as const,
+    purposeDefault: value,
+  });
+  return {
+    rules: [
+      rule('degraded', 'degradedFor', '5m'),
+      rule('crashLoop', 'crashLoop', '2m'),
+      rule('islandDown', 'islandDown', '2m'),
+      rule('operationFailed', 'operationFailed', 'on'),
+      rule('expiring', 'expiringWithin', '1h'),
+    ],
+    channels: { available: [], selected: [], source: 'default' },
+    owner: environment(name).owner,
+    watchers: [],
+    watching: false,
+    open: [],
+    history: [],
+    ...over,
+  };
 }

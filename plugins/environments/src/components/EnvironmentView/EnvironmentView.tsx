@@ -35,6 +35,7 @@ import { PodsTab } from '../PodsTab/PodsTab';
 import { LogsTab } from '../LogsTab/LogsTab';
 import { EventsTab } from '../EventsTab/EventsTab';
 import { HistoryTab } from '../HistoryTab/HistoryTab';
+import { AlertsTab } from '../AlertsTab/AlertsTab';
 import { RegistryTab } from '../RegistryTab/RegistryTab';
 import { IslandsTab } from '../IslandsTab/IslandsTab';
 import {
@@ -224,6 +225,7 @@ function EnvironmentTabs() {
         tab('/logs', t('page.tabs.logs'), <LogsTab />),
         tab('/events', t('page.tabs.events'), <EventsTab />),
         tab('/history', t('page.tabs.history'), <HistoryTab />),
+        tab('/alerts', t('page.tabs.alerts'), <AlertsTab />),
         tab('/registry', t('page.tabs.registry'), <RegistryTab />),
         tab('/islands', t('page.tabs.islands'), <IslandsTab />),
       ]}
@@ -313,7 +315,7 @@ function EmbeddedContent() {
 
 /**
  * One environment, live: its header (status, owner, base, expiry, actions) and its tabs
- * (topology, config, pods, logs, events, history, registry, islands). As a page of its own, or embedded in an
+ * (topology, config, pods, logs, events, history, alerts, registry, islands). As a page of its own, or embedded in an
  * entity's tab; its tab links are relative to wherever it is shown.
  */
 export function EnvironmentView(props: {

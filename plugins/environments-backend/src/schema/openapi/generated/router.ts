@@ -788,6 +788,130 @@ export const spec = {
         },
       },
     },
+    '/environments/{name}/alerts': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/name',
+        },
+      ],
+      get: {
+        operationId: 'GetAlerts',
+        description:
+          "The environment's alert rules in effect, each with its source (the purpose's default or the environment's own), the chat channels its alerts go to, its watchers, whether the caller watches it, the alerts open now and the latest alerts sent (docs/configuration.md#alerts).",
+        responses: {
+          '200': {
+            description: 'Rules, channels, watchers and recent alerts.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EnvironmentAlerts',
+                },
+              },
+            },
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      put: {
+        operationId: 'UpdateAlerts',
+        description:
+          'Replaces the environment\'s own rule values (each a duration such as "10m", or "off"; operationFailed "on" or "off"; a rule left out follows its purpose) and the configured channels its alerts go to (left out or null: the channels configured as default). Needs permission to update the environment; invalid input changes nothing.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/AlertSettingsRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The alerts as now in effect.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EnvironmentAlerts',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/InvalidInput',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/environments/{name}/alerts/watch': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/name',
+        },
+      ],
+      put: {
+        operationId: 'WatchEnvironment',
+        description:
+          'The caller (a user) watches the environment: its alerts reach them as Backstage notifications. Any user who may read the environment may.',
+        responses: {
+          '200': {
+            description: 'The alerts, with watching true.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EnvironmentAlerts',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      delete: {
+        operationId: 'UnwatchEnvironment',
+        description: 'The caller stops watching the environment.',
+        responses: {
+          '200': {
+            description: 'The alerts, with watching false.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EnvironmentAlerts',
+                },
+              },
+            },
+          },
+          '400': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+          '404': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
     '/environments/{name}/topology': {
       parameters: [
         {
@@ -1404,6 +1528,60 @@ export const spec = {
         type: 'object',
         required: ['nodes', 'edges'],
         additionalProperties: true,
+      },
+      EnvironmentAlerts: {
+        type: 'object',
+        required: [
+          'rules',
+          'channels',
+          'owner',
+          'watchers',
+          'watching',
+          'open',
+          'history',
+        ],
+        additionalProperties: true,
+      },
+      AlertSettingsRequest: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          rules: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              degradedFor: {
+                type: 'string',
+                maxLength: 16,
+              },
+              crashLoop: {
+                type: 'string',
+                maxLength: 16,
+              },
+              islandDown: {
+                type: 'string',
+                maxLength: 16,
+              },
+              operationFailed: {
+                type: 'string',
+                maxLength: 16,
+              },
+              expiringWithin: {
+                type: 'string',
+                maxLength: 16,
+              },
+            },
+          },
+          channels: {
+            type: 'array',
+            nullable: true,
+            maxItems: 50,
+            items: {
+              type: 'string',
+              maxLength: 63,
+            },
+          },
+        },
       },
       EnvironmentConfig: {
         type: 'object',

@@ -9,6 +9,7 @@ import { FetchApi } from '../types/fetch';
 import crossFetch from 'cross-fetch';
 import { pluginId } from '../pluginId';
 import * as parser from 'uri-template';
+import { AlertSettingsRequest } from '../models/AlertSettingsRequest.model';
 import { ApplyEnvironment200Response } from '../models/ApplyEnvironment200Response.model';
 import { ApplyEnvironment202Response } from '../models/ApplyEnvironment202Response.model';
 import { CreateEnvironment202Response } from '../models/CreateEnvironment202Response.model';
@@ -70,6 +71,14 @@ export type DestroyEnvironment = {
   };
   query: {
     dependants?: 'refuse' | 'orphan' | 'destroy';
+  };
+};
+/**
+ * @public
+ */
+export type GetAlerts = {
+  path: {
+    name: string;
   };
 };
 /**
@@ -223,6 +232,31 @@ export type StreamLogs = {
     previous?: boolean;
   };
 };
+/**
+ * @public
+ */
+export type UnwatchEnvironment = {
+  path: {
+    name: string;
+  };
+};
+/**
+ * @public
+ */
+export type UpdateAlerts = {
+  path: {
+    name: string;
+  };
+  body: AlertSettingsRequest;
+};
+/**
+ * @public
+ */
+export type WatchEnvironment = {
+  path: {
+    name: string;
+  };
+};
 
 /**
  * @public
@@ -324,6 +358,32 @@ export class DefaultApiClient {
         ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
       },
       method: 'DELETE',
+    });
+  }
+
+  /**
+   * The environment\'s alert rules in effect, each with its source (the purpose\'s default or the environment\'s own), the chat channels its alerts go to, its watchers, whether the caller watches it, the alerts open now and the latest alerts sent (docs/configuration.md#alerts).
+   * @param name -
+   */
+  public async getAlerts(
+    // @ts-ignore
+    request: GetAlerts,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<{ [key: string]: any }>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/environments/{name}/alerts`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'GET',
     });
   }
 
@@ -785,6 +845,86 @@ export class DefaultApiClient {
         ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
       },
       method: 'GET',
+    });
+  }
+
+  /**
+   * The caller stops watching the environment.
+   * @param name -
+   */
+  public async unwatchEnvironment(
+    // @ts-ignore
+    request: UnwatchEnvironment,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<{ [key: string]: any }>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/environments/{name}/alerts/watch`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'DELETE',
+    });
+  }
+
+  /**
+   * Replaces the environment\'s own rule values (each a duration such as \"10m\", or \"off\"; operationFailed \"on\" or \"off\"; a rule left out follows its purpose) and the configured channels its alerts go to (left out or null: the channels configured as default). Needs permission to update the environment; invalid input changes nothing.
+   * @param name -
+   * @param alertSettingsRequest -
+   */
+  public async updateAlerts(
+    // @ts-ignore
+    request: UpdateAlerts,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<{ [key: string]: any }>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/environments/{name}/alerts`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'PUT',
+      body: JSON.stringify(request.body),
+    });
+  }
+
+  /**
+   * The caller (a user) watches the environment: its alerts reach them as Backstage notifications. Any user who may read the environment may.
+   * @param name -
+   */
+  public async watchEnvironment(
+    // @ts-ignore
+    request: WatchEnvironment,
+    options?: RequestOptions,
+  ): Promise<TypedResponse<{ [key: string]: any }>> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
+
+    const uriTemplate = `/environments/{name}/alerts/watch`;
+
+    const uri = parser.parse(uriTemplate).expand({
+      name: request.path.name,
+    });
+
+    return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
+      headers: {
+        'Content-Type': 'application/json',
+        ...(options?.token && { Authorization: `Bearer ${options?.token}` }),
+      },
+      method: 'PUT',
     });
   }
 }

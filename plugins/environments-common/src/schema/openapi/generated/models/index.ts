@@ -1,5 +1,7 @@
 //
 
+export * from '../models/AlertSettingsRequest.model';
+export * from '../models/AlertSettingsRequestRules.model';
 export * from '../models/ApplyEnvironment200Response.model';
 export * from '../models/ApplyEnvironment202Response.model';
 export * from '../models/ClusterState.model';
