@@ -25,6 +25,10 @@ declare -A wanted=(
   [releases-promoted]=releases-promoted
   [agents-environment]=agents-environment
   [environment-config]=config-inherited
+  [terminal]=terminal
+  [terminal-denied]=terminal-denied
+  [environment-alerts]=alerts
+  [environment-asleep]=sleep
 )
 missing=0
 for shot in "${!wanted[@]}"; do

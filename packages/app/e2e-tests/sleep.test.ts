@@ -39,7 +39,7 @@ test('an unused environment falls asleep, and Wake starts it again', async ({
       })
       .toEqual(['global']);
     await openAsGuest(page, `/environments/${name}`);
-    await expect(page.getByText(/^Asleep since/)).toBeVisible();
+    await expect(page.getByText(/Asleep since/)).toBeVisible();
     await expect(
       page.getByText(/sleep stopped global\. Its volumes and config are kept/),
     ).toBeVisible();
@@ -49,8 +49,8 @@ test('an unused environment falls asleep, and Wake starts it again', async ({
     await screenshot(page, 'environment-asleep');
 
     await page.getByRole('button', { name: 'Wake' }).click();
-    expect(await operationOutcome(page, 'start')).toContain('Succeeded');
-    await expect(page.getByText(/^Asleep since/)).toHaveCount(0);
+    expect(await operationOutcome(page, 'Start')).toContain('Succeeded');
+    await expect(page.getByText(/Asleep since/)).toHaveCount(0);
     await expect(
       page.locator('header').getByText('Ready', { exact: true }),
     ).toBeVisible({ timeout: 60_000 });
