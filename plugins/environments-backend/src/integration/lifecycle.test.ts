@@ -4,9 +4,13 @@
  * rollback, stop and start, restart, a failing pod, capacity refusal, bad input, TTL expiry
  * and destroy.
  */
+import { AppsV1Api } from '@kubernetes/client-node';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ENVIRONMENT_LABEL } from '@archipelago/plugin-environments-common';
+import {
+  ENVIRONMENT_LABEL,
+  SERVICE_LABEL,
+} from '@archipelago/plugin-environments-common';
 import {
   eventually,
   startEnvironmentsBackend,
@@ -18,7 +22,7 @@ jest.setTimeout(240_000);
 
 describe('environments lifecycle on the local cluster', () => {
   let ctx: Awaited<ReturnType<typeof startEnvironmentsBackend>>;
-  const { core } = testKube();
+  const { kc, core } = testKube();
   const integration = uniqueName('int');
   const feature = uniqueName('feat');
 
@@ -581,6 +585,57 @@ describe('environments lifecycle on the local cluster', () => {
     await expect(
       core.readNamespace({ name: `env-${name}` }),
     ).rejects.toMatchObject({ code: 404 });
+    await ctx.api.delete(`/environments/${name}`);
+  });
+
+  it('never rolls out a deploy the quota refused, not even through a later restart', async () => {
+    const name = uniqueName('refused');
+    const res = await ctx.api.post('/environments', {
+      name,
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [{ name: 'global' }, { name: 'matching' }],
+    });
+    expect((await operationDone(name, res.body.operation.id)).status).toBe(
+      'succeeded',
+    );
+    // CI applies the whole spec with 20 replicas of each: 40 pods, over the 20 allowed.
+    const over = await ctx.api.put(`/environments/${name}`, {
+      owner: 'group:default/backend',
+      purpose: 'sandbox',
+      services: [
+        { name: 'global', replicas: 20 },
+        { name: 'matching', replicas: 20 },
+      ],
+    });
+    expect(over.status).toBe(202);
+    const refused = await operationDone(name, over.body.operation.id);
+    expect(refused.error).toMatch(/^Over the quota of sandbox environments/);
+    // The refused change stays the desired state; a restart of another service applies the
+    // whole of it, so it is checked again and refused, and nothing runs over the quota.
+    const restart = await ctx.api.post(`/environments/${name}/operations`, {
+      type: 'restart',
+      services: ['matching'],
+    });
+    const again = await operationDone(name, restart.body.id);
+    expect(again.status).toBe('failed');
+    expect(again.steps.map((st: any) => st.name)).toContain('capacity');
+    expect(again.error).toMatch(/^Over the quota of sandbox environments/);
+    // What runs is still revision 1: one replica each (matching, a socket, is a StatefulSet).
+    const apps = kc.makeApiClient(AppsV1Api);
+    const namespace = `env-${name}`;
+    const workloads = [
+      ...(await apps.listNamespacedDeployment({ namespace })).items,
+      ...(await apps.listNamespacedStatefulSet({ namespace })).items,
+    ];
+    expect(
+      workloads
+        .map(w => [w.metadata!.labels![SERVICE_LABEL], w.spec!.replicas])
+        .sort(),
+    ).toEqual([
+      ['global', 1],
+      ['matching', 1],
+    ]);
     await ctx.api.delete(`/environments/${name}`);
   });
 

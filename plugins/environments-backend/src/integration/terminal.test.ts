@@ -240,6 +240,40 @@ describe('the web terminal', () => {
     expect(failure).toBe('400');
   });
 
+  it('frees the place of a terminal whose browser leaves before the shell starts', async () => {
+    // Two sockets dropped as soon as they open, before the backend has set anything up.
+    for (let i = 0; i < 2; i++) {
+      const t = open(owner);
+      t.ws.on('open', () => t.ws.terminate());
+      await t.done;
+    }
+    // The limit is 2: both places are free again.
+    const a = open(owner);
+    const b = open(owner);
+    for (const ready of await Promise.all([a.ready(), b.ready()]))
+      expect(ready.type).toBe('ready');
+    a.type('exit\n');
+    b.type('exit\n');
+    expect((await a.done).code).toBe(TERMINAL_CLOSE.normal);
+    expect((await b.done).code).toBe(TERMINAL_CLOSE.normal);
+    await eventually('the dropped sessions to be audited as ended', async () =>
+      audited.filter(
+        e =>
+          e.eventId === 'environment-terminal' &&
+          e.phase === 'succeeded' &&
+          /before the shell started/.test(e.meta.reason),
+      ).length >= 1
+        ? true
+        : undefined,
+    );
+  });
+
+  it('refuses a service token: terminals are for people', async () => {
+    const closed = await open(mockCredentials.service.token()).done;
+    expect(closed.code).toBe(TERMINAL_CLOSE.forbidden);
+    expect(closed.reason).toContain('a service token may not open one');
+  });
+
   it('limits terminals per user, and a closed one frees its place', async () => {
     const a = open(owner);
     const b = open(owner);

@@ -306,23 +306,11 @@ export class Reconciler {
     }
     const objects = renderEnvironment(input);
     run.signal.throwIfAborted();
-    if (
-      [
-        'create',
-        'deploy',
-        'apply',
-        'rollback',
-        'start',
-        'repair',
-        'island-add',
-        'island-start',
-        'island-restart',
-        'release-start',
-        'release-weight',
-        'release-promote',
-        'release-abort',
-      ].includes(op.type)
-    ) {
+    // Every operation that can create pods checks first, a restart and a clock change too:
+    // each applies the whole desired state, which may hold a change that its own check
+    // refused. A deploy over the quota stays the desired state (level-triggered), and is
+    // refused again here rather than rolled out. Only removals go without.
+    if (!['stop', 'island-stop', 'island-remove'].includes(op.type)) {
       try {
         await run.step(
           'capacity',

@@ -1095,8 +1095,13 @@ export class EnvironmentsService {
               : {}),
           },
         );
-        // A start wakes an environment that sleep stopped (sleep/).
-        if (req.type === 'start' && env.asleep) await this.store.wake(env.id);
+        // A start wakes an environment that sleep stopped (sleep/): fully once every service
+        // sleep stopped runs again; until then it stays asleep with the others.
+        if (req.type === 'start' && env.asleep)
+          await this.store.wake(
+            env.id,
+            env.asleep.services.filter(s => !targets.includes(s)),
+          );
         break;
       }
       case 'restart': {

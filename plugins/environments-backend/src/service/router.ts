@@ -547,9 +547,18 @@ export async function createRouter(
         }, limits.logFollowSeconds * 1000)
       : undefined;
     timer?.unref?.();
+    // Someone following a log is using the environment: sleep/ hears it every minute.
+    const using = follow
+      ? setInterval(
+          () => void service.markUsed(env).catch(() => undefined),
+          60_000,
+        )
+      : undefined;
+    using?.unref?.();
     // The response closes when the client goes away (a request's own 'close' fires once its
     // body is read).
     res.on('close', () => {
+      if (using) clearInterval(using);
       if (timer) clearTimeout(timer);
       abort.abort();
       release();

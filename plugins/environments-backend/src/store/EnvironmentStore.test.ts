@@ -111,15 +111,21 @@ describe('EnvironmentStore', () => {
 
       // Two replicas claim at once: one wins, and the environment is asleep with its services.
       const claims = await Promise.all([
-        store.claimSleep(idle.id, ['game'], hours(0)),
-        store.claimSleep(idle.id, ['game'], hours(0)),
+        store.claimSleep(idle.id, ['game', 'global'], hours(0)),
+        store.claimSleep(idle.id, ['game', 'global'], hours(0)),
       ]);
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect((await store.getEnvironment('sleep-idle'))!.asleep).toEqual({
         since: hours(0),
-        services: ['game'],
+        services: ['game', 'global'],
       });
       expect(await sleepy(hours(2.1))).not.toContain('sleep-idle');
+      // A start of some of them leaves the rest asleep; then it is awake.
+      await store.wake(idle.id, ['game']);
+      expect((await store.getEnvironment('sleep-idle'))!.asleep).toEqual({
+        since: hours(0),
+        services: ['game'],
+      });
       await store.wake(idle.id);
       expect(
         (await store.getEnvironment('sleep-idle'))!.asleep,

@@ -767,11 +767,18 @@ export class EnvironmentStore {
     return n === 1;
   }
 
-  /** It is awake (started again, or its sleep could not be queued). */
-  async wake(id: string): Promise<void> {
+  /**
+   * It is awake (started again, or its sleep could not be queued); or, with `stillAsleep`,
+   * some of the services sleep stopped were started and these still sleep.
+   */
+  async wake(id: string, stillAsleep: string[] = []): Promise<void> {
     await this.db('environments')
       .where({ id })
-      .update({ asleep_since: null, asleep_services: null });
+      .update(
+        stillAsleep.length
+          ? { asleep_services: JSON.stringify(stillAsleep) }
+          : { asleep_since: null, asleep_services: null },
+      );
   }
 
   /** Live environments past their expiry with no destroy or expire already queued. */

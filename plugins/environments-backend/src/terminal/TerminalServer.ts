@@ -41,7 +41,10 @@ export const TERMINAL_ROUTE = '/environments/:name/pods/:pod/terminal';
 function reasonText(text: string): string {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= 123) return text;
-  return `${buf.subarray(0, 120).toString('utf8').replace(/\uFFFD$/, '')}...`;
+  return `${buf
+    .subarray(0, 120)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '')}...`;
 }
 
 /** What a browser offers in Sec-WebSocket-Protocol: the terminal's and its token. */
@@ -143,7 +146,10 @@ export class TerminalServer {
   closeAll() {
     this.stopping = true;
     for (const s of this.sessions.values())
-      s.close(TERMINAL_CLOSE.shutdown, 'The backend is restarting; open the terminal again');
+      s.close(
+        TERMINAL_CLOSE.shutdown,
+        'The backend is restarting; open the terminal again',
+      );
   }
 
   private async upgrade(
@@ -186,7 +192,8 @@ export class TerminalServer {
         token,
         name,
         pod,
-        container: query.get('container') ?? undefined,
+        // Empty is the pod's first container, as when left out.
+        container: query.get('container') || undefined,
       });
     });
   }
@@ -195,11 +202,25 @@ export class TerminalServer {
     ws: WebSocket,
     target: { token?: string; name: string; pod: string; container?: string },
   ) {
-    const { service, access, auth, auditor, logger, settings } =
-      this.options;
+    const { service, access, auth, auditor, logger, settings } = this.options;
     const refuse = (code: number, reason: string) => {
       if (ws.readyState === ws.OPEN) ws.close(code, reasonText(reason));
     };
+    // The browser may leave at any await below: hear it now, not once the session is set up
+    // (a socket closed before its listener was added would keep its slot and its shell).
+    let gone: { code: number; reason: string } | undefined;
+    const listener: { onGone?: () => void } = {};
+    ws.on('close', (code, reason) => {
+      gone ??= {
+        code,
+        reason: reason?.length ? reason.toString() : 'closed by the user',
+      };
+      listener.onGone?.();
+    });
+    // A socket error (a frame over maxPayload, say) is followed by its close, with the code.
+    ws.on('error', e =>
+      this.options.logger.debug(`terminal socket error: ${e.message}`),
+    );
     if (this.stopping) {
       refuse(TERMINAL_CLOSE.shutdown, 'The backend is restarting; try again');
       return;
@@ -215,6 +236,14 @@ export class TerminalServer {
       );
       return;
     }
+    // A terminal is for a person: a service's token (CI, an agent) never opens a shell.
+    if (!auth.isPrincipal(credentials, 'user')) {
+      refuse(
+        TERMINAL_CLOSE.forbidden,
+        'Terminals are for signed-in users; a service token may not open one',
+      );
+      return;
+    }
     const user = access.actor(credentials);
     let env: EnvironmentRecord;
     try {
@@ -223,7 +252,9 @@ export class TerminalServer {
       refuse(TERMINAL_CLOSE.notFound, `No environment ${target.name}`);
       return;
     }
-    if (!(await access.allowed(credentials, environmentExecPermission, env.name))) {
+    if (
+      !(await access.allowed(credentials, environmentExecPermission, env.name))
+    ) {
       refuse(
         TERMINAL_CLOSE.forbidden,
         `You may not open a terminal in ${env.name} (${environmentExecPermission.name})`,
@@ -305,7 +336,9 @@ export class TerminalServer {
         reason,
         durationSeconds: Math.round((Date.now() - openedAt.getTime()) / 1000),
       };
-      void (outcome ? event.fail({ error: outcome, meta }) : event.success({ meta }));
+      void (outcome
+        ? event.fail({ error: outcome, meta })
+        : event.success({ meta }));
     };
     const resetIdle = () => {
       if (idle) clearTimeout(idle);
@@ -373,37 +406,51 @@ export class TerminalServer {
         upstream?.resize(msg.cols, msg.rows);
       }
     });
-    ws.on('close', () => end(TERMINAL_CLOSE.normal, 'closed by the user'));
-    ws.on('error', e => end(TERMINAL_CLOSE.normal, 'the browser went away', e));
+    listener.onGone = () => end(gone!.code, gone!.reason);
+    if (gone) {
+      end(gone.code, `${gone.reason}, before the shell started`);
+      return;
+    }
     resetIdle();
     used();
     try {
-      upstream = await service.exec(env, { pod: pod.name, container }, settings.command, {
-        output: data => {
-          if (ws.readyState === ws.OPEN) ws.send(data, { binary: true });
+      upstream = await service.exec(
+        env,
+        { pod: pod.name, container },
+        settings.command,
+        {
+          output: data => {
+            if (ws.readyState === ws.OPEN) ws.send(data, { binary: true });
+          },
+          exit: result => {
+            if (ws.readyState === ws.OPEN)
+              ws.send(
+                JSON.stringify({
+                  type: 'exit',
+                  ...result,
+                } satisfies TerminalServerMessage),
+              );
+          },
+          closed: reason =>
+            end(
+              reason === 'exited'
+                ? TERMINAL_CLOSE.normal
+                : TERMINAL_CLOSE.upstream,
+              reason === 'exited' ? 'The shell exited' : reason,
+            ),
         },
-        exit: result => {
-          if (ws.readyState === ws.OPEN)
-            ws.send(
-              JSON.stringify({
-                type: 'exit',
-                ...result,
-              } satisfies TerminalServerMessage),
-            );
-        },
-        closed: reason =>
-          end(
-            reason === 'exited' ? TERMINAL_CLOSE.normal : TERMINAL_CLOSE.upstream,
-            reason === 'exited' ? 'The shell exited' : reason,
-          ),
-      });
+      );
     } catch (e) {
       logger.warn(
-        `terminal ${id} for ${user} in ${env.name}/${pod.name}/${container} failed: ${String(e)}`,
+        `terminal ${id} for ${user} in ${env.name}/${
+          pod.name
+        }/${container} failed: ${String(e)}`,
       );
       end(
         TERMINAL_CLOSE.upstream,
-        `The API server refused the exec: ${String((e as Error)?.message ?? e)}`,
+        `The API server refused the exec: ${String(
+          (e as Error)?.message ?? e,
+        )}`,
         e as Error,
       );
       return;

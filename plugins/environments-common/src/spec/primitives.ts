@@ -314,7 +314,7 @@ export const duration = bounded(
 /** How long an environment may go unused before it sleeps; "0m" never (docs/portal.md#sleep). */
 export const sleepAfterDuration = bounded(
   parseDuration,
-  'must be a duration such as "30m", "4h" or "1d", or "0m" for never',
+  'must be a whole number of minutes, hours, days or weeks such as "30m", "4h" or "1d" (at least 1m), or "0m" for never',
   { min: 0, max: LIMITS.ttlSeconds, message: 'must be at most 90d' },
 );
 

@@ -157,6 +157,15 @@ describe('AlertsTab', () => {
     expect(await screen.findByTestId('alerts-problem')).toHaveTextContent(
       'rules.crashLoop: "soon" must be a duration',
     );
+    // ...and at the field itself, which keeps what was typed.
+    const field = screen.getByRole('textbox', { name: 'crashLoop' });
+    expect(field).toHaveValue('soon');
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    expect(
+      screen.getByText(
+        '"soon" must be a duration such as "30s", "5m" or "1h", or "off"',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('offers no changes to those who may only read', async () => {

@@ -63,6 +63,8 @@ export function AlertsTab() {
   const [channels, setChannels] = useState<string[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string>();
+  // A refusal's messages by field (rules.crashLoop, channels[0]), shown at the field.
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   useEffect(() => setLatest(undefined), [alerts.value]);
 
   if (alerts.error && !alerts.value)
@@ -74,12 +76,16 @@ export function AlertsTab() {
   const run = async (change: () => Promise<EnvironmentAlerts>) => {
     setBusy(true);
     setProblem(undefined);
+    setFieldErrors({});
     try {
       setLatest(await change());
       setEditing(false);
       refresh();
     } catch (e) {
       setProblem(problemOf(e));
+      setFieldErrors(
+        Object.fromEntries(refusalOf(e).fields.map(f => [f.path, f.message])),
+      );
     } finally {
       setBusy(false);
     }
@@ -97,6 +103,7 @@ export function AlertsTab() {
       view.channels.source === 'environment' ? view.channels.selected : null,
     );
     setProblem(undefined);
+    setFieldErrors({});
     setEditing(true);
   };
 
@@ -244,7 +251,11 @@ export function AlertsTab() {
                     label={r.key}
                     value={draft[r.key] ?? ''}
                     placeholder={r.purposeDefault}
-                    helperText={t('alerts.followsPurpose')}
+                    error={!!fieldErrors[`rules.${r.key}`]}
+                    helperText={
+                      fieldErrors[`rules.${r.key}`] ??
+                      t('alerts.followsPurpose')
+                    }
                     onChange={e =>
                       setDraft({ ...draft, [r.key]: e.target.value })
                     }
@@ -308,6 +319,14 @@ export function AlertsTab() {
               ))}
             </FormGroup>
           )}
+          {editing &&
+            Object.entries(fieldErrors)
+              .filter(([path]) => path.startsWith('channels'))
+              .map(([path, message]) => (
+                <Typography key={path} variant="caption" color="error">
+                  {path}: {message}
+                </Typography>
+              ))}
           {mayUpdate && (
             <Box mt={2} display="flex" gridGap={8}>
               {!editing && (

@@ -391,6 +391,7 @@ export function IslandsTab() {
         environment={name}
         pods={pods.value?.items ?? []}
         allowed={permissions.exec.allowed}
+        loading={permissions.exec.loading}
         permission={permissions.exec.permission}
       />
     </Grid>

@@ -177,6 +177,7 @@ export function PodsTab() {
         environment={name}
         pods={pods.value?.items ?? []}
         allowed={permissions.exec.allowed}
+        loading={permissions.exec.loading}
         permission={permissions.exec.permission}
       />
     </>

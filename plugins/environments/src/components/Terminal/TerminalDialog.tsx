@@ -35,9 +35,11 @@ export function TerminalDialog(props: {
   pods: PodView[];
   /** Whether the user may open it (environments.environment.exec). */
   allowed: boolean;
+  /** While the permission is being asked. */
+  loading?: boolean;
   permission: string;
 }) {
-  const { environment, pods, allowed, permission } = props;
+  const { environment, pods, allowed, permission, loading } = props;
   const { t } = useTranslationRef(environmentsTranslationRef);
   const [params, setParams] = useSearchParams();
   const podName = params.get('terminal') ?? '';
@@ -72,7 +74,9 @@ export function TerminalDialog(props: {
   if (!open) return null;
 
   let body;
-  if (!allowed) {
+  if (loading) {
+    body = <Progress />;
+  } else if (!allowed) {
     body = (
       <WarningPanel
         severity="info"

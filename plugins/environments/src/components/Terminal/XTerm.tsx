@@ -58,11 +58,24 @@ export function XTerm(props: {
     };
     refit();
     stateRef.current({ phase: 'connecting' });
+    // A socket the backend never answers (a proxy that drops upgrades, say) must not leave the
+    // terminal saying "Connecting…" forever.
+    const giveUp = window.setTimeout(() => {
+      if (ready) return;
+      socket.onclose = null;
+      socket.close();
+      stateRef.current({
+        phase: 'closed',
+        code: 4000,
+        reason: 'No answer from the backend within 20 s',
+      });
+    }, 20_000);
     socket.onmessage = event => {
       if (typeof event.data === 'string') {
         const message = JSON.parse(event.data) as TerminalServerMessage;
         if (message.type === 'ready') {
           ready = true;
+          window.clearTimeout(giveUp);
           sendSize();
           term.focus();
           stateRef.current({ phase: 'open', ready: message });
@@ -74,6 +87,7 @@ export function XTerm(props: {
       term.write(new Uint8Array(event.data as ArrayBuffer));
     };
     socket.onclose = event => {
+      window.clearTimeout(giveUp);
       stateRef.current({
         phase: 'closed',
         code: event.code,
@@ -91,6 +105,7 @@ export function XTerm(props: {
         : new ResizeObserver(() => refit());
     observer?.observe(element.current);
     return () => {
+      window.clearTimeout(giveUp);
       observer?.disconnect();
       input.dispose();
       resized.dispose();
