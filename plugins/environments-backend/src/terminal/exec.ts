@@ -82,7 +82,9 @@ export async function execInContainer(
     tty: 'true',
   });
   for (const c of command) query.append('command', c);
-  const url = `${server.replace(/^http/, 'ws').replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(
+  const url = `${server
+    .replace(/^http/, 'ws')
+    .replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(
     target.namespace,
   )}/pods/${encodeURIComponent(target.pod)}/exec?${query}`;
   const options: RequestOptions = {};

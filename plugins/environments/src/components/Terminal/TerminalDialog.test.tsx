@@ -1,6 +1,10 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { FakeEnvironmentsApi, environment, pod } from '../../__testUtils__/fakes';
+import {
+  FakeEnvironmentsApi,
+  environment,
+  pod,
+} from '../../__testUtils__/fakes';
 import { renderEnvironments } from '../../__testUtils__/render';
 import { canReconnect, terminalUrl } from './terminalSocket';
 
@@ -52,7 +56,9 @@ describe('the terminal', () => {
     expect(await within(dialog).findByTestId('xterm')).toHaveTextContent(
       /^ws:\/\/.*\/environments\/shell\/pods\/game-0\/terminal\?container=sidecar with token$/,
     );
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Close' }),
+    );
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
 
@@ -67,7 +73,9 @@ describe('the terminal', () => {
       'You may not open a terminal in this environment (environments.environment.exec).',
     );
     expect(within(dialog).queryByTestId('xterm')).not.toBeInTheDocument();
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Close' }),
+    );
     expect(
       await screen.findByRole('link', { name: 'Logs game-0' }),
     ).toBeInTheDocument();

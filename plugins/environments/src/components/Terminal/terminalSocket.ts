@@ -24,9 +24,6 @@ export function terminalUrl(
 /** Whether reconnecting can help after this close (a refusal will be refused again). */
 export function canReconnect(code: number): boolean {
   return !(
-    [
-      TERMINAL_CLOSE.forbidden,
-      TERMINAL_CLOSE.notFound,
-    ] as number[]
+    [TERMINAL_CLOSE.forbidden, TERMINAL_CLOSE.notFound] as number[]
   ).includes(code);
 }
