@@ -238,6 +238,15 @@ describe('the web terminal', () => {
       bare.on('error', e => resolve(e.message));
     });
     expect(failure).toBe('400');
+    // Other upgrades still reach Express (Backstage's signals subscribes there on first
+    // sight): one to another route gets that route's answer instead of hanging.
+    const other = new WebSocket(`${wsBase}/health`);
+    const answer = await new Promise<string>(resolve => {
+      other.on('unexpected-response', (_req, r) => resolve(String(r.statusCode)));
+      other.on('error', e => resolve(e.message));
+    });
+    other.terminate();
+    expect(answer).toBe('200');
   });
 
   it('frees the place of a terminal whose browser leaves before the shell starts', async () => {

@@ -7,7 +7,8 @@
  * container, when it opened and how it ended). Limits: sessions per user, an idle timeout
  * (keystrokes count; output does not), and a maximum duration.
  */
-import type { IncomingMessage, Server } from 'node:http';
+import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type {
   AuditorService,
@@ -120,7 +121,14 @@ export class TerminalServer {
       if (server && !this.servers.has(server)) {
         this.servers.add(server);
         server.on('upgrade', (r: IncomingMessage, socket: Duplex, head) => {
-          void this.upgrade(r, socket, head, r.url ?? '');
+          void this.upgrade(r, socket, head, r.url ?? '').then(mine => {
+            // Not a terminal. While this is the server's only upgrade listener, Node hands
+            // upgrades to nobody else: give it to Express, as Node does with no listener at
+            // all. Backstage's signals subscribes its own listener when it first sees one
+            // there; without this, its browsers would never connect.
+            if (!mine && server.listenerCount('upgrade') === 1)
+              this.toExpress(server, r, socket);
+          });
         });
       }
       if (!TERMINAL_PATH.test(req.path)) {
@@ -142,6 +150,18 @@ export class TerminalServer {
     };
   }
 
+  /** Serves an upgrade request as an ordinary request, as Node does with no upgrade listener. */
+  private toExpress(server: Server, req: IncomingMessage, socket: Duplex) {
+    const res = new ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    // The connection asked for an upgrade: it ends with the answer, if one comes.
+    res.on('finish', () => {
+      res.detachSocket(socket as Socket);
+      socket.end();
+    });
+    server.emit('request', req, res);
+  }
+
   /** Closes every terminal (the backend is stopping). */
   closeAll() {
     this.stopping = true;
@@ -152,19 +172,21 @@ export class TerminalServer {
       );
   }
 
+  /** Serves the upgrade if it is a terminal's (true), else leaves it alone (false). */
   private async upgrade(
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
     url: string,
-  ) {
+  ): Promise<boolean> {
     const base = await this.options.basePath().catch(() => '');
     const path = url.split('?')[0];
-    if (!base || !path.startsWith(`${base}/`)) return;
+    if (!base || !path.startsWith(`${base}/`)) return false;
     const match = TERMINAL_PATH.exec(path.slice(base.length));
-    if (!match) return;
+    if (!match) return false;
     // Served here, once: another listener (signals) ignores paths that are not its own.
-    if ((req as { archipelagoTerminal?: boolean }).archipelagoTerminal) return;
+    if ((req as { archipelagoTerminal?: boolean }).archipelagoTerminal)
+      return true;
     (req as { archipelagoTerminal?: boolean }).archipelagoTerminal = true;
     const { speaksTerminal, token } = offeredToken(
       req.headers['sec-websocket-protocol'],
@@ -173,7 +195,7 @@ export class TerminalServer {
       socket.end(
         'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nOffer the archipelago.terminal.v1 subprotocol\n',
       );
-      return;
+      return true;
     }
     const query = new URL(url, 'http://terminal').searchParams;
     let name: string;
@@ -183,7 +205,7 @@ export class TerminalServer {
       pod = decodeURIComponent(match[2]);
     } catch {
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      return;
+      return true;
     }
     // Accept first, refuse after: a browser sees a refused handshake only as "failed", while
     // a close code and reason tell the user what happened.
@@ -196,6 +218,7 @@ export class TerminalServer {
         container: query.get('container') || undefined,
       });
     });
+    return true;
   }
 
   private async open(
