@@ -240,12 +240,14 @@ describe('the web terminal', () => {
     expect(failure).toBe('400');
     // Other upgrades still reach Express (Backstage's signals subscribes there on first
     // sight): one to another route gets that route's answer instead of hanging.
-    const other = new WebSocket(`${wsBase}/health`);
+    const health = new WebSocket(`${wsBase}/health`);
     const answer = await new Promise<string>(resolve => {
-      other.on('unexpected-response', (_req, r) => resolve(String(r.statusCode)));
-      other.on('error', e => resolve(e.message));
+      health.on('unexpected-response', (_req, r) =>
+        resolve(String(r.statusCode)),
+      );
+      health.on('error', e => resolve(e.message));
     });
-    other.terminate();
+    health.terminate();
     expect(answer).toBe('200');
   });
 
