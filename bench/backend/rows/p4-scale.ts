@@ -67,6 +67,15 @@ export async function p4(
       )}), heap ${(after.heapUsed / MiB).toFixed(0)} MiB (was ${(
         before.heapUsed / MiB
       ).toFixed(0)})`,
+      `outside the heap: ${((after.rss - after.heapTotal) / MiB).toFixed(
+        0,
+      )} MiB (heap reserved ${(after.heapTotal / MiB).toFixed(
+        0,
+      )} MiB, external ${(after.external / MiB).toFixed(
+        0,
+      )} MiB, of it array buffers ${(after.arrayBuffers / MiB).toFixed(
+        0,
+      )} MiB)`,
       `${objects} more cached objects; ${(perObject / 1024).toFixed(
         1,
       )} KiB of heap each`,

@@ -5,7 +5,13 @@
  * update the page shows arrives through signals (the plugin never polls), so each wait here
  * that passes proves a live update. Screenshots of each view go to the docs.
  */
-import { test, expect, Page, APIRequestContext } from '@playwright/test';
+import {
+  test,
+  expect,
+  Page,
+  APIRequestContext,
+  Request as PlaywrightRequest,
+} from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -193,11 +199,28 @@ test.describe.serial('environments in the portal', () => {
     await open(`/environments/${feature}`);
     const row = serviceRow('game');
     await expect(row).toContainText('Ready');
+    // What the page reads of this environment while it follows the change.
+    const reads: string[] = [];
+    const onRequest = (r: PlaywrightRequest) => {
+      const u = new URL(r.url());
+      if (
+        r.method() === 'GET' &&
+        u.pathname.startsWith(`/api/environments/environments/${feature}`)
+      )
+        reads.push(`${u.pathname}${u.search}`);
+    };
+    page.on('request', onRequest);
 
     let t = Date.now();
     await row.getByRole('button', { name: 'Stop game', exact: true }).click();
     await expect(row).toContainText('Stopped', { timeout: 60_000 });
     timings.stopToStoppedShown = Date.now() - t;
+    page.off('request', onRequest);
+    // Every load of the page is one request: the environment with its topology.
+    expect(reads).toContain(
+      `/api/environments/environments/${feature}?include=topology`,
+    );
+    expect(reads.filter(r => r.endsWith('/topology'))).toEqual([]);
     expect(await outcome('Stop')).toContain('Succeeded');
     await expect(page.getByTestId('topology-node-game')).toHaveAttribute(
       'data-health',

@@ -246,6 +246,17 @@ export interface Topology {
   edges: TopologyEdge[];
 }
 
+/** Parts of an environment's page that GET /environments/{name}?include=… adds to it. */
+export type EnvironmentPart = 'topology' | 'pods';
+
+/** An environment with the parts of its page asked for (`include`). */
+export interface EnvironmentWithParts extends Environment {
+  included: {
+    topology?: Topology;
+    pods?: { items: PodView[] };
+  };
+}
+
 export interface EnvironmentEvent {
   type: string;
   reason: string;

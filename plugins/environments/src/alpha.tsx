@@ -9,8 +9,8 @@ import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import LayersIcon from '@material-ui/icons/Layers';
 import {
   ENVIRONMENTS_ROOT_PATH,
-  EnvironmentsClient,
 } from '@archipelago/plugin-environments-common';
+import { BatchingEnvironmentsClient } from './client/BatchingEnvironmentsClient';
 import { environmentsApiRef } from './api';
 import {
   createEnvironmentRouteRef,
@@ -26,7 +26,7 @@ export const environmentsApi = ApiBlueprint.make({
       api: environmentsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new EnvironmentsClient({ discoveryApi, fetchApi }),
+        new BatchingEnvironmentsClient({ discoveryApi, fetchApi }),
     }),
 });
 

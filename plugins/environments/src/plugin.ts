@@ -6,7 +6,7 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
-import { EnvironmentsClient } from '@archipelago/plugin-environments-common';
+import { BatchingEnvironmentsClient } from './client/BatchingEnvironmentsClient';
 import { environmentsApiRef } from './api';
 import {
   createEnvironmentRouteRef,
@@ -22,7 +22,7 @@ export const environmentsPlugin = createPlugin({
       api: environmentsApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
-        new EnvironmentsClient({ discoveryApi, fetchApi }),
+        new BatchingEnvironmentsClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: { root: rootRouteRef, environment: environmentRouteRef },

@@ -60,13 +60,17 @@ type Listener = (namespace: string) => void;
 interface Source {
   kind: CachedKind;
   path: string;
-  list: () => Promise<{
+  /** One page of the kind's list, from a continue token (none: the first page). */
+  list: (from?: string) => Promise<{
     items: KubernetesObject[];
-    metadata?: { resourceVersion?: string };
+    metadata?: { resourceVersion?: string; continue?: string };
   }>;
   labelSelector?: string;
   fieldSelector?: string;
 }
+
+/** Objects per page of a list (client-go's reflector asks for 500). */
+const LIST_PAGE_SIZE = 500;
 
 /** Pods that hold resources: not finished. */
 const UNFINISHED_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
@@ -174,7 +178,9 @@ export interface WatchCacheOptions {
    * the cache drops it and lists again. Default: watchSeconds + 30 s.
    */
   idleMs?: number;
-  /** A list that has not answered in this long failed. Default 30 s. */
+  /** Objects per page of a list (500). */
+  listPageSize?: number;
+  /** A list (all its pages) that has not answered in this long failed. Default 30 s. */
   listTimeoutMs?: number;
   /** The longest pause between retries while the API server is away. Default 30 s. */
   retryMaxMs?: number;
@@ -262,9 +268,14 @@ export class WatchCache {
         path,
         labelSelector,
         fieldSelector,
-        list: () =>
+        list: (from?: string) =>
           http.request('GET', path, {
-            query: { labelSelector, fieldSelector },
+            query: {
+              labelSelector,
+              fieldSelector,
+              limit: this.options.listPageSize ?? LIST_PAGE_SIZE,
+              continue: from,
+            },
             timeoutMs: this.options.listTimeoutMs ?? 30_000,
           }),
       };
@@ -373,25 +384,39 @@ export class WatchCache {
   /** Lists a kind, replaces what the cache holds for it, and returns the list's resourceVersion. */
   private async list(source: Source): Promise<string> {
     const timeoutMs = this.options.listTimeoutMs ?? 30_000;
-    let timer: NodeJS.Timeout | undefined;
     this.counters.lists++;
-    const list = await Promise.race([
-      source.list(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`list did not answer in ${timeoutMs}ms`)),
-          timeoutMs,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
+    // In pages, as client-go's reflector lists: each page is kept (projected) before the next
+    // is asked for, so a list of ten thousand pods never sits in memory whole, as one answer
+    // and its parse. Every page comes from the first one's snapshot; an expired continue
+    // token fails the list, which starts again.
     const fresh = new Map<string, Map<string, KubernetesObject>>();
-    for (const obj of list.items ?? []) {
-      if (!this.keep(source.kind, obj)) continue;
-      const ns = bucketOf(source.kind, obj);
-      let bucket = fresh.get(ns);
-      if (!bucket) fresh.set(ns, (bucket = new Map()));
-      bucket.set(obj.metadata?.name ?? '', this.kept(source.kind, obj));
-    }
+    let resourceVersion = '';
+    let from: string | undefined;
+    const deadline = Date.now() + timeoutMs;
+    const pageOf = (token: string | undefined) => {
+      let timer: NodeJS.Timeout | undefined;
+      return Promise.race([
+        source.list(token),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`list did not answer in ${timeoutMs}ms`)),
+            Math.max(0, deadline - Date.now()),
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+    };
+    do {
+      const page = await pageOf(from);
+      for (const obj of page.items ?? []) {
+        if (!this.keep(source.kind, obj)) continue;
+        const ns = bucketOf(source.kind, obj);
+        let bucket = fresh.get(ns);
+        if (!bucket) fresh.set(ns, (bucket = new Map()));
+        bucket.set(obj.metadata?.name ?? '', this.kept(source.kind, obj));
+      }
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      from = page.metadata?.continue || undefined;
+    } while (from);
     const old = this.store.get(source.kind)!;
     const changed = new Set<string>();
     for (const ns of new Set([...old.keys(), ...fresh.keys()])) {
@@ -410,7 +435,7 @@ export class WatchCache {
     }
     this.store.set(source.kind, fresh);
     changed.forEach(ns => this.emit(ns));
-    return list.metadata?.resourceVersion ?? '';
+    return resourceVersion;
   }
 
   /**

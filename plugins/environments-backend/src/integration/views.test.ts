@@ -101,6 +101,19 @@ describe('views', () => {
       expect(events.status).toBe(200);
       expect(registry.body.items).toHaveLength(2);
       expect(resolved.body.environment).toBe(name);
+      // The page's one request: the environment with its topology and pods, as the three
+      // reads answer them.
+      const page = await ctx.api.get(
+        `/environments/${name}?include=topology&include=pods`,
+      );
+      const { included, ...rest } = page.body;
+      const unobserved = (e: any) => ({
+        ...e,
+        status: { ...e.status, observedAt: undefined },
+      });
+      expect(unobserved(rest)).toEqual(unobserved(env.body));
+      expect(included.topology).toEqual(topology.body);
+      expect(included.pods).toEqual(pods.body);
     }
     expect(calls().slice(before)).toEqual([]);
   });
@@ -172,6 +185,17 @@ describe('views', () => {
     expect((await client.getEnvironment(name, { token })).status.phase).toBe(
       'Ready',
     );
+    const withPods = await client.getEnvironmentWith(name, ['pods'], {
+      token,
+    });
+    expect(withPods.name).toBe(name);
+    expect(withPods.included.pods!.items).toHaveLength(2);
+    expect(withPods.included.topology).toBeUndefined();
+    const badPart = await client
+      .getEnvironmentWith(name, ['logs' as any], { token })
+      .catch(e => e);
+    expect(badPart.response.status).toBe(400);
+    expect(badPart.body.errors.map((e: any) => e.path)).toEqual(['include[0]']);
     const pods = await client.getPods(name, { token });
     expect(pods.items.map(p => p.service).sort()).toEqual([
       'global',

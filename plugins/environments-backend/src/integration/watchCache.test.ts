@@ -14,7 +14,12 @@ import {
   SERVICE_LABEL,
 } from '@archipelago/plugin-environments-common';
 import { CACHED_RESOURCES, WatchCache } from '../cluster/WatchCache';
-import { eventually } from '../__testUtils__/harness';
+import {
+  eventually,
+  kubeOf,
+  testClusterAppConfig,
+} from '../__testUtils__/harness';
+import { countingProxy } from '../__testUtils__/countingProxy';
 
 jest.setTimeout(300_000);
 
@@ -229,6 +234,54 @@ describe('WatchCache', () => {
       await silent.stop();
       open.forEach(s => s.destroy());
       relay.close();
+    }
+  });
+
+  it('lists in pages, as client-go does, and keeps every page', async () => {
+    // On the shared test cluster, through a proxy that records each request.
+    const shared =
+      testClusterAppConfig().kubernetes.clusterLocatorMethods[0].clusters[0];
+    const { core } = kubeOf(shared);
+    const ns = `env-pages-${Date.now().toString(36)}`;
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    const proxy = await countingProxy(shared);
+    const paged = new WatchCache(
+      'test',
+      kubeOf({ ...shared, ...proxy }).kc,
+      logger,
+      {
+        namespacePrefix: 'env-',
+        listPageSize: 2,
+      },
+    );
+    try {
+      await eventually('the new namespace to accept a pod', () =>
+        core.createNamespacedPod({ namespace: ns, body: pod('p-0') }),
+      );
+      for (let i = 1; i < 5; i++) {
+        await core.createNamespacedPod({ namespace: ns, body: pod(`p-${i}`) });
+      }
+      await paged.start();
+      await paged.waitForSync();
+      expect(
+        paged
+          .snapshot(ns)
+          .pods.map(p => p.metadata?.name)
+          .sort(),
+      ).toEqual(['p-0', 'p-1', 'p-2', 'p-3', 'p-4']);
+      const podLists = proxy.seen
+        .filter(r => !r.watch && r.url.startsWith('/api/v1/pods?'))
+        .map(r => new URL(r.url, 'https://x').searchParams);
+      // At least five pods in pages of two: three requests or more, every one after the first
+      // continuing the first one's list.
+      expect(podLists.length).toBeGreaterThanOrEqual(3);
+      expect(podLists.every(q => q.get('limit') === '2')).toBe(true);
+      expect(podLists[0].get('continue')).toBeNull();
+      expect(podLists.slice(1).every(q => q.get('continue'))).toBe(true);
+    } finally {
+      await paged.stop();
+      proxy.close();
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
     }
   });
 });

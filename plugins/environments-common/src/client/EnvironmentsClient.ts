@@ -10,7 +10,9 @@ import type {
   IslandView,
   Environment,
   EnvironmentEvent,
+  EnvironmentPart,
   EnvironmentPhase,
+  EnvironmentWithParts,
   Operation,
   PodView,
   RegistryEntry,
@@ -128,7 +130,23 @@ export class EnvironmentsClient {
   }
 
   getEnvironment(name: string, options?: RequestOptions): Promise<Environment> {
-    return answer(this.api.getEnvironment({ path: { name } }, options));
+    return answer(
+      this.api.getEnvironment({ path: { name }, query: {} }, options),
+    );
+  }
+
+  /**
+   * One environment and parts of its page (its topology, its pods) in one request: what
+   * getEnvironment, getTopology and getPods answer, together.
+   */
+  getEnvironmentWith(
+    name: string,
+    include: EnvironmentPart[],
+    options?: RequestOptions,
+  ): Promise<EnvironmentWithParts> {
+    return answer(
+      this.api.getEnvironment({ path: { name }, query: { include } }, options),
+    );
   }
 
   createEnvironment(

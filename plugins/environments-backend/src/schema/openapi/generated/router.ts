@@ -234,17 +234,36 @@ export const spec = {
       get: {
         operationId: 'GetEnvironment',
         description:
-          'One environment with its spec, revision, expiry and live status per service.',
+          'One environment with its spec, revision, expiry and live status per service. `include` adds parts of its page to the same answer, under `included`: its topology (as GET .../topology answers) and its pods (as GET .../pods answers), so that a page loads in one request.',
+        parameters: [
+          {
+            name: 'include',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'array',
+              items: {
+                type: 'string',
+                enum: ['topology', 'pods'],
+              },
+            },
+            description: 'Parts to add under `included`: topology, pods.',
+          },
+        ],
         responses: {
           '200': {
-            description: 'The environment with its status.',
+            description:
+              'The environment with its status (and, with `include`, the parts asked for under `included`).',
             content: {
               'application/json': {
                 schema: {
-                  $ref: '#/components/schemas/Environment',
+                  $ref: '#/components/schemas/EnvironmentWithParts',
                 },
               },
             },
+          },
+          '400': {
+            $ref: '#/components/responses/InvalidInput',
           },
           '404': {
             $ref: '#/components/responses/Error',
@@ -1468,6 +1487,44 @@ export const spec = {
           'status',
         ],
         additionalProperties: true,
+      },
+      EnvironmentWithParts: {
+        type: 'object',
+        description:
+          'An environment, and under `included` the parts of its page asked for with `include`.',
+        required: [
+          'name',
+          'owner',
+          'purpose',
+          'cluster',
+          'namespace',
+          'revision',
+          'spec',
+          'status',
+        ],
+        additionalProperties: true,
+        properties: {
+          included: {
+            type: 'object',
+            properties: {
+              topology: {
+                $ref: '#/components/schemas/Topology',
+              },
+              pods: {
+                type: 'object',
+                required: ['items'],
+                properties: {
+                  items: {
+                    type: 'array',
+                    items: {
+                      $ref: '#/components/schemas/Pod',
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
       },
       Operation: {
         type: 'object',

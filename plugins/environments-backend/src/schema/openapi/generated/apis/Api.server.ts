@@ -9,6 +9,7 @@ import { ApplyEnvironment200Response } from '../models/ApplyEnvironment200Respon
 import { ApplyEnvironment202Response } from '../models/ApplyEnvironment202Response.model';
 import { CreateEnvironment202Response } from '../models/CreateEnvironment202Response.model';
 import { EnvironmentSpec } from '../models/EnvironmentSpec.model';
+import { EnvironmentWithParts } from '../models/EnvironmentWithParts.model';
 import { GetRegistry200Response } from '../models/GetRegistry200Response.model';
 import { Health200Response } from '../models/Health200Response.model';
 import { ListClusters200Response } from '../models/ListClusters200Response.model';
@@ -90,7 +91,10 @@ export type GetEnvironment = {
   path: {
     name: string;
   };
-  response: { [key: string]: any } | Error;
+  query: {
+    include?: Array<'topology' | 'pods'>;
+  };
+  response: EnvironmentWithParts | ListEnvironments400Response | Error;
 };
 /**
  * @public

@@ -14,6 +14,7 @@ import { ApplyEnvironment200Response } from '../models/ApplyEnvironment200Respon
 import { ApplyEnvironment202Response } from '../models/ApplyEnvironment202Response.model';
 import { CreateEnvironment202Response } from '../models/CreateEnvironment202Response.model';
 import { EnvironmentSpec } from '../models/EnvironmentSpec.model';
+import { EnvironmentWithParts } from '../models/EnvironmentWithParts.model';
 import { GetRegistry200Response } from '../models/GetRegistry200Response.model';
 import { Health200Response } from '../models/Health200Response.model';
 import { ListClusters200Response } from '../models/ListClusters200Response.model';
@@ -95,6 +96,9 @@ export type GetConfig = {
 export type GetEnvironment = {
   path: {
     name: string;
+  };
+  query: {
+    include?: Array<'topology' | 'pods'>;
   };
 };
 /**
@@ -414,20 +418,22 @@ export class DefaultApiClient {
   }
 
   /**
-   * One environment with its spec, revision, expiry and live status per service.
+   * One environment with its spec, revision, expiry and live status per service. `include` adds parts of its page to the same answer, under `included`: its topology (as GET .../topology answers) and its pods (as GET .../pods answers), so that a page loads in one request.
    * @param name -
+   * @param include - Parts to add under &#x60;included&#x60;: topology, pods.
    */
   public async getEnvironment(
     // @ts-ignore
     request: GetEnvironment,
     options?: RequestOptions,
-  ): Promise<TypedResponse<{ [key: string]: any }>> {
+  ): Promise<TypedResponse<EnvironmentWithParts>> {
     const baseUrl = await this.discoveryApi.getBaseUrl(pluginId);
 
-    const uriTemplate = `/environments/{name}`;
+    const uriTemplate = `/environments/{name}{?include*}`;
 
     const uri = parser.parse(uriTemplate).expand({
       name: request.path.name,
+      ...request.query,
     });
 
     return await this.fetchApi.fetch(`${baseUrl}${uri}`, {
