@@ -164,7 +164,7 @@ async function measure(page: Page, name: string, pods: number) {
     .then(() =>
       page.evaluate(() => (window as any).__switch as Record<string, number>),
     );
-  figures.switch = timed.shown - timed.clicked;
+  figures.switch = Math.round(timed.shown - timed.clicked);
   // Where that time went: the pods request the tab sent after the click, from the click.
   const podsRequest = await page.evaluate(
     clicked =>
@@ -174,8 +174,10 @@ async function measure(page: Page, name: string, pods: number) {
     timed.clicked,
   );
   if (podsRequest) {
-    figures.switchSent = podsRequest.sent - timed.clicked;
-    figures.switchAnswered = podsRequest.answered - timed.clicked;
+    figures.switchSent = Math.round(podsRequest.sent - timed.clicked);
+    figures.switchAnswered = Math.round(
+      podsRequest.answered - timed.clicked,
+    );
   }
   // The restart settles before the next round.
   await page.getByRole('tab', { name: 'Topology' }).click();

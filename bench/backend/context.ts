@@ -52,6 +52,11 @@ export interface Bench {
   auth: string;
   /** The backend process's database queries so far and its memory (after a full GC if gc). */
   stats(gc?: boolean): Promise<ServerStats>;
+  /**
+   * Starts (`start`) or stops (`stop`, writing `<name>.cpuprofile` to .local/bench/profiles)
+   * a CPU profile of the backend process, for one part of a row.
+   */
+  profile(action: 'start' | 'stop', name?: string): Promise<void>;
   proxy: Awaited<ReturnType<typeof countingProxy>>;
   kubectl(args: string[], input?: string): Promise<string>;
   stop(): Promise<void>;
@@ -161,6 +166,13 @@ export async function startBench(options: {
     baseUrl,
     auth,
     stats: async (gc = false) => (await ask('stats', { gc })).stats,
+    profile: async (action, name) => {
+      const answer = await ask('profile', {
+        action,
+        file: name && path.join(outDir, 'profiles', `${name}.cpuprofile`),
+      });
+      if (answer?.error) throw new Error(answer.error);
+    },
     proxy,
     kubectl,
     async stop() {

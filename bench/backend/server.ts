@@ -8,6 +8,9 @@
  * Over IPC it answers { type: 'stats', gc } with the database queries so far and the process's
  * memory (after a full garbage collection when gc is set), and { type: 'stop' } by stopping.
  */
+import fs from 'node:fs';
+import { Session } from 'node:inspector';
+import path from 'node:path';
 import knexFactory from 'knex';
 import type { Entity } from '@backstage/catalog-model';
 import { startEnvironmentsBackend } from '../../plugins/environments-backend/src/__testUtils__/harness';
@@ -21,6 +24,27 @@ export interface ServerOptions {
 export interface ServerStats {
   queries: number;
   memory: NodeJS.MemoryUsage;
+}
+
+const inspector = new Session();
+const post = (method: string, params?: object) =>
+  new Promise<any>((resolve, reject) =>
+    inspector.post(method, params, (err, result) =>
+      err ? reject(err) : resolve(result),
+    ),
+  );
+
+async function profile(m: { action: 'start' | 'stop'; file?: string }) {
+  if (m.action === 'start') {
+    inspector.connect();
+    await post('Profiler.enable');
+    await post('Profiler.start');
+    return;
+  }
+  const { profile: result } = await post('Profiler.stop');
+  inspector.disconnect();
+  fs.mkdirSync(path.dirname(m.file!), { recursive: true });
+  fs.writeFileSync(m.file!, JSON.stringify(result));
 }
 
 async function main() {
@@ -59,6 +83,13 @@ async function main() {
         if (m.gc) global.gc?.();
         const stats: ServerStats = { queries, memory: process.memoryUsage() };
         process.send!({ type: 'stats', id: m.id, stats });
+      } else if (m.type === 'profile') {
+        // A CPU profile of one part of a row (node:inspector), not of the whole run.
+        const answer = await profile(m as any).then(
+          () => ({}),
+          e => ({ error: String(e) }),
+        );
+        process.send!({ type: 'profile', id: m.id, ...answer });
       } else if (m.type === 'stop') {
         await ctx.backend.stop().catch(() => undefined);
         await knex.destroy().catch(() => undefined);

@@ -54,6 +54,13 @@ export async function p4(
     listMs.push(performance.now() - s);
     listed = body.items.length;
   }
+  // ARCHIPELAGO_BENCH_PROFILE_LIST=1: ten more reads of the list under a CPU profile
+  // (.local/bench/profiles/p4-list.cpuprofile), after the timed ones.
+  if (process.env.ARCHIPELAGO_BENCH_PROFILE_LIST) {
+    await bench.profile('start');
+    for (let i = 0; i < 10; i++) await bench.api.get('/environments');
+    await bench.profile('stop', 'p4-list');
+  }
   const rss = after.rss / MiB;
   const perObject = (after.heapUsed - before.heapUsed) / Math.max(1, objects);
   const p95 = percentile(listMs, 95);

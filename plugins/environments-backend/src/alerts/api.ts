@@ -57,8 +57,9 @@ export async function alertsView(
     owner: env.owner,
     watchers,
     watching: watchers.includes(caller),
+    // A rule turned off drops its state at the next check; until then its alert is not open.
     open: state
-      .filter(s => s.firedAt)
+      .filter(s => s.firedAt && rules[s.rule] !== null)
       .map(s => ({
         rule: s.rule,
         key: s.key,

@@ -245,6 +245,17 @@ describe('alerts on the test cluster', () => {
         kind: 'firing',
       }),
     );
+    expect(alerts.open.map((o: any) => o.rule)).toContain('operationFailed');
+    // Turned off, its alert is no longer open: in the change's own answer too.
+    const off = await ctx.api.put(`/environments/${name}/alerts`, {
+      rules: { operationFailed: 'off' },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.open.map((o: any) => o.rule)).not.toContain(
+      'operationFailed',
+    );
+    const later = (await ctx.api.get(`/environments/${name}/alerts`)).body;
+    expect(later.open.map((o: any) => o.rule)).not.toContain('operationFailed');
   });
 
   it('sends one message for an island that is down, and one when it is back', async () => {

@@ -1846,8 +1846,9 @@ export class EnvironmentsService {
     return this.alerts(env, user);
   }
 
-  async topology(env: EnvironmentRecord) {
-    const { status } = await this.status(env);
+  /** The topology; `known` is the environment's status when the caller has just derived it. */
+  async topology(env: EnvironmentRecord, known?: EnvironmentStatus) {
+    const status = known ?? (await this.status(env)).status;
     const { fallbacks } = await this.fallbacks(env);
     const baseStatuses = new Map<
       string,

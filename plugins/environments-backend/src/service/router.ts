@@ -241,7 +241,7 @@ export async function createRouter(
       ...view,
       included: {
         ...(include.has('topology') && {
-          topology: await service.topology(env),
+          topology: await service.topology(env, view.status),
         }),
         ...(include.has('pods') && { pods: { items: service.pods(env) } }),
       },

@@ -90,7 +90,7 @@ export const json = <T>(v: unknown, fallback: T): T =>
   typeof v === 'string' ? JSON.parse(v) : (v as T) ?? fallback;
 
 export function toEnvironment(r: EnvironmentRow): EnvironmentRecord {
-  return {
+  const record: EnvironmentRecord = {
     id: r.id,
     name: r.name,
     cluster: r.cluster,
@@ -103,7 +103,6 @@ export function toEnvironment(r: EnvironmentRow): EnvironmentRecord {
     title: r.title ?? undefined,
     spec: json(r.spec, {} as EnvironmentSpec),
     revision: r.revision,
-    services: json(r.services, undefined),
     stopped: json(r.stopped, []),
     restartedAt: json(r.restarted_at, {}),
     createdBy: r.created_by,
@@ -123,6 +122,26 @@ export function toEnvironment(r: EnvironmentRow): EnvironmentRecord {
         }
       : {}),
   };
+  // The pinned services are most of a row (their definitions), and most reads never look at
+  // them: a list of a thousand environments derives statuses kept per snapshot. They are
+  // parsed when first read.
+  let services: EnvironmentRecord['services'];
+  let parsed = false;
+  return Object.defineProperty(record, 'services', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!parsed) {
+        services = json(r.services, undefined);
+        parsed = true;
+      }
+      return services;
+    },
+    set(value: EnvironmentRecord['services']) {
+      services = value;
+      parsed = true;
+    },
+  });
 }
 
 export function toOperation(r: OperationRow): OperationRecord {
