@@ -175,9 +175,7 @@ async function measure(page: Page, name: string, pods: number) {
   );
   if (podsRequest) {
     figures.switchSent = Math.round(podsRequest.sent - timed.clicked);
-    figures.switchAnswered = Math.round(
-      podsRequest.answered - timed.clicked,
-    );
+    figures.switchAnswered = Math.round(podsRequest.answered - timed.clicked);
   }
   // The restart settles before the next round.
   await page.getByRole('tab', { name: 'Topology' }).click();

@@ -7,9 +7,7 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import LayersIcon from '@material-ui/icons/Layers';
-import {
-  ENVIRONMENTS_ROOT_PATH,
-} from '@archipelago/plugin-environments-common';
+import { ENVIRONMENTS_ROOT_PATH } from '@archipelago/plugin-environments-common';
 import { BatchingEnvironmentsClient } from './client/BatchingEnvironmentsClient';
 import { environmentsApiRef } from './api';
 import {
