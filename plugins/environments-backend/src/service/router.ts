@@ -249,27 +249,27 @@ export async function createRouter(
     // Written as bytes: the pods' JSON is made once per snapshot of the namespace (as their
     // views are), so a page's reads of an unchanged environment allocate little beyond its
     // header, and leave the garbage collector alone.
-    const fields: Buffer[][] = [];
-    if (include.has('topology'))
-      fields.push([
-        Buffer.from(
-          `"topology":${JSON.stringify(
-            await service.topology(env, view.status),
-          )}`,
-        ),
-      ]);
+    const included: Buffer[] = [];
+    if (include.has('topology')) {
+      const topology = await service.topology(env, view.status);
+      included.push(Buffer.from(`"topology":${JSON.stringify(topology)}`));
+    }
     if (include.has('pods'))
-      fields.push([
-        Buffer.from('"pods":{"items":'),
-        jsonOnce(service.pods(env)),
-        Buffer.from('}'),
-      ]);
+      included.push(
+        Buffer.concat([
+          Buffer.from('"pods":{"items":'),
+          jsonOnce(service.pods(env)),
+          Buffer.from('}'),
+        ]),
+      );
     const head = JSON.stringify(view);
     res.set('Content-Type', 'application/json; charset=utf-8');
     (res as unknown as { send(b: Buffer): void }).send(
       Buffer.concat([
         Buffer.from(`${head.slice(0, -1)},"included":{`),
-        ...fields.flatMap((f, i) => (i ? [Buffer.from(','), ...f] : f)),
+        ...included.flatMap((part, i) =>
+          i ? [Buffer.from(','), part] : [part],
+        ),
         Buffer.from('}}'),
       ]),
     );

@@ -9,12 +9,11 @@ import {
 
 type Part = 'environment' | EnvironmentPart;
 
-interface Batch {
-  parts: Map<
-    Part,
-    { resolve: (v: any) => void; reject: (e: unknown) => void }[]
-  >;
-}
+/** The callers waiting for each part of one environment's read. */
+type Batch = Map<
+  Part,
+  { resolve: (v: any) => void; reject: (e: unknown) => void }[]
+>;
 
 /**
  * The portal's client. An environment's page reads the environment (header, status) and, on a
@@ -51,27 +50,26 @@ export class BatchingEnvironmentsClient extends EnvironmentsClient {
   private read<T>(name: string, part: Part): Promise<T> {
     let batch = this.batches.get(name);
     if (!batch) {
-      const fresh: Batch = { parts: new Map() };
-      this.batches.set(name, fresh);
-      batch = fresh;
+      const fresh: Batch = new Map();
+      this.batches.set(name, (batch = fresh));
       queueMicrotask(() => {
         this.batches.delete(name);
         this.send(name, fresh);
       });
     }
-    const waiting = batch.parts.get(part) ?? [];
-    batch.parts.set(part, waiting);
+    const waiting = batch.get(part) ?? [];
+    batch.set(part, waiting);
     return new Promise<T>((resolve, reject) =>
       waiting.push({ resolve, reject }),
     );
   }
 
   private send(name: string, batch: Batch) {
-    const parts = [...batch.parts.keys()];
+    const parts = [...batch.keys()];
     const settle = (part: Part, value: unknown) =>
-      batch.parts.get(part)!.forEach(w => w.resolve(value));
+      batch.get(part)!.forEach(w => w.resolve(value));
     const fail = (error: unknown) =>
-      batch.parts.forEach(ws => ws.forEach(w => w.reject(error)));
+      batch.forEach(ws => ws.forEach(w => w.reject(error)));
     if (parts.length === 1) {
       const [only] = parts;
       const reads: Record<Part, () => Promise<unknown>> = {
@@ -87,9 +85,9 @@ export class BatchingEnvironmentsClient extends EnvironmentsClient {
       (p): p is EnvironmentPart => p !== 'environment',
     );
     this.getEnvironmentWith(name, include).then(({ included, ...env }) => {
-      if (batch.parts.has('environment')) settle('environment', env);
-      if (batch.parts.has('topology')) settle('topology', included.topology);
-      if (batch.parts.has('pods')) settle('pods', included.pods);
+      if (batch.has('environment')) settle('environment', env);
+      if (batch.has('topology')) settle('topology', included.topology);
+      if (batch.has('pods')) settle('pods', included.pods);
     }, fail);
   }
 }
